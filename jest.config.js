@@ -1,0 +1,33 @@
+/**
+ * One Jest run covers everything: unit tests next to the code (libs, sagas),
+ * and end-to-end tests in test/ against PGlite and the machine's PostgreSQL.
+ * SWC compiles TypeScript (with decorator metadata, which NestJS needs).
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/libs', '<rootDir>/sagas', '<rootDir>/participants', '<rootDir>/src', '<rootDir>/test'],
+  testRegex: '\\.(spec|e2e-spec)\\.ts$',
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleNameMapper: {
+    '^@baton/core$': '<rootDir>/libs/core/src',
+    '^@baton/postgres$': '<rootDir>/libs/postgres/src',
+    '^@baton/participant$': '<rootDir>/libs/participant/src',
+    '^@baton/nest$': '<rootDir>/libs/nest/src',
+    '^@baton/sagas$': '<rootDir>/sagas',
+    '^@baton/participants$': '<rootDir>/participants',
+  },
+  testTimeout: 60_000,
+};

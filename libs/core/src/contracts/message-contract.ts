@@ -1,0 +1,71 @@
+import type { z } from 'zod';
+
+/**
+ * A message type on the wire: its name, its schema version and the schema its
+ * payload must satisfy. Every command and every reply/event a saga exchanges
+ * is declared as one, so it can be validated at every boundary.
+ */
+export interface MessageContract<TType extends string = string, TSchema extends z.ZodType = z.ZodType> {
+  readonly kind: 'command' | 'event';
+  readonly type: TType;
+  /** Schema version of the payload; bumped when the payload changes shape. */
+  readonly version: number;
+  readonly schema: TSchema;
+  /**
+   * Turns a payload written against an older version into the current one.
+   * Receives the version the sender stamped on the message.
+   */
+  readonly upcast?: (payload: unknown, fromVersion: number) => unknown;
+}
+
+/** A command sent to one participant service. */
+export interface CommandContract<TType extends string = string, TSchema extends z.ZodType = z.ZodType>
+  extends MessageContract<TType, TSchema> {
+  readonly kind: 'command';
+  /** The participant that handles it; its command topic derives from this name. */
+  readonly participant: string;
+}
+
+/** A reply or event that a saga reacts to. */
+export interface EventContract<TType extends string = string, TSchema extends z.ZodType = z.ZodType>
+  extends MessageContract<TType, TSchema> {
+  readonly kind: 'event';
+}
+
+export type PayloadOf<C extends MessageContract> = z.infer<C['schema']>;
+
+const TYPE_NAME = /^[A-Z][A-Za-z0-9]*$/;
+
+function checkHeader(type: string, version: number): void {
+  if (!TYPE_NAME.test(type)) {
+    throw new TypeError(`Message type "${type}" must be PascalCase letters and digits (e.g. "ReserveStock").`);
+  }
+  if (!Number.isInteger(version) || version < 1) {
+    throw new TypeError(`Message type "${type}": version must be an integer >= 1, got ${version}.`);
+  }
+}
+
+/** Declares a command handled by `participant`. */
+export function command<TType extends string, TSchema extends z.ZodType>(
+  type: TType,
+  options: {
+    participant: string;
+    schema: TSchema;
+    version?: number;
+    upcast?: (payload: unknown, fromVersion: number) => unknown;
+  },
+): CommandContract<TType, TSchema> {
+  const version = options.version ?? 1;
+  checkHeader(type, version);
+  return { kind: 'command', type, version, schema: options.schema, participant: options.participant, upcast: options.upcast };
+}
+
+/** Declares a reply or event a saga accepts. */
+export function event<TType extends string, TSchema extends z.ZodType>(
+  type: TType,
+  options: { schema: TSchema; version?: number; upcast?: (payload: unknown, fromVersion: number) => unknown },
+): EventContract<TType, TSchema> {
+  const version = options.version ?? 1;
+  checkHeader(type, version);
+  return { kind: 'event', type, version, schema: options.schema, upcast: options.upcast };
+}

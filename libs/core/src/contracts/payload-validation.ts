@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import type { MessageContract } from './message-contract';
+
+/** One field that failed its schema: a dotted path and what is wrong with it. */
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export type ValidationResult<T> = { ok: true; value: T } | { ok: false; issues: FieldIssue[] };
+
+/** Flattens zod issues into `{ path, message }` pairs that can be shown to a user. */
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length ? issue.path.map(String).join('.') : '(root)',
+    message: issue.message,
+  }));
+}
+
+export function validateWith<T>(schema: z.ZodType<T>, value: unknown): ValidationResult<T> {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: toFieldIssues(parsed.error) };
+}
+
+/**
+ * Validates a payload against its contract, upcasting it first when the sender
+ * used an older schema version. A newer version than ours is accepted as long
+ * as it still satisfies our schema (additive changes are compatible).
+ */
+export function validatePayload<C extends MessageContract>(
+  contract: C,
+  payload: unknown,
+  senderVersion: number = contract.version,
+): ValidationResult<z.infer<C['schema']>> {
+  const upcasted =
+    senderVersion < contract.version && contract.upcast ? contract.upcast(payload, senderVersion) : payload;
+  return validateWith(contract.schema, upcasted) as ValidationResult<z.infer<C['schema']>>;
+}
+
+export function describeIssues(issues: FieldIssue[]): string {
+  return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
+}

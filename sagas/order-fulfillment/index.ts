@@ -1,0 +1,2 @@
+export * from './order-fulfillment.contracts';
+export * from './order-fulfillment.saga';
