@@ -25,6 +25,7 @@ module.exports = {
     '^@baton/core$': '<rootDir>/libs/core/src',
     '^@baton/postgres$': '<rootDir>/libs/postgres/src',
     '^@baton/participant$': '<rootDir>/libs/participant/src',
+    '^@baton/transport$': '<rootDir>/libs/transport/src',
     '^@baton/nest$': '<rootDir>/libs/nest/src',
     '^@baton/sagas$': '<rootDir>/sagas',
     '^@baton/participants$': '<rootDir>/participants',

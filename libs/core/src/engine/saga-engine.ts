@@ -119,17 +119,23 @@ export class SagaEngine {
   }
 
   private restore(definition: SagaDefinition, sagaId: string, snapshot: unknown, input: unknown): Actor<AnyStateMachine> {
+    let actor: Actor<AnyStateMachine>;
     try {
-      return createActor(definition.machine, {
-        id: sagaId,
-        input,
-        snapshot: snapshot as any,
-        clock: DURABLE_TIMERS_CLOCK,
-      });
+      actor = createActor(definition.machine, { id: sagaId, input, snapshot: snapshot as any, clock: DURABLE_TIMERS_CLOCK });
     } catch (error) {
       if (snapshot === undefined) throw error;
       throw new SagaRestoreError(definition.name, definition.version, sagaId, error);
     }
+    // XState does not throw for a snapshot it cannot restore (or a context
+    // factory that throws): it hands back an actor in error status.
+    const initial = actor.getSnapshot();
+    if (initial.status === 'error') {
+      if (snapshot !== undefined) throw new SagaRestoreError(definition.name, definition.version, sagaId, initial.error);
+      const cause = initial.error;
+      throw new SagaStepError(definition.name, definition.version, sagaId, 'start',
+        `the machine could not start: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    return actor;
   }
 
   private resolveCommand(

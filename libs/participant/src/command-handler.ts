@@ -1,0 +1,37 @@
+import type { EntityManager } from 'typeorm';
+import type { CommandContract, EventContract, MessageEnvelope, PayloadOf } from '@baton/core';
+
+/** What a handler gets besides the payload: the transaction to do its work in, and the message headers. */
+export interface CommandContext {
+  /** The transaction that also records the command in the inbox and the reply in the outbox. */
+  readonly tx: EntityManager;
+  readonly envelope: MessageEnvelope;
+  readonly participant: string;
+}
+
+/** A reply to send back to the saga. */
+export interface Reply {
+  readonly contract: EventContract;
+  readonly payload: unknown;
+}
+
+/** Builds a reply, typed by its contract. */
+export function reply<E extends EventContract>(contract: E, payload: PayloadOf<E>): Reply {
+  return { contract, payload };
+}
+
+/**
+ * Handles one command type. Returns the reply, or nothing for a command the
+ * saga does not wait on (or to answer later).
+ */
+export interface CommandHandler<C extends CommandContract = CommandContract> {
+  readonly command: C;
+  handle(payload: PayloadOf<C>, context: CommandContext): Promise<Reply | void>;
+}
+
+export function handleCommand<C extends CommandContract>(
+  command: C,
+  handle: (payload: PayloadOf<C>, context: CommandContext) => Promise<Reply | void>,
+): CommandHandler<C> {
+  return { command, handle };
+}

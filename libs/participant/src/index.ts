@@ -1,0 +1,3 @@
+export * from './command-handler';
+export * from './migrations/0101-participant-schema.migration';
+export * from './participant-runtime';

@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite, types } from '@electric-sql/pglite';
+import { DataSource, type MixedList } from 'typeorm';
+import { DeadLetterEntity } from './entities/dead-letter.entity';
+import { InboxMessageEntity } from './entities/inbox-message.entity';
+import { OutboxMessageEntity } from './entities/outbox-message.entity';
+import { SagaHistoryEntity } from './entities/saga-history.entity';
+import { SagaTimerEntity } from './entities/saga-timer.entity';
+import { SagaEntity } from './entities/saga.entity';
+import { BatonSchema1763800000001 } from './migrations/0001-baton-schema.migration';
+import { pgliteDriver } from './pglite/pglite-pool';
+
+export const BATON_ENTITIES = [SagaEntity, SagaHistoryEntity, OutboxMessageEntity, InboxMessageEntity, SagaTimerEntity, DeadLetterEntity];
+export const BATON_MIGRATIONS = [BatonSchema1763800000001];
+
+export interface BatonDataSourceOptions {
+  /** A PostgreSQL connection string. Without it Baton runs on embedded PGlite. */
+  url?: string;
+  /** Where PGlite keeps its files; `memory://` keeps nothing. @default '.data/pglite' */
+  dataDir?: string;
+  /** Schema for every table (created if missing); lets several suites or apps share one database. */
+  schema?: string;
+  /** Connections in the pool (PostgreSQL only; PGlite has one session). @default 10 */
+  poolSize?: number;
+  /** Entities and migrations of other libs (the participant SDK, the example participants). */
+  entities?: MixedList<any>;
+  migrations?: MixedList<any>;
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
+
+export type DatabaseKind = 'postgres' | 'pglite';
+
+export function databaseKind(dataSource: DataSource): DatabaseKind {
+  return (dataSource.options as { driver?: unknown }).driver ? 'pglite' : 'postgres';
+}
+
+/**
+ * Opens Baton's database, PostgreSQL or embedded PGlite, and brings its
+ * schema up to date with the numbered migrations (never `synchronize`). Both
+ * run the same SQL.
+ */
+export async function createBatonDataSource(options: BatonDataSourceOptions = {}): Promise<DataSource> {
+  const { schema } = options;
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new Error(`Database schema "${schema}" must be lower-case letters, digits and underscores.`);
+  }
+  const common = {
+    type: 'postgres' as const,
+    entities: [...BATON_ENTITIES, ...asArray(options.entities)],
+    migrations: [...BATON_MIGRATIONS, ...asArray(options.migrations)],
+    migrationsTableName: 'baton_migrations',
+    synchronize: false,
+    logging: false as const,
+  };
+  const dataSource = options.url
+    ? new DataSource({
+        ...common,
+        url: options.url,
+        poolSize: options.poolSize ?? 10,
+        applicationName: 'baton',
+        // Unqualified names in every statement resolve to the configured schema.
+        extra: schema ? { options: `-c search_path=${schema}` } : {},
+      })
+    : new DataSource({ ...common, driver: pgliteDriver(await openPGlite(options.dataDir ?? '.data/pglite')) });
+  await dataSource.initialize();
+  try {
+    if (schema) {
+      await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+      if (!options.url) await dataSource.query(`SET search_path TO ${schema}`);
+    }
+    await dataSource.runMigrations({ transaction: 'each' });
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}
+
+async function openPGlite(dataDir: string): Promise<PGlite> {
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  // int8 (bigserial ids, counts) as strings, as `pg` returns them.
+  return PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => value } });
+}
+
+function asArray<T>(list: MixedList<T> | undefined): T[] {
+  if (!list) return [];
+  return Array.isArray(list) ? list : Object.values(list);
+}

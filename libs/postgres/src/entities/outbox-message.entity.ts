@@ -1,0 +1,40 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import type { MessageEnvelope } from '@baton/core';
+
+/** A message written in the same transaction as the state change that caused it, published afterwards. */
+@Entity({ name: 'baton_outbox' })
+export class OutboxMessageEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column('uuid', { name: 'message_id', unique: true })
+  messageId!: string;
+
+  @Column('uuid', { name: 'saga_id' })
+  sagaId!: string;
+
+  @Column('text')
+  topic!: string;
+
+  @Column('text', { name: 'message_type' })
+  messageType!: string;
+
+  @Column('jsonb')
+  envelope!: MessageEnvelope;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt!: Date;
+
+  @Column('timestamptz', { name: 'published_at', nullable: true })
+  publishedAt!: Date | null;
+
+  /** A relay's lease on the row while it publishes it, or the backoff after a failed attempt. */
+  @Column('timestamptz', { name: 'locked_until', nullable: true })
+  lockedUntil!: Date | null;
+
+  @Column('integer')
+  attempts!: number;
+
+  @Column('text', { name: 'last_error', nullable: true })
+  lastError!: string | null;
+}

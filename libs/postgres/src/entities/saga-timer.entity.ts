@@ -1,0 +1,21 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** A durable `after` timer: armed while its state is active, fired once when due. */
+@Entity({ name: 'baton_timer' })
+export class SagaTimerEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id!: string;
+
+  @Column('uuid', { name: 'saga_id' })
+  sagaId!: string;
+
+  /** XState's delayed event type, e.g. `xstate.after.paymentTimeout.order-fulfillment.securing.payment.authorizing`. */
+  @Column('text', { name: 'timer_key' })
+  timerKey!: string;
+
+  @Column('timestamptz', { name: 'due_at' })
+  dueAt!: Date;
+
+  @Column('timestamptz', { name: 'created_at' })
+  createdAt!: Date;
+}

@@ -1,0 +1,71 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { TimerToSchedule } from '@baton/core';
+import { SagaTimerEntity } from '../entities/saga-timer.entity';
+import { sql } from '../sql';
+
+export interface DueTimer {
+  id: string;
+  sagaId: string;
+  timerKey: string;
+  dueAt: Date;
+}
+
+/** Durable `after` timers. */
+export class SagaTimerRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Arms timers; re-arming one (its state was re-entered) moves its due time. Due = database clock + delay. */
+  async schedule(tx: EntityManager, sagaId: string, timers: readonly TimerToSchedule[]): Promise<void> {
+    for (const timer of timers) {
+      await sql(
+        tx,
+        `INSERT INTO baton_timer (saga_id, timer_key, due_at)
+         VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
+         ON CONFLICT (saga_id, timer_key) DO UPDATE SET due_at = EXCLUDED.due_at, created_at = now()`,
+        [sagaId, timer.key, timer.delayMs],
+      );
+    }
+  }
+
+  async cancel(tx: EntityManager, sagaId: string, keys: readonly string[]): Promise<void> {
+    if (!keys.length) return;
+    await sql(tx, `DELETE FROM baton_timer WHERE saga_id = $1 AND timer_key = ANY($2::text[])`, [sagaId, keys]);
+  }
+
+  /**
+   * Claims the earliest due timer (index on due_at). SKIP LOCKED lets several
+   * pollers, in this process or other replicas, each take a different timer
+   * without waiting; the row lock lasts until the firing step commits, when
+   * the row is deleted, so a timer fires exactly once.
+   */
+  async claimDue(tx: EntityManager, skip: readonly string[] = []): Promise<DueTimer | undefined> {
+    const { rows } = await sql<DueTimer>(
+      tx,
+      `SELECT id, saga_id AS "sagaId", timer_key AS "timerKey", due_at AS "dueAt"
+         FROM baton_timer
+        WHERE due_at <= clock_timestamp() AND NOT (id = ANY($1::bigint[]))
+        ORDER BY due_at
+        LIMIT 1
+          FOR UPDATE SKIP LOCKED`,
+      [skip],
+    );
+    return rows[0];
+  }
+
+  async delete(tx: EntityManager, id: string): Promise<void> {
+    await sql(tx, `DELETE FROM baton_timer WHERE id = $1`, [id]);
+  }
+
+  forSaga(sagaId: string): Promise<SagaTimerEntity[]> {
+    return this.dataSource.getRepository(SagaTimerEntity).find({ where: { sagaId }, order: { dueAt: 'ASC' } });
+  }
+
+  /** Milliseconds until the next timer is due (0 if one is overdue), or undefined if none is armed. */
+  async nextDueInMs(): Promise<number | undefined> {
+    const rows: Array<{ ms: string | null }> = await this.dataSource.query(
+      `SELECT EXTRACT(EPOCH FROM (min(due_at) - clock_timestamp())) * 1000 AS ms FROM baton_timer`,
+    );
+    const ms = rows[0]?.ms;
+    return ms == null ? undefined : Math.max(0, Math.ceil(Number(ms)));
+  }
+}

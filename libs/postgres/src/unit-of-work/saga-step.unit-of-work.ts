@@ -1,0 +1,286 @@
+import { createHash } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  IdempotencyKeyReusedError,
+  InvalidMessageError,
+  SagaEngine,
+  SagaNotFoundError,
+  SagaVersionUnavailableError,
+  TERMINAL_STATUSES,
+  UnknownSagaNameError,
+  uuidv7,
+  validateWith,
+  type MessageEnvelope,
+  type SagaDefinition,
+  type SagaRegistry,
+  type SagaStatus,
+  type StepOutcome,
+  type TopicNames,
+} from '@baton/core';
+import { InboxRepository } from '../repositories/inbox.repository';
+import { OutboxRepository } from '../repositories/outbox.repository';
+import { SagaHistoryRepository, type NewHistoryEntry } from '../repositories/saga-history.repository';
+import { SagaTimerRepository } from '../repositories/saga-timer.repository';
+import { SagaRepository } from '../repositories/saga.repository';
+import { inTransaction } from '../sql';
+
+export interface StartSagaRequest {
+  name: string;
+  input: unknown;
+  /** The same key for the same saga name returns the instance it first started. */
+  idempotencyKey?: string;
+  /** Defaults to the new saga's id. */
+  correlationId?: string;
+  /** Who started it, for the history. @default 'api' */
+  actor?: string;
+}
+
+export interface StartSagaResult {
+  sagaId: string;
+  /** False when the idempotency key had already started this instance. */
+  created: boolean;
+}
+
+/** What became of a delivered message. */
+export type DeliveryResult = 'applied' | 'duplicate' | 'ignored';
+
+interface LockedSaga {
+  id: string;
+  name: string;
+  definitionVersion: number;
+  status: string;
+  stateValue: unknown;
+  snapshot: unknown;
+  version: number;
+  correlationId: string;
+}
+
+interface Cause {
+  kind: NewHistoryEntry['kind'];
+  eventType: string;
+  messageId: string | null;
+  actor: string;
+}
+
+/**
+ * The step of DESIGN.md: every input to a saga (start, reply, fired timer)
+ * becomes one transaction that records the input in the inbox, locks the
+ * saga, runs the pure engine, and writes the saga row, one history row, the
+ * outbox rows and the timer changes. Nothing leaves the process before it
+ * commits; the relay publishes afterwards.
+ */
+export class SagaStepUnitOfWork {
+  private readonly sagas: SagaRepository;
+  private readonly history: SagaHistoryRepository;
+  private readonly inbox = new InboxRepository();
+  private readonly outbox: OutboxRepository;
+  private readonly timers: SagaTimerRepository;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly registry: SagaRegistry,
+    private readonly topics: TopicNames,
+    private readonly engine: SagaEngine = new SagaEngine(),
+    /** Called after a transaction that wrote outbox rows committed (wakes the local relay). */
+    private readonly onCommandsCommitted: () => void = () => undefined,
+  ) {
+    this.sagas = new SagaRepository(dataSource);
+    this.history = new SagaHistoryRepository(dataSource);
+    this.outbox = new OutboxRepository(dataSource, 'baton_outbox');
+    this.timers = new SagaTimerRepository(dataSource);
+  }
+
+  /** Starts a saga on the newest version of its definition. Throws before touching the database on bad input. */
+  async start(request: StartSagaRequest): Promise<StartSagaResult> {
+    const definition = this.registry.latest(request.name);
+    if (!definition) throw new UnknownSagaNameError(request.name, this.registry.names());
+    const parsed = validateWith(definition.input, request.input);
+    if (!parsed.ok) throw new InvalidMessageError('input', parsed.issues, `Saga "${definition.name}" v${definition.version}`);
+
+    const sagaId = uuidv7();
+    const outcome = this.engine.start(definition, sagaId, parsed.value);
+    const correlationId = request.correlationId ?? sagaId;
+    const key = request.idempotencyKey ?? null;
+    const inputHash = key ? createHash('sha256').update(JSON.stringify(parsed.value)).digest('hex') : null;
+
+    const result = await inTransaction(this.dataSource.manager, async (tx) => {
+      const created = await this.sagas.insert(tx, {
+        id: sagaId,
+        name: definition.name,
+        definitionVersion: definition.version,
+        status: outcome.status,
+        stateValue: outcome.stateValue,
+        snapshot: outcome.snapshot,
+        correlationId,
+        idempotencyKey: key,
+        inputHash,
+        ended: isTerminal(outcome.status),
+      });
+      if (!created) {
+        const existing = (await this.sagas.findByIdempotencyKey(tx, definition.name, key!))!;
+        if (existing.inputHash !== inputHash) throw new IdempotencyKeyReusedError(definition.name, key!, existing.id);
+        return { sagaId: existing.id, created: false, sentCommands: false };
+      }
+      const saga = { id: sagaId, name: definition.name, correlationId, version: 0, stateValue: undefined };
+      const cause: Cause = { kind: 'start', eventType: 'start', messageId: null, actor: request.actor ?? 'api' };
+      await this.write(tx, saga, outcome, cause, sagaId);
+      return { sagaId, created: true, sentCommands: outcome.commands.length > 0 };
+    });
+    if (result.sentCommands) this.onCommandsCommitted();
+    return { sagaId: result.sagaId, created: result.created };
+  }
+
+  /**
+   * Applies a reply or event addressed to a saga. A message id seen before
+   * changes nothing ('duplicate'); a message the saga's current state does
+   * not accept, or that arrives after the saga ended, is recorded in the
+   * history and changes nothing else ('ignored'). Invalid messages throw
+   * (InvalidMessageError, UnknownMessageTypeError, SagaNotFoundError, ...) and
+   * leave no trace, not even in the inbox.
+   */
+  async deliver(envelope: MessageEnvelope, actor: string): Promise<DeliveryResult> {
+    let wroteCommands = false;
+    const result = await inTransaction(this.dataSource.manager, async (tx): Promise<DeliveryResult> => {
+      wroteCommands = false;
+      if (!(await this.inbox.recordOnce(tx, envelope.messageId, envelope.sagaId, envelope.type))) return 'duplicate';
+      const saga = await this.sagas.lock(tx, envelope.sagaId);
+      if (!saga) throw new SagaNotFoundError(envelope.sagaId);
+      const definition = this.definitionOf(saga);
+      const cause: Cause = { kind: 'message', eventType: envelope.type, messageId: envelope.messageId, actor };
+      if (isTerminal(saga.status as SagaStatus)) {
+        // Still validated: a malformed late message is a dead letter, not silently dropped.
+        this.engine.toEvent(definition, saga.id, envelope);
+        await this.recordIgnored(tx, saga, cause, `the saga already ended ${saga.status}`);
+        return 'ignored';
+      }
+      const outcome = this.engine.receive(definition, saga.id, saga.snapshot, envelope);
+      if (!outcome.accepted) {
+        await this.recordIgnored(tx, saga, cause, `state ${JSON.stringify(saga.stateValue)} does not accept ${envelope.type}`);
+        return 'ignored';
+      }
+      await this.write(tx, saga, outcome, cause, envelope.messageId);
+      wroteCommands = outcome.commands.length > 0;
+      return 'applied';
+    });
+    if (wroteCommands) this.onCommandsCommitted();
+    return result;
+  }
+
+  /**
+   * Fires up to `limit` due timers, each in its own transaction, and returns
+   * how many fired. A timer whose saga is busy with another step is left for
+   * the next round rather than waited for.
+   */
+  async fireDueTimers(limit: number): Promise<number> {
+    let fired = 0;
+    const busy: string[] = [];
+    while (fired < limit) {
+      let wroteCommands = false;
+      const result = await inTransaction(this.dataSource.manager, async (tx) => {
+        wroteCommands = false;
+        const timer = await this.timers.claimDue(tx, busy);
+        if (!timer) return 'none' as const;
+        // Saga after timer is the opposite lock order of a reply step (saga, then its timers): skip, never wait.
+        const saga = await this.sagas.lock(tx, timer.sagaId, { skipLocked: true });
+        if (!saga) {
+          busy.push(timer.id);
+          return 'busy' as const;
+        }
+        await this.timers.delete(tx, timer.id);
+        if (isTerminal(saga.status as SagaStatus)) return 'fired' as const;
+        const definition = this.definitionOf(saga);
+        const outcome = this.engine.fireTimer(definition, saga.id, saga.snapshot, timer.timerKey);
+        if (outcome.accepted) {
+          const cause: Cause = { kind: 'timer', eventType: timer.timerKey, messageId: null, actor: 'timer' };
+          await this.write(tx, saga, outcome, cause, `timer:${timer.id}`);
+          wroteCommands = outcome.commands.length > 0;
+        }
+        return 'fired' as const;
+      });
+      if (result === 'none') break;
+      if (result === 'fired') fired++;
+      if (wroteCommands) this.onCommandsCommitted();
+    }
+    return fired;
+  }
+
+  private definitionOf(saga: LockedSaga): SagaDefinition {
+    const definition = this.registry.get(saga.name, saga.definitionVersion);
+    if (!definition) {
+      throw new SagaVersionUnavailableError(saga.name, saga.definitionVersion, saga.id, this.registry.versions(saga.name));
+    }
+    return definition;
+  }
+
+  private async write(
+    tx: EntityManager,
+    saga: Pick<LockedSaga, 'id' | 'name' | 'correlationId' | 'version' | 'stateValue'>,
+    outcome: StepOutcome,
+    cause: Cause,
+    causationId: string,
+  ): Promise<void> {
+    const sentAt = new Date().toISOString();
+    const commands = outcome.commands.map((command) => ({
+      topic: this.topics.commands(command.participant),
+      participant: command.participant,
+      envelope: {
+        messageId: uuidv7(),
+        type: command.type,
+        version: command.version,
+        sagaId: saga.id,
+        sagaName: saga.name,
+        correlationId: saga.correlationId,
+        causationId,
+        replyTo: this.topics.replies,
+        sentAt,
+        payload: command.payload,
+      } satisfies MessageEnvelope,
+    }));
+    const newVersion = saga.version + 1;
+    if (saga.version > 0) {
+      const updated = await this.sagas.update(tx, saga.id, saga.version, {
+        status: outcome.status,
+        stateValue: outcome.stateValue,
+        snapshot: outcome.snapshot,
+        ended: isTerminal(outcome.status),
+      });
+      // The row is locked FOR UPDATE, so this only trips if that invariant is broken.
+      if (!updated) throw new Error(`Saga ${saga.id} changed under a locked step (expected version ${saga.version}).`);
+    }
+    await this.history.append(tx, {
+      sagaId: saga.id,
+      sagaVersion: newVersion,
+      kind: cause.kind,
+      eventType: cause.eventType,
+      messageId: cause.messageId,
+      actor: cause.actor,
+      fromState: saga.stateValue,
+      toState: outcome.stateValue,
+      status: outcome.status,
+      commands: commands.map((c) => ({ type: c.envelope.type, participant: c.participant, messageId: c.envelope.messageId })),
+    });
+    await this.outbox.append(tx, commands);
+    await this.timers.cancel(tx, saga.id, outcome.timers.cancel);
+    await this.timers.schedule(tx, saga.id, outcome.timers.schedule);
+  }
+
+  private async recordIgnored(tx: EntityManager, saga: LockedSaga, cause: Cause, note: string): Promise<void> {
+    await this.history.append(tx, {
+      sagaId: saga.id,
+      sagaVersion: saga.version,
+      kind: 'ignored',
+      eventType: cause.eventType,
+      messageId: cause.messageId,
+      actor: cause.actor,
+      fromState: saga.stateValue,
+      toState: saga.stateValue,
+      status: saga.status,
+      commands: [],
+      note,
+    });
+  }
+}
+
+function isTerminal(status: SagaStatus | string): boolean {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
