@@ -38,15 +38,20 @@ export class ExampleParticipants {
     ];
   }
 
-  async start(): Promise<void> {
+  /** Subscribes the participants to their command topics. */
+  async subscribe(): Promise<void> {
     const latencyMs = this.options.latencyMs ?? 0;
     for (const runtime of this.runtimes) {
       await this.transport.subscribe(runtime.commandTopic, async (envelope) => {
         if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
         await runtime.handle(envelope);
       });
-      runtime.start();
     }
+  }
+
+  /** Starts publishing their replies. */
+  start(): void {
+    this.runtimes.forEach((runtime) => runtime.start());
   }
 
   async stop(): Promise<void> {

@@ -23,3 +23,4 @@ export * from './errors/saga-not-found.error';
 export * from './errors/saga-version-unavailable.error';
 export * from './errors/unknown-saga-name.error';
 export * from './util/baton-logger';
+export * from './errors/is-permanent-failure';

@@ -1,0 +1,4 @@
+/** Injection tokens of what SagaModule provides to the rest of the app. */
+export const BATON_DATA_SOURCE = Symbol('BATON_DATA_SOURCE');
+export const BATON_TRANSPORT = Symbol('BATON_TRANSPORT');
+export const BATON_TOPICS = Symbol('BATON_TOPICS');

@@ -1,0 +1,43 @@
+import type { NextFunction, Request, Response } from 'express';
+import { PROBLEM_BASE } from './problem.exception';
+import { sendProblem } from './problem-details.filter';
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+/**
+ * Express error middleware for what the JSON body parser rejects before a
+ * route runs: malformed JSON (400), a body over the limit (413), an unknown
+ * charset (415). Other errors pass on.
+ */
+export function bodyParserErrors(error: unknown, request: Request, response: Response, next: NextFunction): void {
+  const { type, limit } = (error ?? {}) as BodyParserError;
+  if (type === 'entity.parse.failed') {
+    return sendProblem(response, request, {
+      type: PROBLEM_BASE + 'malformed-json',
+      title: 'Malformed JSON',
+      status: 400,
+      detail: `The request body is not valid JSON: ${(error as Error).message}. Send a JSON object.`,
+    });
+  }
+  if (type === 'entity.too.large') {
+    return sendProblem(response, request, {
+      type: PROBLEM_BASE + 'body-too-large',
+      title: 'Request body too large',
+      status: 413,
+      detail: `The request body exceeds the limit of ${limit} bytes (BODY_LIMIT).`,
+    });
+  }
+  if (type === 'encoding.unsupported' || type === 'charset.unsupported') {
+    return sendProblem(response, request, {
+      type: PROBLEM_BASE + 'unsupported-encoding',
+      title: 'Unsupported body encoding',
+      status: 415,
+      detail: `${(error as Error).message}. Send UTF-8 JSON.`,
+    });
+  }
+  next(error);
+}

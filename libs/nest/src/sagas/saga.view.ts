@@ -1,0 +1,77 @@
+import type { SagaEntity, SagaHistoryEntity, SagaTimerEntity } from '@baton/postgres';
+
+/** A saga instance as the REST API shows it. */
+export interface SagaView {
+  id: string;
+  name: string;
+  /** Version of the definition the instance runs on. */
+  definitionVersion: number;
+  status: string;
+  /** The machine's state value, e.g. `{ "securing": { "stock": "reserved", "payment": "authorizing" } }`. */
+  state: unknown;
+  context?: unknown;
+  output?: unknown;
+  /** Row version: the number of transitions applied. */
+  version: number;
+  correlationId: string;
+  createdAt: string;
+  updatedAt: string;
+  endedAt: string | null;
+  /** Armed timers with their due time. */
+  timers?: Array<{ key: string; dueAt: string }>;
+}
+
+export interface HistoryEntryView {
+  at: string;
+  kind: string;
+  event: string;
+  messageId: string | null;
+  actor: string;
+  from: unknown;
+  to: unknown;
+  status: string;
+  version: number;
+  commands: Array<{ type: string; participant: string; messageId: string }>;
+  note?: string;
+}
+
+export function toSummaryView(saga: SagaEntity): SagaView {
+  return {
+    id: saga.id,
+    name: saga.name,
+    definitionVersion: saga.definitionVersion,
+    status: saga.status,
+    state: saga.stateValue,
+    version: saga.version,
+    correlationId: saga.correlationId,
+    createdAt: saga.createdAt.toISOString(),
+    updatedAt: saga.updatedAt.toISOString(),
+    endedAt: saga.endedAt ? saga.endedAt.toISOString() : null,
+  };
+}
+
+export function toDetailView(saga: SagaEntity, timers: SagaTimerEntity[]): SagaView {
+  const snapshot = saga.snapshot as { context?: unknown; output?: unknown };
+  return {
+    ...toSummaryView(saga),
+    context: snapshot.context,
+    output: snapshot.output,
+    timers: timers.map((timer) => ({ key: timer.timerKey, dueAt: timer.dueAt.toISOString() })),
+  };
+}
+
+export function toHistoryView(entry: SagaHistoryEntity): HistoryEntryView {
+  return {
+    at: entry.at.toISOString(),
+    kind: entry.kind,
+    event: entry.eventType,
+    messageId: entry.messageId,
+    actor: entry.actor,
+    from: entry.fromState,
+    to: entry.toState,
+    status: entry.status,
+    version: entry.sagaVersion,
+    commands: entry.commands,
+    ...(entry.note ? { note: entry.note } : {}),
+  };
+}

@@ -1,0 +1,113 @@
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { isUuid, SagaRegistry, TERMINAL_STATUSES, type SagaStatus } from '@baton/core';
+import { PROBLEM_BASE, ProblemException, badRequest } from '../http/problem.exception';
+import { SagaOrchestrator, decodeCursor, type SagaPage } from './saga-orchestrator.service';
+import type { HistoryEntryView, SagaView } from './saga.view';
+
+const STATUSES: SagaStatus[] = ['running', 'compensating', ...TERMINAL_STATUSES];
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const PROBLEM = { description: 'application/problem+json' };
+
+function sagaIdParam(id: string): string {
+  if (!isUuid(id)) throw badRequest('malformed-id', `"${id}" is not a saga id; saga ids are UUIDs.`);
+  return id.toLowerCase();
+}
+
+@ApiTags('sagas')
+@Controller('sagas')
+export class SagasController {
+  constructor(
+    private readonly orchestrator: SagaOrchestrator,
+    private readonly registry: SagaRegistry,
+  ) {}
+
+  @Post(':name')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Start a saga', description: 'The body is the saga input; see GET /definitions/{name} for its schema.' })
+  @ApiParam({ name: 'name', example: 'order-fulfillment' })
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Sending the same key again (same saga name, same body) returns the saga it started instead of a new one.',
+  })
+  @ApiBody({ description: 'The saga input', schema: { type: 'object' } })
+  @ApiResponse({ status: 202, description: 'Started; Location names the saga.' })
+  @ApiResponse({ status: 200, description: 'The Idempotency-Key had already started this saga; here it is.' })
+  @ApiResponse({ status: 400, ...PROBLEM })
+  @ApiResponse({ status: 404, ...PROBLEM })
+  @ApiResponse({ status: 413, ...PROBLEM })
+  @ApiResponse({ status: 415, ...PROBLEM })
+  @ApiResponse({ status: 422, ...PROBLEM })
+  async start(
+    @Param('name') name: string,
+    @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<SagaView> {
+    if (!contentType || !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
+      throw new ProblemException({
+        type: PROBLEM_BASE + 'unsupported-media-type',
+        title: 'Unsupported media type',
+        status: 415,
+        detail: 'Send the saga input as a JSON object with Content-Type: application/json.',
+      });
+    }
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw badRequest('malformed-idempotency-key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
+    }
+    const { sagaId, created } = await this.orchestrator.start({ name, input: body, idempotencyKey });
+    response.status(created ? 202 : 200).location(`/sagas/${sagaId}`);
+    return this.orchestrator.get(sagaId);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List sagas, newest first', description: 'Keyset pagination: pass nextCursor as cursor.' })
+  @ApiQuery({ name: 'name', required: false })
+  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  @ApiQuery({ name: 'limit', required: false, description: '1 to 500, default 50' })
+  @ApiQuery({ name: 'cursor', required: false })
+  @ApiResponse({ status: 400, ...PROBLEM })
+  list(
+    @Query('name') name?: string,
+    @Query('status') status?: string,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+  ): Promise<SagaPage> {
+    if (name !== undefined && !this.registry.latest(name)) {
+      throw badRequest('unknown-saga', `No saga is defined with name "${name}".`, { known: this.registry.names() });
+    }
+    if (status !== undefined && !STATUSES.includes(status as SagaStatus)) {
+      throw badRequest('invalid-status', `status must be one of ${STATUSES.join(', ')}; got "${status}".`);
+    }
+    const size = limit === undefined ? 50 : Number(limit);
+    if (!Number.isInteger(size) || size < 1 || size > 500) {
+      throw badRequest('invalid-limit', `limit must be an integer from 1 to 500; got "${limit}".`);
+    }
+    let after: string | undefined;
+    if (cursor !== undefined) {
+      after = decodeCursor(cursor);
+      if (!isUuid(after)) throw badRequest('invalid-cursor', 'cursor is not one this API returned; pass nextCursor unchanged.');
+    }
+    return this.orchestrator.list({ name, status, limit: size, after });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a saga: state, status, context, version, timestamps, armed timers' })
+  @ApiResponse({ status: 400, ...PROBLEM })
+  @ApiResponse({ status: 404, ...PROBLEM })
+  get(@Param('id') id: string): Promise<SagaView> {
+    return this.orchestrator.get(sagaIdParam(id));
+  }
+
+  @Get(':id/history')
+  @ApiOperation({ summary: "A saga's timeline: one entry per input it handled" })
+  @ApiResponse({ status: 400, ...PROBLEM })
+  @ApiResponse({ status: 404, ...PROBLEM })
+  async history(@Param('id') id: string): Promise<{ sagaId: string; items: HistoryEntryView[] }> {
+    const sagaId = sagaIdParam(id);
+    return { sagaId, items: await this.orchestrator.historyOf(sagaId) };
+  }
+}

@@ -1,0 +1,31 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { configureBatonHttp } from '@baton/nest';
+import { AppModule } from './app.module';
+import { ConfigError, loadConfig } from './config/app.config';
+
+async function bootstrap(): Promise<void> {
+  const logger = new Logger('Baton');
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    logger.error(error.message);
+    process.exit(2);
+  }
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false });
+  configureBatonHttp(app, { bodyLimit: config.bodyLimit });
+  await app.listen(config.port, config.host);
+
+  const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  const storage = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.pgliteDataDir}`;
+  logger.log(`Baton is listening on ${base}`);
+  logger.log(`  API:    ${base}/sagas   definitions: ${base}/definitions`);
+  logger.log(`  Docs:   ${base}/docs`);
+  logger.log(`  Storage: ${storage}; participants: ${config.participants}`);
+}
+
+void bootstrap();
