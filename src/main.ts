@@ -18,6 +18,8 @@ async function bootstrap(): Promise<void> {
   }
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false });
   configureBatonHttp(app, { bodyLimit: config.bodyLimit });
+  // SIGTERM/SIGINT: stop taking work, finish what is in hand, close the database.
+  app.enableShutdownHooks();
   await app.listen(config.port, config.host);
 
   const base = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;

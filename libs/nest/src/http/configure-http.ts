@@ -22,7 +22,6 @@ export function configureBatonHttp(app: NestExpressApplication, options: BatonHt
   app.useBodyParser('json', { limit: options.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] });
   app.use(bodyParserErrors);
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
 
   const document = SwaggerModule.createDocument(
     app,
