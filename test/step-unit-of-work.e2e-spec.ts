@@ -1,0 +1,251 @@
+import { SagaNotFoundError, SagaRegistry, defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
+import {
+  OutboxRelay,
+  OutboxRepository,
+  SagaStepUnitOfWork,
+  SagaTimerRepository,
+  TimerPoller,
+  createBatonDataSource,
+} from '@baton/postgres';
+import { createOrderFulfillmentSaga } from '@baton/sagas';
+import type { DataSource } from 'typeorm';
+import { eventually, orderFor, type OrderScenario } from './support/orders';
+import { RecordingTransport } from './support/recording-transport';
+import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+
+/**
+ * The step transaction, the relay and the timers against the real
+ * PostgreSQL, without HTTP and without participants: replies are made up
+ * here, so every interleaving is under the test's control.
+ */
+
+const topics = defaultTopicNames();
+const registry = new SagaRegistry([createOrderFulfillmentSaga({ paymentTimeoutMs: 300 })]);
+
+let schema: TestSchema;
+const hosts: DataSource[] = [];
+
+/** One "host": its own pool on the shared schema, as another replica would have. */
+async function host(): Promise<{ dataSource: DataSource; unitOfWork: SagaStepUnitOfWork }> {
+  const dataSource = await createBatonDataSource({ url: TEST_DATABASE_URL, schema: schema.name, poolSize: 5 });
+  hosts.push(dataSource);
+  return { dataSource, unitOfWork: new SagaStepUnitOfWork(dataSource, registry, topics) };
+}
+
+function reply(sagaId: string, type: string, payload: unknown): MessageEnvelope {
+  return {
+    messageId: uuidv7(),
+    type,
+    version: 1,
+    sagaId,
+    sagaName: 'order-fulfillment',
+    correlationId: sagaId,
+    sentAt: new Date().toISOString(),
+    payload,
+  };
+}
+
+async function startOrder(unitOfWork: SagaStepUnitOfWork, scenario: OrderScenario = 'completes'): Promise<string> {
+  const { sagaId } = await unitOfWork.start({ name: 'order-fulfillment', input: orderFor(scenario, uuidv7()) });
+  return sagaId;
+}
+
+async function count(dataSource: DataSource, sql: string, params: unknown[] = []): Promise<number> {
+  const rows: Array<{ n: string }> = await dataSource.query(sql, params);
+  return Number(rows[0].n);
+}
+
+beforeAll(async () => {
+  schema = await TestSchema.create('step');
+});
+
+afterAll(async () => {
+  await Promise.all(hosts.map((dataSource) => dataSource.destroy()));
+  await schema.drop();
+});
+
+describe('A redelivered reply', () => {
+  it('changes nothing: no new version, history row or command', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const sagaId = await startOrder(unitOfWork);
+    const stockReserved = reply(sagaId, 'StockReserved', { reservationId: 'r-1' });
+    expect(await unitOfWork.deliver(stockReserved, 'test')).toBe('applied');
+    const before = await dataSource.query(`SELECT version, snapshot FROM baton_saga WHERE id = $1`, [sagaId]);
+    const historyBefore = await count(dataSource, `SELECT count(*) AS n FROM baton_saga_history WHERE saga_id = $1`, [sagaId]);
+
+    expect(await unitOfWork.deliver(stockReserved, 'test')).toBe('duplicate');
+
+    expect(await dataSource.query(`SELECT version, snapshot FROM baton_saga WHERE id = $1`, [sagaId])).toEqual(before);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_saga_history WHERE saga_id = $1`, [sagaId])).toBe(historyBefore);
+  });
+});
+
+describe('Two replies for one saga arriving at once', () => {
+  it('are applied one after the other, so the join sees both and ships exactly once', async () => {
+    const a = await host();
+    const b = await host();
+    const sagaIds = await Promise.all(Array.from({ length: 20 }, () => startOrder(a.unitOfWork)));
+
+    await Promise.all(
+      sagaIds.flatMap((sagaId) => [
+        a.unitOfWork.deliver(reply(sagaId, 'StockReserved', { reservationId: `r-${sagaId}` }), 'test'),
+        b.unitOfWork.deliver(reply(sagaId, 'PaymentAuthorized', { authorizationId: `a-${sagaId}` }), 'test'),
+      ]),
+    );
+
+    const rows: Array<{ version: number; state_value: unknown }> = await a.dataSource.query(
+      `SELECT version, state_value FROM baton_saga WHERE id = ANY($1::uuid[])`,
+      [sagaIds],
+    );
+    expect(rows).toHaveLength(20);
+    rows.forEach((row) => expect(row).toEqual({ version: 3, state_value: 'shipping' }));
+    const shipments = await count(
+      a.dataSource,
+      `SELECT count(*) AS n FROM baton_outbox WHERE saga_id = ANY($1::uuid[]) AND message_type = 'ScheduleShipment'`,
+      [sagaIds],
+    );
+    expect(shipments).toBe(20);
+  });
+});
+
+describe('A reply for a saga that does not exist', () => {
+  it('is refused and leaves no inbox record behind', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const stray = reply(uuidv7(), 'StockReserved', { reservationId: 'r-x' });
+    await expect(unitOfWork.deliver(stray, 'test')).rejects.toBeInstanceOf(SagaNotFoundError);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_inbox WHERE message_id = $1`, [stray.messageId])).toBe(0);
+  });
+});
+
+describe('A reply that arrives after the saga moved on', () => {
+  it('is recorded as ignored in the history and changes nothing else', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const sagaId = await startOrder(unitOfWork);
+    await unitOfWork.deliver(reply(sagaId, 'StockReserved', { reservationId: 'r-1' }), 'test');
+    expect(await unitOfWork.deliver(reply(sagaId, 'StockReserved', { reservationId: 'r-2' }), 'test')).toBe('ignored');
+    const [last] = await dataSource.query(
+      `SELECT kind, note FROM baton_saga_history WHERE saga_id = $1 ORDER BY id DESC LIMIT 1`,
+      [sagaId],
+    );
+    expect(last.kind).toBe('ignored');
+    expect(last.note).toContain('does not accept StockReserved');
+  });
+});
+
+describe('A payment timeout', () => {
+  it('is disarmed when payment answers in time', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const sagaId = await startOrder(unitOfWork);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_timer WHERE saga_id = $1`, [sagaId])).toBe(1);
+    await unitOfWork.deliver(reply(sagaId, 'PaymentAuthorized', { authorizationId: 'a-1' }), 'test');
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_timer WHERE saga_id = $1`, [sagaId])).toBe(0);
+  });
+
+  it('fires exactly once per saga with two hosts polling the same timers', async () => {
+    const a = await host();
+    const b = await host();
+    const sagaIds = await Promise.all(Array.from({ length: 200 }, () => startOrder(a.unitOfWork, 'payment-times-out')));
+    const pollers = [a, b].map(
+      ({ dataSource, unitOfWork }) => new TimerPoller(unitOfWork, new SagaTimerRepository(dataSource), { pollIntervalMs: 20 }),
+    );
+    pollers.forEach((poller) => poller.start());
+    try {
+      await eventually(
+        async () => {
+          const left = await count(a.dataSource, `SELECT count(*) AS n FROM baton_timer WHERE saga_id = ANY($1::uuid[])`, [sagaIds]);
+          return left === 0 ? true : undefined;
+        },
+        30_000,
+        'every timer to fire',
+      );
+    } finally {
+      await Promise.all(pollers.map((poller) => poller.stop()));
+    }
+    const fired: Array<{ saga_id: string; n: string }> = await a.dataSource.query(
+      `SELECT saga_id, count(*) AS n FROM baton_saga_history WHERE kind = 'timer' AND saga_id = ANY($1::uuid[]) GROUP BY saga_id`,
+      [sagaIds],
+    );
+    expect(fired).toHaveLength(200);
+    fired.forEach((row) => expect(Number(row.n)).toBe(1));
+    // Payment gave up; the join still waits for stock before compensating.
+    const states: Array<{ state_value: unknown }> = await a.dataSource.query(
+      `SELECT state_value FROM baton_saga WHERE id = ANY($1::uuid[])`,
+      [sagaIds],
+    );
+    states.forEach((row) => expect(row.state_value).toEqual({ securing: { stock: 'reserving', payment: 'timedOut' } }));
+  });
+});
+
+describe('The outbox relay', () => {
+  it("publishes each saga's commands in the order they were written, with two relays competing", async () => {
+    const a = await host();
+    const b = await host();
+    const log: RecordingTransport['published'] = [];
+    const transports = [new RecordingTransport(log), new RecordingTransport(log)];
+    const relays = [a, b].map(
+      ({ dataSource }, i) => new OutboxRelay(new OutboxRepository(dataSource, 'baton_outbox'), transports[i], { batchSize: 7 }),
+    );
+    const sagaIds = await Promise.all(Array.from({ length: 30 }, () => startOrder(a.unitOfWork)));
+    // Give every saga a second batch of commands: shipment, then the notification after it.
+    for (const sagaId of sagaIds) {
+      await a.unitOfWork.deliver(reply(sagaId, 'StockReserved', { reservationId: 'r' }), 'test');
+      await a.unitOfWork.deliver(reply(sagaId, 'PaymentAuthorized', { authorizationId: 'a' }), 'test');
+      await a.unitOfWork.deliver(reply(sagaId, 'ShipmentScheduled', { shipmentId: 's' }), 'test');
+    }
+    await Promise.all(relays.map((relay) => drain(relay)));
+
+    const mine = log.filter((p) => sagaIds.includes(p.envelope.sagaId));
+    expect(mine).toHaveLength(30 * 4);
+    expect(transports.every((t) => t.published === log)).toBe(true);
+    for (const sagaId of sagaIds) {
+      // Message ids are uuid v7, growing in write order: published order must be the same.
+      const ids = mine.filter((p) => p.envelope.sagaId === sagaId).map((p) => p.envelope.messageId);
+      expect(new Set(ids).size).toBe(4);
+      expect(ids).toEqual([...ids].sort());
+    }
+  });
+
+  it('retries a failed publish after a backoff and publishes it once', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const transport = new RecordingTransport();
+    const relay = new OutboxRelay(new OutboxRepository(dataSource, 'baton_outbox'), transport, { retryDelayMs: 50 });
+    await drain(relay); // earlier suites' rows out of the way
+    transport.published.length = 0;
+    const sagaId = await startOrder(unitOfWork);
+    transport.failNext = 1;
+    await drain(relay);
+    const mine = transport.published.filter((p) => p.envelope.sagaId === sagaId);
+    expect(mine.map((p) => p.envelope.type).sort()).toEqual(['AuthorizePayment', 'ReserveStock']);
+    const [row] = await dataSource.query(
+      `SELECT max(attempts) AS attempts, count(*) FILTER (WHERE published_at IS NULL) AS unpublished FROM baton_outbox WHERE saga_id = $1`,
+      [sagaId],
+    );
+    expect(Number(row.unpublished)).toBe(0);
+    expect(row.attempts).toBe(2);
+  });
+
+  it('publishes rows claimed by a relay that died once its lease has run out', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const outbox = new OutboxRepository(dataSource, 'baton_outbox');
+    const transport = new RecordingTransport();
+    const relay = new OutboxRelay(outbox, transport);
+    await drain(relay);
+    const sagaId = await startOrder(unitOfWork);
+    const claimed = await outbox.claim(100, 200); // the "dead" relay's claim, never published
+    expect(claimed.map((row) => row.sagaId)).toContain(sagaId);
+    expect(await relay.publishBatch()).toBe(0); // still leased
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await drain(relay);
+    expect(transport.published.filter((p) => p.envelope.sagaId === sagaId)).toHaveLength(2);
+  });
+});
+
+/** Publishes until the outbox has nothing more to give (waiting out short backoffs). */
+async function drain(relay: OutboxRelay): Promise<void> {
+  let idleRounds = 0;
+  while (idleRounds < 5) {
+    const published = await relay.publishBatch();
+    idleRounds = published ? 0 : idleRounds + 1;
+    if (!published) await new Promise((resolve) => setTimeout(resolve, 30));
+  }
+}

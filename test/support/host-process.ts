@@ -1,0 +1,63 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+/** Compiles the host as `npm start` would, so a test can run it as a real process. */
+export function buildHost(): void {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], {
+    cwd: ROOT,
+    stdio: 'pipe',
+    timeout: 180_000,
+  });
+}
+
+/** The compiled host running in a child process, as in production. */
+export class HostProcess {
+  private child?: ChildProcess;
+  readonly output: string[] = [];
+
+  constructor(private readonly env: Record<string, string>) {}
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.env.PORT}`;
+  }
+
+  async start(): Promise<void> {
+    this.child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+      cwd: ROOT,
+      env: { ...process.env, HOST: '127.0.0.1', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child.stdout!.on('data', (chunk) => this.output.push(String(chunk)));
+    this.child.stderr!.on('data', (chunk) => this.output.push(String(chunk)));
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) throw new Error(`The host exited with ${this.child.exitCode}:\n${this.output.join('')}`);
+      try {
+        if ((await fetch(`${this.baseUrl}/definitions`)).ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`The host did not answer within 60 s:\n${this.output.join('')}`);
+  }
+
+  /** Ends the process the hard way: no shutdown hooks, no flushing, like a power cut. */
+  async kill(): Promise<void> {
+    await this.signal('SIGKILL');
+  }
+
+  async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+}
