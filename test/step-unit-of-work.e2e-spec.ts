@@ -1,5 +1,6 @@
 import { SagaNotFoundError, SagaRegistry, defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
 import {
+  OutboxNotificationListener,
   OutboxRelay,
   OutboxRepository,
   SagaStepUnitOfWork,
@@ -237,6 +238,31 @@ describe('The outbox relay', () => {
     await new Promise((resolve) => setTimeout(resolve, 250));
     await drain(relay);
     expect(transport.published.filter((p) => p.envelope.sagaId === sagaId)).toHaveLength(2);
+  });
+});
+
+describe('A relay in another replica', () => {
+  it("is woken by the writer's NOTIFY instead of waiting for its next poll", async () => {
+    const writer = await host();
+    const other = await host();
+    const transport = new RecordingTransport();
+    const relay = new OutboxRelay(new OutboxRepository(other.dataSource, 'baton_outbox'), transport, { idleMs: 600_000 });
+    await drain(relay);
+    const listener = new OutboxNotificationListener(TEST_DATABASE_URL, 'baton_outbox', () => relay.wake());
+    await listener.start();
+    relay.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100)); // the relay's first round found nothing: now it idles
+      const sagaId = await startOrder(writer.unitOfWork);
+      await eventually(
+        async () => (transport.published.some((p) => p.envelope.sagaId === sagaId) ? true : undefined),
+        10_000,
+        'the woken relay to publish',
+      );
+    } finally {
+      await relay.stop();
+      await listener.stop();
+    }
   });
 });
 

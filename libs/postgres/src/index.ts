@@ -18,3 +18,4 @@ export * from './unit-of-work/saga-step.unit-of-work';
 export * from './workers/outbox-relay';
 export * from './workers/polling-loop';
 export * from './workers/timer-poller';
+export * from './workers/outbox-notification.listener';

@@ -1,7 +1,15 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { isPermanentFailure, isUuid, type MessageEnvelope, type TopicNames, type Transport } from '@baton/core';
-import { DeadLetterRepository, OutboxRelay, SagaStepUnitOfWork, TimerPoller } from '@baton/postgres';
+import {
+  DeadLetterRepository,
+  OutboxNotificationListener,
+  OutboxRelay,
+  SagaStepUnitOfWork,
+  TimerPoller,
+} from '@baton/postgres';
 import { BATON_TOPICS, BATON_TRANSPORT } from '../baton.tokens';
+import { SAGA_MODULE_OPTIONS } from '../saga.module-definition';
+import type { SagaModuleOptions } from '../saga-module.options';
 
 /**
  * The orchestrator's background work: consuming replies, publishing the
@@ -12,6 +20,7 @@ import { BATON_TOPICS, BATON_TRANSPORT } from '../baton.tokens';
 @Injectable()
 export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('SagaWorkers');
+  private readonly listener?: OutboxNotificationListener;
 
   constructor(
     @Inject(BATON_TRANSPORT) private readonly transport: Transport,
@@ -20,19 +29,25 @@ export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap,
     private readonly relay: OutboxRelay,
     private readonly timers: TimerPoller,
     private readonly deadLetters: DeadLetterRepository,
-  ) {}
+    @Inject(SAGA_MODULE_OPTIONS) options: SagaModuleOptions,
+  ) {
+    // Other replicas' commits wake this relay too (PostgreSQL only; PGlite is one process).
+    const url = options.database?.url;
+    if (url) this.listener = new OutboxNotificationListener(url, 'baton_outbox', () => relay.wake(), this.logger);
+  }
 
   async onModuleInit(): Promise<void> {
     await this.transport.subscribe(this.topics.replies, (envelope) => this.consumeReply(envelope));
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    await this.listener?.start();
     this.relay.start();
     this.timers.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.timers.stop(), this.relay.stop()]);
+    await Promise.all([this.listener?.stop(), this.timers.stop(), this.relay.stop()]);
   }
 
   /**
