@@ -253,11 +253,18 @@ describe.each(DATABASES)('The REST API on $database', ({ prepare }) => {
       ['a body over BODY_LIMIT', 413, 'body-too-large', () => postOrder({ ...newOrder(), padding: 'x'.repeat(300 * 1024) })],
       ['a text/plain body', 415, 'unsupported-media-type', () => postText('text/plain', JSON.stringify(newOrder()))],
       ['a body without Content-Type', 415, 'unsupported-media-type', () => api().post(ORDERS)],
-      ['a body in a charset other than UTF-8', 415, 'unsupported-encoding', () => postText('application/json; charset=latin1', '{}')],
+      ['a latin1 body', 415, 'unsupported-encoding', () => postText('application/json; charset=latin1', '{}')],
       ['an Idempotency-Key of 300 characters', 400, 'malformed-idempotency-key', () => postOrder(newOrder(), 'k'.repeat(300))],
       ['an Idempotency-Key with a space in it', 400, 'malformed-idempotency-key', () => postOrder(newOrder(), 'two words')],
     ])('answers an order with %s with a %i %s problem and starts nothing', async (_what, status, type, send) => {
       expectProblem(await refusedWithoutStarting(send), status, type);
+    });
+
+    it('answers a body that does not decompress with a 400 problem, not a 500, and starts nothing', async () => {
+      const response = await refusedWithoutStarting(() => postText('application/json', '{}').set('Content-Encoding', 'gzip'));
+
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json\b/);
     });
 
     it('names every field that fails the schema', async () => {

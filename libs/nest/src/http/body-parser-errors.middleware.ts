@@ -5,16 +5,19 @@ import { sendProblem } from './problem-details.filter';
 interface BodyParserError {
   type?: string;
   status?: number;
+  expose?: boolean;
   limit?: number;
 }
 
 /**
  * Express error middleware for what the JSON body parser rejects before a
  * route runs: malformed JSON (400), a body over the limit (413), an unknown
- * charset (415). Other errors pass on.
+ * charset or encoding (415), and any other client error it raises (a body
+ * that does not decompress, a wrong length) with its own status. Other errors
+ * pass on.
  */
 export function bodyParserErrors(error: unknown, request: Request, response: Response, next: NextFunction): void {
-  const { type, limit } = (error ?? {}) as BodyParserError;
+  const { type, limit, status, expose } = (error ?? {}) as BodyParserError;
   if (type === 'entity.parse.failed') {
     return sendProblem(response, request, {
       type: PROBLEM_BASE + 'malformed-json',
@@ -37,6 +40,14 @@ export function bodyParserErrors(error: unknown, request: Request, response: Res
       title: 'Unsupported body encoding',
       status: 415,
       detail: `${(error as Error).message}. Send UTF-8 JSON.`,
+    });
+  }
+  if (expose && status !== undefined && status >= 400 && status < 500) {
+    return sendProblem(response, request, {
+      type: PROBLEM_BASE + 'unreadable-body',
+      title: 'Unreadable request body',
+      status,
+      detail: `${(error as Error).message}. Send the body as plain or correctly encoded UTF-8 JSON.`,
     });
   }
   next(error);

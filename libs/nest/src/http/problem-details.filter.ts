@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import {
@@ -37,7 +38,7 @@ export function toProblem(error: unknown): Problem | undefined {
   }
   if (error instanceof HttpException) {
     const status = error.getStatus();
-    return { type: 'about:blank', title: error.name.replace(/Exception$/, ''), status, detail: error.message };
+    return { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail: error.message };
   }
   return undefined;
 }
