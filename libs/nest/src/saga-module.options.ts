@@ -22,6 +22,6 @@ export interface SagaModuleOptions {
   topics?: { prefix?: string; replies?: string };
   /** Timer poller tuning. @default { pollIntervalMs: 250, batchSize: 100 } */
   timers?: Omit<TimerPollerOptions, 'logger'>;
-  /** Outbox relay tuning. @default { batchSize: 100, leaseMs: 30000, concurrency: 16 } */
+  /** Outbox relay tuning. @default { batchSize: 100, leaseMs: 5000, concurrency: 16 } */
   relay?: Omit<OutboxRelayOptions, 'logger' | 'name'>;
 }

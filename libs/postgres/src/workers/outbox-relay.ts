@@ -5,7 +5,7 @@ import { PollingLoop } from './polling-loop';
 export interface OutboxRelayOptions {
   /** Rows claimed per round. @default 100 */
   batchSize?: number;
-  /** How long a claim holds rows before another relay may take them. @default 30000 */
+  /** How long a claim holds rows before another relay may take them: after a crash, what the dead relay had claimed goes out when this runs out. @default 5000 */
   leaseMs?: number;
   /** Pause when the outbox is empty and nothing wakes the relay. @default 1000 */
   idleMs?: number;
@@ -36,7 +36,7 @@ export class OutboxRelay {
   ) {
     this.options = {
       batchSize: options.batchSize ?? 100,
-      leaseMs: options.leaseMs ?? 30_000,
+      leaseMs: options.leaseMs ?? 5_000,
       idleMs: options.idleMs ?? 1_000,
       concurrency: options.concurrency ?? 16,
       retryDelayMs: options.retryDelayMs ?? 200,
