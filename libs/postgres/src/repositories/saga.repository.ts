@@ -15,6 +15,12 @@ export interface NewSagaRow {
   ended: boolean;
 }
 
+/** What a step needs of a locked saga row. */
+export type LockedSaga = Pick<
+  SagaEntity,
+  'id' | 'name' | 'definitionVersion' | 'status' | 'stateValue' | 'snapshot' | 'version' | 'correlationId'
+>;
+
 export interface SagaListFilter {
   name?: string;
   status?: string;
@@ -67,8 +73,8 @@ export class SagaRepository {
    * With `skipLocked` a row locked by another step is not waited for: the
    * timer poller uses that to avoid lock-order deadlocks with replies.
    */
-  async lock(tx: EntityManager, id: string, options: { skipLocked?: boolean } = {}): Promise<SagaEntity | undefined> {
-    const { rows } = await sql<SagaEntity>(
+  async lock(tx: EntityManager, id: string, options: { skipLocked?: boolean } = {}): Promise<LockedSaga | undefined> {
+    const { rows } = await sql<LockedSaga>(
       tx,
       `SELECT id, name, definition_version AS "definitionVersion", status, state_value AS "stateValue",
               snapshot, version, correlation_id AS "correlationId"

@@ -21,7 +21,7 @@ import { InboxRepository } from '../repositories/inbox.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { SagaHistoryRepository, type NewHistoryEntry } from '../repositories/saga-history.repository';
 import { SagaTimerRepository } from '../repositories/saga-timer.repository';
-import { SagaRepository } from '../repositories/saga.repository';
+import { SagaRepository, type LockedSaga } from '../repositories/saga.repository';
 import { inTransaction } from '../sql';
 
 export interface StartSagaRequest {
@@ -43,17 +43,6 @@ export interface StartSagaResult {
 
 /** What became of a delivered message. */
 export type DeliveryResult = 'applied' | 'duplicate' | 'ignored';
-
-interface LockedSaga {
-  id: string;
-  name: string;
-  definitionVersion: number;
-  status: string;
-  stateValue: unknown;
-  snapshot: unknown;
-  version: number;
-  correlationId: string;
-}
 
 interface Cause {
   kind: NewHistoryEntry['kind'];
