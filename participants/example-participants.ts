@@ -23,13 +23,15 @@ export class ExampleParticipants {
 
   constructor(
     dataSource: DataSource,
-    private readonly transport: Transport,
+    transport: Transport,
     topics: TopicNames,
-    private readonly options: ExampleParticipantsOptions = {},
+    options: ExampleParticipantsOptions = {},
   ) {
     const flakiness = { failureRate: options.failureRate ?? 0 };
-    const participant = (name: string, handlers: ParticipantOptions["handlers"]) =>
-      new ParticipantRuntime(dataSource, transport, { name, handlers, topics, logger: options.logger });
+    const latencyMs = options.latencyMs ?? 0;
+    const beforeHandle = latencyMs > 0 ? () => new Promise<void>((resolve) => setTimeout(resolve, latencyMs)) : undefined;
+    const participant = (name: string, handlers: ParticipantOptions['handlers']) =>
+      new ParticipantRuntime(dataSource, transport, { name, handlers, topics, logger: options.logger, beforeHandle });
     this.runtimes = [
       participant('inventory', inventoryHandlers(flakiness)),
       participant('payment', paymentHandlers(flakiness)),
@@ -40,13 +42,7 @@ export class ExampleParticipants {
 
   /** Subscribes the participants to their command topics. */
   async subscribe(): Promise<void> {
-    const latencyMs = this.options.latencyMs ?? 0;
-    for (const runtime of this.runtimes) {
-      await this.transport.subscribe(runtime.commandTopic, async (envelope) => {
-        if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
-        await runtime.handle(envelope);
-      });
-    }
+    for (const runtime of this.runtimes) await runtime.subscribe();
   }
 
   /** Starts publishing their replies. */

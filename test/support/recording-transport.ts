@@ -1,4 +1,4 @@
-import type { MessageEnvelope, MessageHandler, Transport } from '@baton/core';
+import type { MessageEnvelope, Transport } from '@baton/core';
 
 /** A transport that keeps what was published, for asserting on it; can be told to fail. */
 export class RecordingTransport implements Transport {
@@ -15,7 +15,11 @@ export class RecordingTransport implements Transport {
     this.published.push({ topic, envelope });
   }
 
-  async subscribe(_topic: string, _handler: MessageHandler): Promise<void> {}
+  async subscribe(): Promise<void> {}
+
+  async ensureTopics(): Promise<void> {}
+
+  async start(): Promise<void> {}
 
   async close(): Promise<void> {}
 }

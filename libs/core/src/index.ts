@@ -24,3 +24,4 @@ export * from './errors/saga-version-unavailable.error';
 export * from './errors/unknown-saga-name.error';
 export * from './util/baton-logger';
 export * from './errors/is-permanent-failure';
+export * from './transport/dead-letter';

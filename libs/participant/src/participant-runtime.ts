@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import {
+  PermanentMessageError,
   consoleLogger,
   describeIssues,
   uuidv7,
@@ -19,10 +20,15 @@ export interface ParticipantOptions {
   topics: TopicNames;
   relay?: OutboxRelayOptions;
   logger?: BatonLogger;
+  /**
+   * Runs before each command is handled, outside any transaction (the
+   * example participants simulate network latency with it).
+   */
+  beforeHandle?: (envelope: MessageEnvelope) => Promise<void>;
 }
 
 /** What became of a delivered command. */
-export type CommandResult = 'handled' | 'duplicate' | 'dead-lettered';
+export type CommandResult = 'handled' | 'duplicate';
 
 /**
  * Runs a participant's command handlers with the guarantees sagas rely on:
@@ -53,7 +59,7 @@ export class ParticipantRuntime {
     }
     this.logger = options.logger ?? consoleLogger;
     this.outbox = new OutboxRepository(dataSource, 'participant_outbox');
-    this.deadLetters = new DeadLetterRepository(dataSource);
+    this.deadLetters = new DeadLetterRepository(dataSource, 'participant_dead_letter');
     this.relay = new OutboxRelay(this.outbox, transport, {
       ...options.relay,
       logger: this.logger,
@@ -74,25 +80,35 @@ export class ParticipantRuntime {
     this.relay.start();
   }
 
-  /** Subscribes `handle` to the participant's command topic. */
+  /** Subscribes `handle` to the participant's command topic; its dead letters go to `participant_dead_letter`. */
   async subscribe(): Promise<void> {
-    await this.transport.subscribe(this.commandTopic, async (envelope) => {
-      await this.handle(envelope);
-    });
+    await this.transport.subscribe(
+      this.commandTopic,
+      async (envelope) => {
+        await this.options.beforeHandle?.(envelope);
+        await this.handle(envelope);
+      },
+      { deadLetters: this.deadLetters.sinkFor(`participant:${this.name}`) },
+    );
   }
 
   stop(): Promise<void> {
     return this.relay.stop();
   }
 
+  /**
+   * Applies one command at most once. Throws PermanentMessageError for a
+   * command it can never handle (unknown type, invalid payload), which the
+   * transport dead-letters; other errors roll back and ask for redelivery.
+   */
   async handle(envelope: MessageEnvelope): Promise<CommandResult> {
     const handler = this.handlers.get(envelope.type);
     if (!handler) {
-      return this.deadLetter(envelope, `participant "${this.name}" has no handler for command type "${envelope.type}"`);
+      throw new PermanentMessageError(`participant "${this.name}" has no handler for command type "${envelope.type}"`);
     }
     const parsed = validatePayload(handler.command, envelope.payload, envelope.version);
     if (!parsed.ok) {
-      return this.deadLetter(envelope, `${envelope.type} payload is invalid: ${describeIssues(parsed.issues)}`);
+      throw new PermanentMessageError(`${envelope.type} payload is invalid: ${describeIssues(parsed.issues)}`);
     }
     const result = await inTransaction(this.dataSource.manager, async (tx): Promise<CommandResult> => {
       const { rowCount } = await sql(
@@ -129,19 +145,5 @@ export class ParticipantRuntime {
     });
     if (result === 'handled') this.relay.wake();
     return result;
-  }
-
-  private async deadLetter(envelope: MessageEnvelope, reason: string): Promise<CommandResult> {
-    this.logger.warn(`Dead-lettering command ${envelope.messageId} of saga ${envelope.sagaId}: ${reason}`);
-    await this.deadLetters.record({
-      consumer: `participant:${this.name}`,
-      topic: this.commandTopic,
-      envelope,
-      messageId: envelope.messageId,
-      messageType: envelope.type,
-      sagaId: envelope.sagaId,
-      reason,
-    });
-    return 'dead-lettered';
   }
 }

@@ -13,7 +13,7 @@ import { pgliteDriver } from './pglite/pglite-pool';
 export const BATON_ENTITIES = [SagaEntity, SagaHistoryEntity, OutboxMessageEntity, InboxMessageEntity, SagaTimerEntity, DeadLetterEntity];
 export const BATON_MIGRATIONS = [BatonSchema1763800000001];
 
-export interface BatonDataSourceOptions {
+export interface DatabaseOptions {
   /** A PostgreSQL connection string. Without it Baton runs on embedded PGlite. */
   url?: string;
   /** Where PGlite keeps its files; `memory://` keeps nothing. @default '.data/pglite' */
@@ -27,6 +27,9 @@ export interface BatonDataSourceOptions {
   migrations?: MixedList<any>;
 }
 
+/** Options of `createBatonDataSource`. */
+export type BatonDataSourceOptions = DatabaseOptions;
+
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 
 export type DatabaseKind = 'postgres' | 'pglite';
@@ -36,19 +39,32 @@ export function databaseKind(dataSource: DataSource): DatabaseKind {
 }
 
 /**
- * Opens Baton's database, PostgreSQL or embedded PGlite, and brings its
- * schema up to date with the numbered migrations (never `synchronize`). Both
- * run the same SQL.
+ * Opens the orchestrator's database (Baton's tables plus `options`' own) and
+ * brings it up to date with the numbered migrations.
  */
-export async function createBatonDataSource(options: BatonDataSourceOptions = {}): Promise<DataSource> {
+export function createBatonDataSource(options: DatabaseOptions = {}): Promise<DataSource> {
+  return createDataSource({
+    ...options,
+    entities: [...BATON_ENTITIES, ...asArray(options.entities)],
+    migrations: [...BATON_MIGRATIONS, ...asArray(options.migrations)],
+  });
+}
+
+/**
+ * Opens a database, PostgreSQL or embedded PGlite, with exactly the given
+ * entities and migrations, and runs the pending migrations (never
+ * `synchronize`). Both kinds run the same SQL. A participant service opens
+ * its own database this way.
+ */
+export async function createDataSource(options: DatabaseOptions = {}): Promise<DataSource> {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
     throw new Error(`Database schema "${schema}" must be lower-case letters, digits and underscores.`);
   }
   const common = {
     type: 'postgres' as const,
-    entities: [...BATON_ENTITIES, ...asArray(options.entities)],
-    migrations: [...BATON_MIGRATIONS, ...asArray(options.migrations)],
+    entities: asArray(options.entities),
+    migrations: asArray(options.migrations),
     migrationsTableName: 'baton_migrations',
     synchronize: false,
     logging: false as const,

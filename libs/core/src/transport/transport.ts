@@ -1,7 +1,17 @@
+import type { DeadLetterSink } from './dead-letter';
 import type { MessageEnvelope } from './message-envelope';
 
-/** Handles one delivered message. Resolving acknowledges it; rejecting asks for redelivery. */
+/**
+ * Handles one delivered message. Resolving acknowledges it; throwing
+ * `PermanentMessageError` dead-letters it; any other error asks for
+ * redelivery (after bounded retries a broker transport dead-letters it too).
+ */
 export type MessageHandler = (envelope: MessageEnvelope) => Promise<void>;
+
+export interface SubscribeOptions {
+  /** Where this consumer's dead letters go. */
+  readonly deadLetters: DeadLetterSink;
+}
 
 /**
  * The port between Baton and a message broker. The outbox relays publish
@@ -16,8 +26,16 @@ export interface Transport {
    * until then the outbox row stays unpublished.
    */
   publish(topic: string, envelope: MessageEnvelope): Promise<void>;
-  /** Delivers every message published to `topic` to `handler`, at least once. */
-  subscribe(topic: string, handler: MessageHandler): Promise<void>;
+  /** Registers `handler` for every message published to `topic`, delivered at least once. */
+  subscribe(topic: string, handler: MessageHandler, options: SubscribeOptions): Promise<void>;
+  /**
+   * Makes sure these topics exist (a broker transport creates missing ones
+   * with its configured partitions). Call before publishing to them.
+   */
+  ensureTopics(topics: readonly string[]): Promise<void>;
+  /** Begins delivering to the subscribed handlers. Idempotent; call after every subscribe. */
+  start(): Promise<void>;
+  /** Stops consuming (finishing the messages in hand) and disconnects. */
   close(): Promise<void>;
 }
 

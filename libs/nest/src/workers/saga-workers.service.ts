@@ -1,5 +1,13 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { isPermanentFailure, isUuid, type MessageEnvelope, type TopicNames, type Transport } from '@baton/core';
+import {
+  PermanentMessageError,
+  SagaRegistry,
+  isPermanentFailure,
+  isUuid,
+  type MessageEnvelope,
+  type TopicNames,
+  type Transport,
+} from '@baton/core';
 import {
   DeadLetterRepository,
   OutboxNotificationListener,
@@ -13,9 +21,9 @@ import type { SagaModuleOptions } from '../saga-module.options';
 
 /**
  * The orchestrator's background work: consuming replies, publishing the
- * outbox, firing timers. Subscribes while modules initialise (before anything
- * publishes), starts the loops once the app has bootstrapped, and lets the
- * work in hand finish on shutdown.
+ * outbox, firing timers. Subscribes while modules initialise, starts
+ * delivery and the loops once the app has bootstrapped (so every module had
+ * the chance to subscribe), and lets the work in hand finish on shutdown.
  */
 @Injectable()
 export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -25,6 +33,7 @@ export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap,
   constructor(
     @Inject(BATON_TRANSPORT) private readonly transport: Transport,
     @Inject(BATON_TOPICS) private readonly topics: TopicNames,
+    private readonly registry: SagaRegistry,
     private readonly unitOfWork: SagaStepUnitOfWork,
     private readonly relay: OutboxRelay,
     private readonly timers: TimerPoller,
@@ -37,10 +46,14 @@ export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap,
   }
 
   async onModuleInit(): Promise<void> {
-    await this.transport.subscribe(this.topics.replies, (envelope) => this.consumeReply(envelope));
+    await this.transport.subscribe(this.topics.replies, (envelope) => this.consumeReply(envelope), {
+      deadLetters: this.deadLetters.sinkFor('orchestrator'),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    await this.transport.ensureTopics([this.topics.replies, ...this.commandTopics()]);
+    await this.transport.start();
     await this.listener?.start();
     this.relay.start();
     this.timers.start();
@@ -52,26 +65,25 @@ export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap,
 
   /**
    * Applies one reply. Resolves (acknowledging it) once its transaction
-   * committed, or once it was dead-lettered because it can never apply;
-   * rejects on a transient failure, so the transport delivers it again.
+   * committed; throws PermanentMessageError for a reply that can never apply,
+   * so the transport dead-letters it; any other error means "try again".
    */
   async consumeReply(envelope: MessageEnvelope): Promise<void> {
+    if (!isUuid(String(envelope.sagaId))) {
+      throw new PermanentMessageError(`saga id "${envelope.sagaId}" is not a uuid`);
+    }
     try {
-      if (!isUuid(String(envelope.sagaId))) throw new TypeError(`saga id "${envelope.sagaId}" is not a uuid`);
       await this.unitOfWork.deliver(envelope, 'participant');
     } catch (error) {
-      if (!isPermanentFailure(error) && !(error instanceof TypeError)) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      this.logger.warn(`Dead-lettering ${envelope.type} ${envelope.messageId} for saga ${envelope.sagaId}: ${reason}`);
-      await this.deadLetters.record({
-        consumer: 'orchestrator',
-        topic: this.topics.replies,
-        envelope,
-        messageId: envelope.messageId,
-        messageType: envelope.type,
-        sagaId: String(envelope.sagaId),
-        reason,
-      });
+      if (!isPermanentFailure(error)) throw error;
+      this.logger.warn(`Dead-lettering ${envelope.type} ${envelope.messageId} for saga ${envelope.sagaId}: ${(error as Error).message}`);
+      throw new PermanentMessageError((error as Error).message, { cause: error });
     }
+  }
+
+  /** Command topics of every participant the registered sagas talk to. */
+  private commandTopics(): string[] {
+    const participants = new Set(this.registry.all().flatMap((saga) => [...saga.commands.values()].map((c) => c.participant)));
+    return [...participants].map((participant) => this.topics.commands(participant));
   }
 }

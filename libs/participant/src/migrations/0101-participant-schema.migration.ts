@@ -35,9 +35,26 @@ export class ParticipantSchema1763800000101 implements MigrationInterface {
     await db.query(
       `CREATE INDEX participant_outbox_unpublished_saga ON participant_outbox (saga_id, id) WHERE published_at IS NULL`,
     );
+
+    // Same columns as baton_dead_letter: commands this participant gave up on.
+    await db.query(`
+      CREATE TABLE participant_dead_letter (
+        id              bigserial PRIMARY KEY,
+        consumer        text NOT NULL,
+        topic           text,
+        message_id      text,
+        message_type    text,
+        saga_id         text,
+        envelope        jsonb,
+        reason          text NOT NULL,
+        attempts        integer NOT NULL DEFAULT 1,
+        first_failed_at timestamptz NOT NULL DEFAULT now(),
+        last_failed_at  timestamptz NOT NULL DEFAULT now()
+      )`);
   }
 
   async down(db: QueryRunner): Promise<void> {
+    await db.query(`DROP TABLE IF EXISTS participant_dead_letter`);
     await db.query(`DROP TABLE IF EXISTS participant_outbox`);
     await db.query(`DROP TABLE IF EXISTS participant_inbox`);
   }

@@ -1,35 +1,36 @@
 import type { DataSource } from 'typeorm';
-import type { MessageEnvelope } from '@baton/core';
+import type { DeadLetter, DeadLetterSink } from '@baton/core';
 import { DeadLetterEntity } from '../entities/dead-letter.entity';
 
-export interface NewDeadLetter {
-  consumer: string;
-  topic?: string;
-  envelope?: MessageEnvelope | unknown;
-  messageId?: string;
-  messageType?: string;
-  sagaId?: string;
-  reason: string;
-  attempts?: number;
-}
-
-/** Messages a consumer gave up on, with the reason. */
+/**
+ * Dead letters: the orchestrator's (`baton_dead_letter`) or a participant's
+ * (`participant_dead_letter`); both tables have the same columns.
+ */
 export class DeadLetterRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    readonly table: 'baton_dead_letter' | 'participant_dead_letter' = 'baton_dead_letter',
+  ) {}
 
-  async record(letter: NewDeadLetter): Promise<void> {
+  /** A sink that records the dead letters of one consumer ('orchestrator', 'participant:inventory', ...). */
+  sinkFor(consumer: string): DeadLetterSink {
+    return { record: (letter) => this.record(consumer, letter) };
+  }
+
+  async record(consumer: string, letter: DeadLetter): Promise<void> {
+    const envelope = letter.envelope;
     await this.dataSource.query(
-      `INSERT INTO baton_dead_letter (consumer, topic, message_id, message_type, saga_id, envelope, reason, attempts)
+      `INSERT INTO ${this.table} (consumer, topic, message_id, message_type, saga_id, envelope, reason, attempts)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
       [
-        letter.consumer,
-        letter.topic ?? null,
-        letter.messageId ?? null,
-        letter.messageType ?? null,
-        letter.sagaId ?? null,
-        letter.envelope === undefined ? null : JSON.stringify(letter.envelope),
+        consumer,
+        letter.topic,
+        envelope?.messageId ?? letter.raw?.headers['message-id'] ?? null,
+        envelope?.type ?? letter.raw?.headers['message-type'] ?? null,
+        envelope?.sagaId ?? letter.raw?.headers['saga-id'] ?? null,
+        JSON.stringify(envelope ?? { raw: letter.raw }),
         letter.reason,
-        letter.attempts ?? 1,
+        letter.attempts,
       ],
     );
   }
@@ -39,6 +40,7 @@ export class DeadLetterRepository {
   }
 
   async count(): Promise<number> {
-    return this.dataSource.getRepository(DeadLetterEntity).count();
+    const rows: Array<{ n: string }> = await this.dataSource.query(`SELECT count(*) AS n FROM ${this.table}`);
+    return Number(rows[0].n);
   }
 }
