@@ -26,6 +26,7 @@ module.exports = {
     '^@baton/postgres$': '<rootDir>/libs/postgres/src',
     '^@baton/participant$': '<rootDir>/libs/participant/src',
     '^@baton/transport$': '<rootDir>/libs/transport/src',
+    '^@baton/kafka$': '<rootDir>/libs/kafka/src',
     '^@baton/nest$': '<rootDir>/libs/nest/src',
     '^@baton/sagas$': '<rootDir>/sagas',
     '^@baton/participants$': '<rootDir>/participants',

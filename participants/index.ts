@@ -1,4 +1,7 @@
-export * from './example-participants';
+export * from './example-participants.module';
+export * from './example-settings';
+export * from './inventory.participant';
 export * from './migrations/0201-example-ledger.migration';
-export { TEST_TOKENS } from './payment.participant';
-export { UNSERVED_COUNTRIES } from './shipping.participant';
+export * from './notification.participant';
+export * from './payment.participant';
+export * from './shipping.participant';

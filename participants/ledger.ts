@@ -15,13 +15,3 @@ export async function recordEffect(
     [context.participant, context.envelope.messageId, context.envelope.type, context.envelope.sagaId, orderId, outcome, JSON.stringify(details)],
   );
 }
-
-/** Simulated trouble: a share of commands refused at random. */
-export interface Flakiness {
-  /** 0..1 @default 0 */
-  failureRate: number;
-}
-
-export function unlucky(flakiness: Flakiness): boolean {
-  return flakiness.failureRate > 0 && Math.random() < flakiness.failureRate;
-}

@@ -1,12 +1,14 @@
-import { handleCommand } from '@baton/participant';
+import { Injectable } from '@nestjs/common';
+import type { PayloadOf } from '@baton/core';
+import { HandleCommand, type CommandContext } from '@baton/participant';
 import { NotifyCustomer } from '@baton/sagas';
 import { recordEffect } from './ledger';
 
 /** Notification: "sends" the customer a message (records it). Fire and forget: no reply. */
-export function notificationHandlers() {
-  return [
-    handleCommand(NotifyCustomer, async ({ orderId, customerId, template }, context) => {
-      await recordEffect(context, orderId, 'sent', { customerId, template });
-    }),
-  ];
+@Injectable()
+export class NotificationParticipant {
+  @HandleCommand(NotifyCustomer)
+  async notify({ orderId, customerId, template }: PayloadOf<typeof NotifyCustomer>, context: CommandContext) {
+    await recordEffect(context, orderId, 'sent', { customerId, template });
+  }
 }

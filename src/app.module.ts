@@ -1,17 +1,25 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { SagaModule } from '@baton/nest';
-import { ParticipantSchema1763800000101 } from '@baton/participant';
-import { ExampleLedger1763800000201 } from '@baton/participants';
+import type { DataSource } from 'typeorm';
+import type { Transport } from '@baton/core';
+import { BATON_DATA_SOURCE, BATON_TRANSPORT, SagaModule } from '@baton/nest';
+import { ParticipantModule, ParticipantSchema1763800000101 } from '@baton/participant';
+import { ExampleLedger1763800000201, ExampleParticipantsModule, ExampleSettings } from '@baton/participants';
 import { createOrderFulfillmentSaga } from '@baton/sagas';
 import { APP_CONFIG } from './config/app-config.token';
 import type { AppConfig } from './config/app.config';
-import { ExampleParticipantsHost } from './example-participants.host';
+import { createTransport } from './config/create-transport';
 
-/** The Baton host: the order-fulfillment saga, and (by default) its example participants in process. */
+/**
+ * The Baton host: the order-fulfillment saga over the in-process transport
+ * or Kafka, and, unless PARTICIPANTS=none, the example participants in the
+ * same process (sharing its database and transport).
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig): DynamicModule {
     const inProcessParticipants = config.participants === 'in-process';
+    const settings = new ExampleSettings(config.participantFailureRate, config.participantLatencyMs);
+    const topics = { prefix: config.topicPrefix, replies: config.replyTopic };
     return {
       module: AppModule,
       imports: [
@@ -24,11 +32,29 @@ export class AppModule {
             dataDir: config.pgliteDataDir,
             migrations: inProcessParticipants ? [ParticipantSchema1763800000101, ExampleLedger1763800000201] : [],
           },
-          topics: { prefix: config.topicPrefix, replies: config.replyTopic },
+          transport: createTransport(config.kafka),
+          topics,
           timers: { pollIntervalMs: config.timerPollIntervalMs },
         }),
+        ...(inProcessParticipants
+          ? [
+              ExampleParticipantsModule.forRoot(settings),
+              ParticipantModule.forRootAsync({
+                inject: [BATON_DATA_SOURCE, BATON_TRANSPORT],
+                useFactory: (database: DataSource, transport: Transport) => ({
+                  database,
+                  transport,
+                  topics,
+                  // SagaModule starts and closes the shared transport.
+                  manageTransport: false,
+                  beforeHandle: settings.beforeHandle,
+                }),
+              }),
+            ]
+          : []),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }, ...(inProcessParticipants ? [ExampleParticipantsHost] : [])],
+      providers: [{ provide: APP_CONFIG, useValue: config }],
     };
   }
 }
+

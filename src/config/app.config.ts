@@ -19,7 +19,10 @@ export interface AppConfig {
   pgliteDataDir: string;
   /** BODY_LIMIT: largest JSON body accepted. @default '256kb' */
   bodyLimit: string;
-  /** PARTICIPANTS: run the example participants in this process ('in-process') or not ('none'). @default 'in-process' */
+  /**
+   * PARTICIPANTS: run the example participants in this process ('in-process') or not ('none').
+   * @default 'in-process' without KAFKA_BROKERS, 'none' with it (they run as their own process)
+   */
   participants: 'in-process' | 'none';
   /** PARTICIPANT_FAILURE_RATE: share of commands the example participants refuse at random, 0..1. @default 0 */
   participantFailureRate: number;
@@ -33,6 +36,24 @@ export interface AppConfig {
   topicPrefix: string;
   /** REPLY_TOPIC: where participants reply. @default 'saga.replies' */
   replyTopic: string;
+  /** KAFKA_BROKERS: comma-separated bootstrap brokers; unset = in-process transport. */
+  kafka?: KafkaConfig;
+}
+
+export interface KafkaConfig {
+  brokers: string[];
+  /** KAFKA_CLIENT_ID @default 'baton' */
+  clientId: string;
+  /** KAFKA_GROUP_ID @default 'baton-orchestrator' (the participants process: 'baton-participants') */
+  groupId: string;
+  /** KAFKA_SSL: 'true' for TLS with the system CAs. @default false */
+  ssl: boolean;
+  /** KAFKA_SASL_MECHANISM (plain | scram-sha-256 | scram-sha-512) with KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD. */
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** KAFKA_PARTITIONS: partitions of the topics Baton creates. @default 6 */
+  partitions: number;
+  /** KAFKA_REPLICATION_FACTOR: of the topics Baton creates; -1 = the broker's default. @default -1 */
+  replicationFactor: number;
 }
 
 const integer = (min: number, max: number) =>
@@ -59,7 +80,7 @@ const schema = z.object({
     .string()
     .regex(/^\d+(b|kb|mb)?$/i, 'must be a size like 256kb or 1mb')
     .default('256kb'),
-  PARTICIPANTS: z.enum(['in-process', 'none']).default('in-process'),
+  PARTICIPANTS: z.enum(['in-process', 'none']).optional(),
   PARTICIPANT_FAILURE_RATE: z
     .string()
     .transform(Number)
@@ -70,6 +91,22 @@ const schema = z.object({
   TIMER_POLL_INTERVAL_MS: integer(10, 60_000).default(250),
   TOPIC_PREFIX: z.string().default(''),
   REPLY_TOPIC: z.string().min(1).default('saga.replies'),
+  KAFKA_BROKERS: z
+    .string()
+    .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port pairs separated by commas, e.g. 127.0.0.1:9092')
+    .optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('baton'),
+  KAFKA_GROUP_ID: z.string().min(1).optional(),
+  KAFKA_SSL: z.enum(['true', 'false']).default('false'),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().optional(),
+  KAFKA_SASL_PASSWORD: z.string().optional(),
+  KAFKA_PARTITIONS: integer(1, 10_000).default(6),
+  KAFKA_REPLICATION_FACTOR: z
+    .string()
+    .regex(/^(-1|\d+)$/, 'must be -1 or a positive whole number')
+    .transform(Number)
+    .default(-1),
 });
 
 /** Thrown for a variable that is set but wrong; names each variable and what it must be. */
@@ -80,7 +117,11 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: Record<string, string | undefined>): AppConfig {
+/**
+ * Reads the configuration. `defaultGroupId` is the Kafka consumer group when
+ * KAFKA_GROUP_ID is unset (the host and the participants process differ).
+ */
+export function loadConfig(env: Record<string, string | undefined>, defaultGroupId = 'baton-orchestrator'): AppConfig {
   // An empty variable counts as unset.
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
   const parsed = schema.safeParse(present);
@@ -93,6 +134,22 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     );
   }
   const c = parsed.data;
+  if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
+    throw new ConfigError([`KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD too`]);
+  }
+  const kafka: KafkaConfig | undefined = c.KAFKA_BROKERS
+    ? {
+        brokers: c.KAFKA_BROKERS.split(','),
+        clientId: c.KAFKA_CLIENT_ID,
+        groupId: c.KAFKA_GROUP_ID ?? defaultGroupId,
+        ssl: c.KAFKA_SSL === 'true',
+        sasl: c.KAFKA_SASL_MECHANISM
+          ? { mechanism: c.KAFKA_SASL_MECHANISM, username: c.KAFKA_SASL_USERNAME!, password: c.KAFKA_SASL_PASSWORD! }
+          : undefined,
+        partitions: c.KAFKA_PARTITIONS,
+        replicationFactor: c.KAFKA_REPLICATION_FACTOR,
+      }
+    : undefined;
   return {
     port: c.PORT,
     host: c.HOST,
@@ -101,12 +158,13 @@ export function loadConfig(env: Record<string, string | undefined>): AppConfig {
     databasePoolSize: c.DATABASE_POOL_SIZE,
     pgliteDataDir: c.PGLITE_DATA_DIR,
     bodyLimit: c.BODY_LIMIT,
-    participants: c.PARTICIPANTS,
+    participants: c.PARTICIPANTS ?? (kafka ? 'none' : 'in-process'),
     participantFailureRate: c.PARTICIPANT_FAILURE_RATE,
     participantLatencyMs: c.PARTICIPANT_LATENCY_MS,
     orderPaymentTimeoutMs: c.ORDER_PAYMENT_TIMEOUT_MS,
     timerPollIntervalMs: c.TIMER_POLL_INTERVAL_MS,
     topicPrefix: c.TOPIC_PREFIX,
     replyTopic: c.REPLY_TOPIC,
+    kafka,
   };
 }

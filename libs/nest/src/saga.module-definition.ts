@@ -6,4 +6,8 @@ export const {
   MODULE_OPTIONS_TOKEN: SAGA_MODULE_OPTIONS,
   OPTIONS_TYPE: SAGA_MODULE_OPTIONS_TYPE,
   ASYNC_OPTIONS_TYPE: SAGA_MODULE_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<SagaModuleOptions>().setClassMethodName('forRoot').build();
+} = new ConfigurableModuleBuilder<SagaModuleOptions>()
+  .setClassMethodName('forRoot')
+  // Global by default: the orchestrator, the database and the transport are the app's.
+  .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+  .build();

@@ -1,0 +1,3 @@
+export * from './header-codec';
+export * from './kafka-transport.options';
+export * from './kafka.transport';

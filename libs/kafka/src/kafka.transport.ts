@@ -1,0 +1,219 @@
+import {
+  Kafka,
+  logLevel,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type KafkaConfig,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import {
+  PermanentMessageError,
+  consoleLogger,
+  type BatonLogger,
+  type MessageEnvelope,
+  type MessageHandler,
+  type SubscribeOptions,
+  type Transport,
+} from '@baton/core';
+import { decodeMessage, encodeMessage, rawOf } from './header-codec';
+import type { KafkaTransportOptions } from './kafka-transport.options';
+
+interface Subscription {
+  handler: MessageHandler;
+  options: SubscribeOptions;
+}
+
+export const DLQ_SUFFIX = '.dlq';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The transport over Apache Kafka (kafkajs). Publishing uses an idempotent
+ * producer with acks from all in-sync replicas, keyed by saga id. Consuming
+ * runs each message through its handler and marks its offset only once the
+ * handler resolved, i.e. once the database committed; offsets are committed
+ * from those marks. A message that can never apply, or still fails after
+ * bounded retries, becomes a dead letter (the subscriber's sink and
+ * `<topic>.dlq`) and the partition moves on.
+ */
+export class KafkaTransport implements Transport {
+  private readonly kafka: Kafka;
+  private readonly logger: BatonLogger;
+  private readonly subscriptions = new Map<string, Subscription>();
+  private producer?: Producer;
+  private producerReady?: Promise<void>;
+  private consumer?: Consumer;
+  private started = false;
+  private closed = false;
+
+  constructor(
+    private readonly options: KafkaTransportOptions,
+    createClient: (config: KafkaConfig) => Kafka = (config) => new Kafka(config),
+  ) {
+    this.logger = options.logger ?? consoleLogger;
+    this.kafka = createClient({
+      clientId: options.clientId ?? 'baton',
+      brokers: options.brokers,
+      ssl: options.ssl,
+      sasl: options.sasl,
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => this.log(entry),
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
+    });
+  }
+
+  async publish(topic: string, envelope: MessageEnvelope): Promise<void> {
+    if (this.closed) throw new Error('The Kafka transport is closed.');
+    const producer = await this.connectedProducer();
+    await producer.send({ topic, acks: -1, messages: [encodeMessage(envelope)] });
+  }
+
+  async subscribe(topic: string, handler: MessageHandler, options: SubscribeOptions): Promise<void> {
+    if (this.started) throw new Error(`Subscribe to "${topic}" before the Kafka transport starts.`);
+    if (this.subscriptions.has(topic)) throw new Error(`Topic "${topic}" already has a handler in this transport.`);
+    this.subscriptions.set(topic, { handler, options });
+  }
+
+  /** Creates the missing ones among `topics`, and the dead-letter topic of every subscribed topic. */
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    const wanted = new Set([...topics, ...[...this.subscriptions.keys()].map((t) => t + DLQ_SUFFIX)]);
+    const admin: Admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = [...wanted].filter((topic) => !existing.has(topic));
+      if (missing.length) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: missing.map((topic) => ({
+            topic,
+            numPartitions: this.options.partitions ?? 6,
+            replicationFactor: this.options.replicationFactor ?? -1,
+          })),
+        });
+        this.logger.log(`Created Kafka topics: ${missing.join(', ')}`);
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    await this.connectedProducer();
+    if (!this.subscriptions.size) return;
+    await this.ensureTopics([...this.subscriptions.keys()]);
+    const consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      // After a broker outage, rejoin however long it took rather than give up.
+      retry: { retries: 10, restartOnFailure: async () => true },
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.subscriptions.keys()], fromBeginning: true });
+    await consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.consumeBatch(payload),
+    });
+  }
+
+  /** Finishes the batch in hand, commits its offsets, leaves the group, disconnects. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.consumer?.disconnect();
+    await this.producer?.disconnect();
+  }
+
+  private connectedProducer(): Promise<Producer> {
+    if (!this.producerReady) {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      this.producer = producer;
+      this.producerReady = producer.connect().catch((error) => {
+        this.producerReady = undefined;
+        throw error;
+      });
+    }
+    return this.producerReady.then(() => this.producer!);
+  }
+
+  private async consumeBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    const subscription = this.subscriptions.get(batch.topic)!;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      await this.consumeMessage(batch.topic, message, subscription);
+      // Only now, with the handler's transaction committed, may the offset move past it.
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  private async consumeMessage(topic: string, message: KafkaMessage, { handler, options }: Subscription): Promise<void> {
+    let envelope: MessageEnvelope | undefined;
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        envelope ??= decodeMessage(message);
+        await handler(envelope);
+        return;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        if (error instanceof PermanentMessageError || attempt >= maxAttempts) {
+          await this.deadLetter(topic, message, envelope, attempt, reason, options);
+          return;
+        }
+        const delay = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1));
+        this.logger.warn(`Message ${message.offset} on ${topic} failed (attempt ${attempt}), retrying in ${delay} ms: ${reason}`);
+        await sleep(delay);
+      }
+    }
+  }
+
+  /**
+   * Records the dead letter with the subscriber's sink, then copies the
+   * message to `<topic>.dlq`. If either fails the error propagates: the
+   * offset is not marked, and the message comes again.
+   */
+  private async deadLetter(
+    topic: string,
+    message: KafkaMessage,
+    envelope: MessageEnvelope | undefined,
+    attempts: number,
+    reason: string,
+    options: SubscribeOptions,
+  ): Promise<void> {
+    this.logger.warn(`Dead-lettering message ${message.offset} on ${topic} after ${attempts} attempt(s): ${reason}`);
+    const raw = rawOf(message);
+    await options.deadLetters.record({ topic, reason, attempts, envelope, raw });
+    const producer = await this.connectedProducer();
+    await producer.send({
+      topic: topic + DLQ_SUFFIX,
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: {
+            ...message.headers,
+            'dead-letter-reason': reason.slice(0, 2000),
+            'dead-letter-attempts': String(attempts),
+            'dead-letter-group': this.options.groupId,
+          },
+        },
+      ],
+    });
+  }
+
+  private log({ level, log }: LogEntry): void {
+    const text = `kafkajs ${log.message}${log.error ? `: ${log.error}` : ''}`;
+    if (level <= logLevel.ERROR) this.logger.error(text);
+    else this.logger.warn(text);
+  }
+}

@@ -1,0 +1,43 @@
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { KafkaTransport } from '@baton/kafka';
+import { ParticipantModule } from '@baton/participant';
+import type { AppConfig } from '../src/config/app.config';
+import { ExampleLedger1763800000201 } from './migrations/0201-example-ledger.migration';
+import { ExampleParticipantsModule } from './example-participants.module';
+import { ExampleSettings } from './example-settings';
+
+/**
+ * The example participants as a service of their own: their own database,
+ * commands in and replies out over Kafka.
+ */
+@Module({})
+export class ParticipantsAppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    if (!config.kafka) {
+      throw new Error('The participants process talks to the orchestrator over Kafka: set KAFKA_BROKERS.');
+    }
+    const settings = new ExampleSettings(config.participantFailureRate, config.participantLatencyMs);
+    return {
+      module: ParticipantsAppModule,
+      imports: [
+        ExampleParticipantsModule.forRoot(settings),
+        ParticipantModule.forRoot({
+          database: {
+            url: config.databaseUrl,
+            schema: config.databaseSchema,
+            poolSize: config.databasePoolSize,
+            dataDir: config.pgliteDataDir,
+            migrations: [ExampleLedger1763800000201],
+          },
+          transport: new KafkaTransport({
+            ...config.kafka,
+            sasl: config.kafka.sasl as any,
+            logger: new Logger('Kafka'),
+          }),
+          topics: { prefix: config.topicPrefix, replies: config.replyTopic },
+          beforeHandle: settings.beforeHandle,
+        }),
+      ],
+    };
+  }
+}
