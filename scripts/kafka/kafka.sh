@@ -16,6 +16,8 @@
 #   KAFKA_HEAP_OPTS         JVM heap                   (default: -Xms128m -Xmx512m)
 #   KAFKA_START_TIMEOUT     seconds to wait for the broker to answer (default: 60)
 #   KAFKA_STOP_TIMEOUT      seconds to wait after SIGTERM before SIGKILL (default: 30)
+
+# shellcheck disable=SC2016  # the inner `bash -c '...'` scripts expand their own $0, $1
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -31,8 +33,7 @@ START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 
 # Make KAFKA_DIR absolute (a relative value is taken from the current directory).
-mkdir -p "$KAFKA_DIR"
-KAFKA_DIR="$(cd "$KAFKA_DIR" && pwd)"
+[[ $KAFKA_DIR == /* ]] || KAFKA_DIR="$PWD/$KAFKA_DIR"
 LIBS_DIR="$KAFKA_DIR/libs"
 DATA_DIR="$KAFKA_DIR/data"
 CONFIG="$KAFKA_DIR/server.properties"
@@ -114,7 +115,7 @@ ensure_libs() {
   local tmp="$KAFKA_DIR/libs.tmp.$$" mvn_log="$KAFKA_DIR/mvn.log"
   rm -rf "$tmp"
   if ! mvn -q -B -f "$POM" dependency:copy-dependencies \
-      -DoutputDirectory="$tmp" -Dmdep.includeScope=runtime >"$mvn_log" 2>&1; then
+      -DoutputDirectory="$tmp" -Dmdep.includeScope=runtime -Dstyle.color=never >"$mvn_log" 2>&1; then
     rm -rf "$tmp"
     err "Maven failed; last lines of $mvn_log:"
     tail -n 30 "$mvn_log" >&2 || true
@@ -123,7 +124,9 @@ ensure_libs() {
   printf '%s\n' "$want" >"$tmp/.pom.sha256"
   rm -rf "$LIBS_DIR"
   mv "$tmp" "$LIBS_DIR"
-  log "jars ready in $LIBS_DIR ($(find "$LIBS_DIR" -name '*.jar' | wc -l | tr -d ' ') jars, $(ls "$LIBS_DIR"/kafka_2.13-*.jar | sed 's/.*kafka_2.13-//; s/\.jar$//'))"
+  local jars=("$LIBS_DIR"/*.jar) core=("$LIBS_DIR"/kafka_2.13-*.jar) version
+  version="${core[0]##*/kafka_2.13-}"
+  log "jars ready in $LIBS_DIR (${#jars[@]} jars, Kafka ${version%.jar})"
 }
 
 write_config() {
@@ -219,6 +222,7 @@ cmd_start() {
     fi
   done
 
+  mkdir -p "$KAFKA_DIR"
   ensure_libs
   write_config
 
