@@ -31,5 +31,8 @@ module.exports = {
     '^@baton/sagas$': '<rootDir>/sagas',
     '^@baton/participants$': '<rootDir>/participants',
   },
+  // Builds the host once and makes sure a Kafka broker runs (see test/support/global-setup.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,
 };

@@ -21,4 +21,7 @@ async function bootstrap(): Promise<void> {
   logger.log(`Example participants are running; Kafka at ${config.kafka!.brokers.join(',')}, group ${config.kafka!.groupId}`);
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  new Logger('Participants').error(`Could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

@@ -30,4 +30,7 @@ async function bootstrap(): Promise<void> {
   logger.log(`  Storage: ${storage}; participants: ${config.participants}`);
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  new Logger('Baton').error(`Could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  process.exit(1);
+});

@@ -1,5 +1,5 @@
 import { Client } from 'pg';
-import { HostProcess, buildHost } from './support/host-process';
+import { HostProcess } from './support/host-process';
 import { EXPECTED_STATUS, SCENARIOS, eventually, orderFor, type OrderScenario } from './support/orders';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
 
@@ -16,7 +16,6 @@ let db: Client;
 let host: HostProcess;
 
 beforeAll(async () => {
-  buildHost();
   schema = await TestSchema.create('crash');
   db = new Client({ connectionString: TEST_DATABASE_URL });
   await db.connect();
@@ -30,7 +29,7 @@ beforeAll(async () => {
     ORDER_PAYMENT_TIMEOUT_MS: '15000',
     TIMER_POLL_INTERVAL_MS: '50',
   });
-}, 240_000);
+});
 
 afterAll(async () => {
   await host?.stop();

@@ -12,19 +12,28 @@ export function buildHost(): void {
   });
 }
 
-/** The compiled host running in a child process, as in production. */
+/** A compiled entry point of the project running in a child process, as in production. */
 export class HostProcess {
   private child?: ChildProcess;
   readonly output: string[] = [];
 
-  constructor(private readonly env: Record<string, string>) {}
+  /**
+   * `entry` is the compiled script (the host by default); `ready` says when it
+   * is up (by default: it answers HTTP).
+   */
+  constructor(
+    private readonly env: Record<string, string>,
+    private readonly entry = join('dist', 'src', 'main.js'),
+    private readonly ready: (process: HostProcess) => Promise<boolean> = async (process) =>
+      (await fetch(`${process.baseUrl}/definitions`)).ok,
+  ) {}
 
   get baseUrl(): string {
     return `http://127.0.0.1:${this.env.PORT}`;
   }
 
   async start(): Promise<void> {
-    this.child = spawn(process.execPath, [join(ROOT, 'dist', 'src', 'main.js')], {
+    this.child = spawn(process.execPath, [join(ROOT, this.entry)], {
       cwd: ROOT,
       env: { ...process.env, HOST: '127.0.0.1', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -33,15 +42,17 @@ export class HostProcess {
     this.child.stderr!.on('data', (chunk) => this.output.push(String(chunk)));
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) throw new Error(`The host exited with ${this.child.exitCode}:\n${this.output.join('')}`);
+      if (this.child.exitCode !== null) {
+        throw new Error(`${this.entry} exited with ${this.child.exitCode}:\n${this.output.join('')}`);
+      }
       try {
-        if ((await fetch(`${this.baseUrl}/definitions`)).ok) return;
+        if (await this.ready(this)) return;
       } catch {
         // not listening yet
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`The host did not answer within 60 s:\n${this.output.join('')}`);
+    throw new Error(`${this.entry} was not ready within 60 s:\n${this.output.join('')}`);
   }
 
   /** Ends the process the hard way: no shutdown hooks, no flushing, like a power cut. */

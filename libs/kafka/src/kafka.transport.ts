@@ -1,5 +1,6 @@
 import {
   Kafka,
+  Partitioners,
   logLevel,
   type Admin,
   type Consumer,
@@ -29,6 +30,12 @@ interface Subscription {
 export const DLQ_SUFFIX = '.dlq';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function onlyAlreadyExists(error: unknown): boolean {
+  const { type, errors } = error as { type?: string; errors?: Array<{ type?: string }> };
+  if (type === 'TOPIC_ALREADY_EXISTS') return true;
+  return Array.isArray(errors) && errors.length > 0 && errors.every((e) => e.type === 'TOPIC_ALREADY_EXISTS');
+}
 
 /**
  * The transport over Apache Kafka (kafkajs). Publishing uses an idempotent
@@ -86,18 +93,38 @@ export class KafkaTransport implements Transport {
       const existing = new Set(await admin.listTopics());
       const missing = [...wanted].filter((topic) => !existing.has(topic));
       if (missing.length) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((topic) => ({
-            topic,
-            numPartitions: this.options.partitions ?? 6,
-            replicationFactor: this.options.replicationFactor ?? -1,
-          })),
-        });
-        this.logger.log(`Created Kafka topics: ${missing.join(', ')}`);
+        try {
+          await admin.createTopics({
+            waitForLeaders: true,
+            topics: missing.map((topic) => ({
+              topic,
+              numPartitions: this.options.partitions ?? 6,
+              replicationFactor: this.options.replicationFactor ?? -1,
+            })),
+          });
+          this.logger.log(`Created Kafka topics: ${missing.join(', ')}`);
+        } catch (error) {
+          // Another service (or replica) created some of them at the same moment: fine.
+          if (!onlyAlreadyExists(error)) throw error;
+        }
       }
+      await this.untilTopicsAnswer(admin, [...wanted]);
     } finally {
       await admin.disconnect();
+    }
+  }
+
+  /** Topic metadata can lag right after creation; wait until every topic has its partitions led. */
+  private async untilTopicsAnswer(admin: Admin, topics: string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { topics: found } = await admin.fetchTopicMetadata({ topics });
+        if (found.every((topic) => topic.partitions.length && topic.partitions.every((p) => p.leader >= 0))) return;
+      } catch (error) {
+        if (attempt >= 40) throw error;
+      }
+      if (attempt >= 40) throw new Error(`Kafka topics ${topics.join(', ')} have no leaders after 10 s.`);
+      await sleep(250);
     }
   }
 
@@ -133,7 +160,12 @@ export class KafkaTransport implements Transport {
 
   private connectedProducer(): Promise<Producer> {
     if (!this.producerReady) {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        // Murmur2 on the key, as the Java client: a saga's messages land on one partition.
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
       this.producer = producer;
       this.producerReady = producer.connect().catch((error) => {
         this.producerReady = undefined;
@@ -212,6 +244,8 @@ export class KafkaTransport implements Transport {
   }
 
   private log({ level, log }: LogEntry): void {
+    // Retries are bounded on purpose (the relay retries with backoff, the inbox dedupes); not a problem here.
+    if (log.message.startsWith('Limiting retries for the idempotent producer')) return;
     const text = `kafkajs ${log.message}${log.error ? `: ${log.error}` : ''}`;
     if (level <= logLevel.ERROR) this.logger.error(text);
     else this.logger.warn(text);

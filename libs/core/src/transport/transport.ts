@@ -43,7 +43,7 @@ export interface Transport {
 export interface TopicNames {
   /** Command topic of a participant. @default `${participant}.commands` */
   commands(participant: string): string;
-  /** Where participants reply to the orchestrator. @default 'saga.replies' */
+  /** Where participants reply to the orchestrator. @default `${prefix}saga.replies` */
   readonly replies: string;
 }
 
@@ -51,6 +51,6 @@ export function defaultTopicNames(overrides: { prefix?: string; replies?: string
   const prefix = overrides.prefix ?? '';
   return {
     commands: (participant) => `${prefix}${participant}.commands`,
-    replies: overrides.replies ?? `${prefix}saga.replies`,
+    replies: `${prefix}${overrides.replies ?? 'saga.replies'}`,
   };
 }

@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Client } from 'pg';
+import { uuidv7 } from '@baton/core';
+import { encodeMessage } from '@baton/kafka';
+import { HostProcess } from './support/host-process';
+import { TEST_KAFKA_BROKERS, broker, brokerIsUp } from './support/kafka-broker';
+import { EXPECTED_STATUS, SCENARIOS, eventually, orderFor, type OrderScenario } from './support/orders';
+import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+
+/**
+ * Sagas across real processes over a real broker: the host and the example
+ * participants each run compiled, in their own process, with their own
+ * schema, talking only through Kafka. Topics get a prefix of their own, so
+ * the suite starts from empty topics on a shared broker.
+ */
+
+const prefix = `t${randomBytes(3).toString('hex')}.`;
+const replyTopic = `${prefix}saga.replies`;
+let hostSchema: TestSchema;
+let participantSchema: TestSchema;
+let host: HostProcess;
+let participants: HostProcess;
+let db: Client;
+let producer: Producer;
+
+beforeAll(async () => {
+  if (!brokerIsUp()) {
+    throw new Error(`The Kafka suites need a broker at ${TEST_KAFKA_BROKERS}: run "npm run kafka:start" (or set TEST_KAFKA_BROKERS).`);
+  }
+  hostSchema = await TestSchema.create('kafka_host');
+  participantSchema = await TestSchema.create('kafka_parts');
+  const common = {
+    KAFKA_BROKERS: TEST_KAFKA_BROKERS,
+    DATABASE_URL: TEST_DATABASE_URL,
+    TOPIC_PREFIX: prefix,
+    KAFKA_PARTITIONS: '3',
+  };
+  host = new HostProcess({
+    ...common,
+    PORT: String(43000 + Math.floor(Math.random() * 2000)),
+    DATABASE_SCHEMA: hostSchema.name,
+    // Long enough to sit out a broker restart; only the unresponsive payments time out.
+    ORDER_PAYMENT_TIMEOUT_MS: '20000',
+    TIMER_POLL_INTERVAL_MS: '100',
+  });
+  participants = new HostProcess(
+    { ...common, DATABASE_SCHEMA: participantSchema.name, PARTICIPANT_LATENCY_MS: '5' },
+    'dist/participants/main.js',
+    async (process) => process.output.join('').includes('Example participants are running'),
+  );
+  await host.start();
+  await participants.start();
+  db = new Client({ connectionString: TEST_DATABASE_URL });
+  await db.connect();
+  const kafka = new Kafka({ clientId: 'baton-test', brokers: [TEST_KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+  producer = kafka.producer();
+  await producer.connect();
+}, 120_000);
+
+afterAll(async () => {
+  await producer?.disconnect();
+  await Promise.all([host?.stop(), participants?.stop()]);
+  await db?.end();
+  await hostSchema?.drop();
+  await participantSchema?.drop();
+});
+
+async function query<T>(schema: TestSchema, sql: string, params: unknown[] = []): Promise<T[]> {
+  await db.query(`SET search_path TO ${schema.name}`);
+  return (await db.query(sql, params)).rows as T[];
+}
+
+async function startOrders(count: number, label: string, scenarios: readonly OrderScenario[] = SCENARIOS) {
+  const started: Array<{ id: string; scenario: OrderScenario }> = [];
+  for (let i = 0; i < count; i += 50) {
+    const wave = Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
+      const scenario = scenarios[(i + j) % scenarios.length];
+      const response = await fetch(`${host.baseUrl}/sagas/order-fulfillment`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(orderFor(scenario, `${label}-${i + j}`)),
+      });
+      expect(response.status).toBe(202);
+      return { id: ((await response.json()) as { id: string }).id, scenario };
+    });
+    started.push(...(await Promise.all(wave)));
+  }
+  return started;
+}
+
+/** Waits for every saga to end, then lists those that ended other than their input says. */
+async function endedWrongly(started: Array<{ id: string; scenario: OrderScenario }>, timeoutMs: number) {
+  const ids = started.map((s) => s.id);
+  await eventually(
+    async () => {
+      const [{ n }] = await query<{ n: string }>(hostSchema, `SELECT count(*) AS n FROM baton_saga WHERE id = ANY($1::uuid[]) AND ended_at IS NOT NULL`, [ids]);
+      return Number(n) === ids.length ? true : undefined;
+    },
+    timeoutMs,
+    `${ids.length} sagas to end`,
+  );
+  const rows = await query<{ id: string; status: string; failure: unknown }>(
+    hostSchema,
+    `SELECT id, status, snapshot->'context'->'failure' AS failure FROM baton_saga WHERE id = ANY($1::uuid[])`,
+    [ids],
+  );
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  return started.map((s) => ({ ...s, ...byId.get(s.id) })).filter((s) => s.status !== EXPECTED_STATUS[s.scenario]);
+}
+
+/** Commands in a participant's ledger more than once, or one saga's command type applied twice. */
+async function appliedTwice() {
+  return query(
+    participantSchema,
+    `SELECT saga_id, command_type, count(*) AS n, count(DISTINCT command_id) AS ids
+       FROM example_ledger GROUP BY saga_id, command_type HAVING count(*) > 1`,
+  );
+}
+
+function reply(sagaId: string, type: string, payload: unknown, messageId = uuidv7()) {
+  return encodeMessage({
+    messageId,
+    type,
+    version: 1,
+    sagaId,
+    sagaName: 'order-fulfillment',
+    correlationId: sagaId,
+    sentAt: new Date().toISOString(),
+    payload,
+  });
+}
+
+describe('Order sagas across processes over Kafka', () => {
+  it('end as their inputs say, 500 of them, with every command applied at most once', async () => {
+    const started = await startOrders(500, 'bulk');
+    expect(await endedWrongly(started, 120_000)).toEqual([]);
+    expect(await appliedTwice()).toEqual([]);
+  });
+
+  it('change nothing when the same reply arrives twice', async () => {
+    // Payment never answers this one, so the test can answer for it.
+    const [{ id }] = await startOrders(1, 'twice', ['payment-times-out']);
+    await eventually(async () => {
+      const [saga] = await query<{ state_value: any }>(hostSchema, `SELECT state_value FROM baton_saga WHERE id = $1`, [id]);
+      return saga?.state_value?.securing?.stock === 'reserved' ? true : undefined;
+    });
+    const messageId = uuidv7();
+    const authorized = reply(id, 'PaymentAuthorized', { authorizationId: 'auth-test' }, messageId);
+    await producer.send({ topic: replyTopic, acks: -1, messages: [authorized, authorized] });
+
+    await eventually(async () => {
+      const [saga] = await query<{ status: string }>(hostSchema, `SELECT status FROM baton_saga WHERE id = $1`, [id]);
+      return saga.status === 'completed' ? true : undefined;
+    });
+    const applied = await query(hostSchema, `SELECT kind FROM baton_saga_history WHERE message_id = $1`, [messageId]);
+    expect(applied).toEqual([{ kind: 'message' }]);
+    const shipments = await query(participantSchema, `SELECT 1 FROM example_ledger WHERE saga_id = $1 AND command_type = 'ScheduleShipment'`, [id]);
+    expect(shipments).toHaveLength(1);
+  });
+
+  it('dead-letters a garbage reply once, with the reason, and keeps the other sagas flowing', async () => {
+    const before = await query<{ n: string }>(hostSchema, `SELECT count(*) AS n FROM baton_dead_letter`);
+    await producer.send({
+      topic: replyTopic,
+      acks: -1,
+      messages: [{ key: 'garbage', value: 'this is not json {', headers: { 'message-type': 'StockReserved' } }],
+    });
+    const letters = await eventually(async () => {
+      const rows = await query<{ consumer: string; reason: string; topic: string }>(
+        hostSchema,
+        `SELECT consumer, reason, topic FROM baton_dead_letter ORDER BY id DESC LIMIT 5`,
+      );
+      return rows.length > Number(before[0].n) ? rows : undefined;
+    });
+    expect(letters).toHaveLength(Number(before[0].n) + 1);
+    expect(letters[0]).toMatchObject({ consumer: 'orchestrator', topic: replyTopic });
+    expect(letters[0].reason).toContain('header "message-id" is missing');
+    expect(letters[0].reason).toContain('the value is not JSON');
+    // ... and a copy went to the reply topic's dead-letter topic.
+    const admin = new Kafka({ clientId: 'baton-test', brokers: [TEST_KAFKA_BROKERS], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(`${replyTopic}.dlq`);
+    await admin.disconnect();
+    expect(offsets.reduce((sum, partition) => sum + Number(partition.high), 0)).toBe(1);
+
+    const after = await startOrders(10, 'after-garbage', ['completes']);
+    expect(await endedWrongly(after, 30_000)).toEqual([]);
+  });
+
+  it('loses no saga when the broker restarts in the middle of a run', async () => {
+    const scenarios: OrderScenario[] = ['completes', 'stock-refused', 'payment-refused', 'shipment-refused'];
+    const first = await startOrders(100, 'restart-a', scenarios);
+    broker('stop');
+    try {
+      // Started while the broker is down: their commands wait in the outbox.
+      const during = await startOrders(20, 'restart-b', scenarios);
+      first.push(...during);
+    } finally {
+      broker('start');
+    }
+    expect(await endedWrongly(first, 120_000)).toEqual([]);
+    expect(await appliedTwice()).toEqual([]);
+  });
+});
