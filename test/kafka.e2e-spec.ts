@@ -136,7 +136,7 @@ describe('Order sagas across processes over Kafka', () => {
     const started = await startOrders(500, 'bulk');
     expect(await endedWrongly(started, 120_000)).toEqual([]);
     expect(await appliedTwice()).toEqual([]);
-  });
+  }, 180_000);
 
   it('change nothing when the same reply arrives twice', async () => {
     // Payment never answers this one, so the test can answer for it.
@@ -188,6 +188,32 @@ describe('Order sagas across processes over Kafka', () => {
     expect(await endedWrongly(after, 30_000)).toEqual([]);
   });
 
+  it('dead-letters a malformed command at the participant, which goes on with the next', async () => {
+    await producer.send({
+      topic: `${prefix}inventory.commands`,
+      acks: -1,
+      messages: [reply(uuidv7(), 'ReserveStock', { orderId: 42 })],
+    });
+    const letters = await eventually(async () => {
+      const rows = await query<{ consumer: string; reason: string }>(participantSchema, `SELECT consumer, reason FROM participant_dead_letter`);
+      return rows.length ? rows : undefined;
+    });
+    expect(letters).toEqual([{ consumer: 'participant:inventory', reason: expect.stringContaining('ReserveStock payload is invalid: orderId') }]);
+    const after = await startOrders(5, 'after-bad-command', ['completes']);
+    expect(await endedWrongly(after, 30_000)).toEqual([]);
+  });
+
+  it('lets a participant stopped with SIGTERM mid-run finish its batch, leave, and pick up again when restarted', async () => {
+    const run = await startOrders(100, 'sigterm', ['completes', 'payment-refused']);
+    await participants.stop();
+    // Nest closes the app on SIGTERM, then ends the process with the same signal.
+    expect(participants.exit).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(participants.output.join('')).toContain('Participants stopped: commands in hand finished');
+    await participants.start();
+    expect(await endedWrongly(run, 60_000)).toEqual([]);
+    expect(await appliedTwice()).toEqual([]);
+  }, 120_000);
+
   it('loses no saga when the broker restarts in the middle of a run', async () => {
     const scenarios: OrderScenario[] = ['completes', 'stock-refused', 'payment-refused', 'shipment-refused'];
     const first = await startOrders(100, 'restart-a', scenarios);
@@ -201,5 +227,5 @@ describe('Order sagas across processes over Kafka', () => {
     }
     expect(await endedWrongly(first, 120_000)).toEqual([]);
     expect(await appliedTwice()).toEqual([]);
-  });
+  }, 180_000);
 });

@@ -59,3 +59,39 @@ describe('The host configuration', () => {
     }
   });
 });
+
+describe('The Kafka configuration', () => {
+  it('is absent without KAFKA_BROKERS, and then the example participants run in process', () => {
+    const config = loadConfig({});
+    expect(config.kafka).toBeUndefined();
+    expect(config.participants).toBe('in-process');
+  });
+
+  it('switches to Kafka with KAFKA_BROKERS, with participants in their own process by default', () => {
+    const config = loadConfig({
+      KAFKA_BROKERS: 'k1:9092,k2:9093',
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_USERNAME: 'baton',
+      KAFKA_SASL_PASSWORD: 'secret',
+    });
+    expect(config.participants).toBe('none');
+    expect(config.kafka).toEqual({
+      brokers: ['k1:9092', 'k2:9093'],
+      clientId: 'baton',
+      groupId: 'baton-orchestrator',
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'baton', password: 'secret' },
+      partitions: 6,
+      replicationFactor: -1,
+    });
+    expect(loadConfig({ KAFKA_BROKERS: 'k1:9092' }, 'baton-participants').kafka?.groupId).toBe('baton-participants');
+  });
+
+  it('refuses broker lists that are not host:port, and SASL without credentials', () => {
+    expect(() => loadConfig({ KAFKA_BROKERS: 'k1' })).toThrow(/KAFKA_BROKERS="k1": must be host:port pairs/);
+    expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_SASL_MECHANISM: 'plain' })).toThrow(
+      /KAFKA_SASL_MECHANISM=plain: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/,
+    );
+  });
+});

@@ -28,6 +28,13 @@ export class HostProcess {
       (await fetch(`${process.baseUrl}/definitions`)).ok,
   ) {}
 
+  /** How the last run ended: its exit code, or the signal that ended it. */
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
+    const child = this.child;
+    if (!child || (child.exitCode === null && child.signalCode === null)) return undefined;
+    return { code: child.exitCode, signal: child.signalCode };
+  }
+
   get baseUrl(): string {
     return `http://127.0.0.1:${this.env.PORT}`;
   }

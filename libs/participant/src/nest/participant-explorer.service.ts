@@ -81,6 +81,7 @@ export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap
   async onApplicationShutdown(): Promise<void> {
     if (this.options.manageTransport ?? true) await this.options.transport.close();
     if (this.ownsDataSource && this.dataSource?.isInitialized) await this.dataSource.destroy();
+    this.logger.log('Participants stopped: commands in hand finished, offsets committed, replies published or kept in the outbox');
   }
 
   /** The database the handlers work in (for the app's own queries, and tests). */
