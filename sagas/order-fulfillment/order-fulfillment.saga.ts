@@ -1,5 +1,10 @@
 import {
+  AbortRequested,
+  CommandFailed,
+  ResolveCompensation,
+  RetryCompensation,
   SagaTags,
+  StepFailed,
   compensation,
   defineSaga,
   recordFailure,
@@ -40,6 +45,8 @@ export interface OrderFulfillmentContext extends CompensableContext {
   reservationId?: string;
   authorizationId?: string;
   shipmentId?: string;
+  /** An operator asked to abort: compensate once the steps in flight have answered. */
+  abortedBy?: string;
 }
 
 type Reply<T> = SagaEvent<string, T>;
@@ -47,10 +54,17 @@ type Reply<T> = SagaEvent<string, T>;
 export interface OrderFulfillmentOptions {
   /** How long payment may take to answer before the order is compensated. @default 30000 */
   paymentTimeoutMs?: number;
+  /** Inventory and shipping: a command unanswered this long is sent again (same id). @default 10000 */
+  replyTimeoutMs?: number;
+  /** Attempts per command, first send included, before the step fails. @default 3 */
+  maxAttempts?: number;
 }
 
 export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}) {
   const paymentTimeoutMs = options.paymentTimeoutMs ?? 30_000;
+  const retry = { maxAttempts: options.maxAttempts ?? 3, initialDelayMs: 500, replyTimeoutMs: options.replyTimeoutMs ?? 10_000 };
+  // Payment has its own deadline (paymentTimeout): retry only what it reports as transient.
+  const paymentRetry = { maxAttempts: options.maxAttempts ?? 3, initialDelayMs: 500 };
 
   // The steps, each with what undoes it.
 
@@ -58,7 +72,10 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
     name: 'reserveStock',
     command: ReserveStock,
     payload: ({ context }) => ({ orderId: context.order.orderId, items: context.order.items }),
+    replies: [StockReserved, StockRefused],
+    retry,
     compensation: {
+      retry,
       command: ReleaseStock,
       payload: ({ context, event }: { context: OrderFulfillmentContext; event: Reply<{ reservationId: string }> }) => ({
         orderId: context.order.orderId,
@@ -78,8 +95,11 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       currency: context.order.currency,
       paymentToken: context.order.paymentToken,
     }),
+    replies: [PaymentAuthorized, PaymentRefused],
+    retry: paymentRetry,
     // Voids by order, so it is also right after a timeout, when the outcome is unknown.
     compensation: {
+      retry,
       command: VoidAuthorization,
       payload: ({ context }) => ({ orderId: context.order.orderId }),
       confirmedBy: AuthorizationVoided,
@@ -94,6 +114,8 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       items: context.order.items,
       address: context.order.shippingAddress,
     }),
+    replies: [ShipmentScheduled, ShipmentRefused],
+    retry,
   });
 
   const notifyCustomer = sendCommand<OrderFulfillmentContext, typeof NotifyCustomer>(NotifyCustomer, ({ context }) => ({
@@ -103,8 +125,14 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
     shipmentId: context.shipmentId!,
   }));
 
+  // A refusal and a step that failed for good (StepFailed) both carry a reason.
   const refusedBy = (step: string) =>
     recordFailure<OrderFulfillmentContext>(({ event }) => ({ step, reason: (event as Reply<{ reason: string }>).payload.reason }));
+  const failedFor = (step: { name: string; failed: (args: any) => boolean }) => ({
+    guard: step.failed,
+    target: 'refused',
+    actions: refusedBy(step.name),
+  });
 
   // The machine: what happens initially and in each state.
 
@@ -115,7 +143,10 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       events: {} as Reply<any>,
     },
     delays: { paymentTimeout: paymentTimeoutMs },
-    guards: { somethingFailed: ({ context }) => context.failure !== undefined },
+    guards: {
+      somethingFailed: ({ context }) => context.failure !== undefined,
+      aborted: ({ context }) => context.abortedBy !== undefined,
+    },
   }).createMachine({
     id: 'order-fulfillment',
     context: ({ input }) => ({ order: input, compensations: [] }),
@@ -131,6 +162,18 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       // Fan-out: stock and payment at once; the join waits for both branches.
       securing: {
         type: 'parallel',
+        on: {
+          // Taken at the join: the commands in flight answer first, so nothing done is left undone.
+          AbortRequested: {
+            actions: [
+              assign({ abortedBy: ({ event }) => (event as Reply<{ by: string }>).payload.by }),
+              recordFailure(({ event }) => {
+                const { by, reason } = (event as Reply<{ by: string; reason: string }>).payload;
+                return { step: 'abort', reason: `aborted by ${by}: ${reason}` };
+              }),
+            ],
+          },
+        },
         states: {
           stock: {
             initial: 'reserving',
@@ -146,6 +189,7 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
                     ],
                   },
                   StockRefused: { target: 'refused', actions: refusedBy('reserveStock') },
+                  StepFailed: failedFor(reserveStock),
                 },
               },
               reserved: { type: 'final' },
@@ -168,6 +212,7 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
                     ],
                   },
                   PaymentRefused: { target: 'refused', actions: refusedBy('authorizePayment') },
+                  StepFailed: failedFor(authorizePayment),
                 },
                 after: {
                   // The payment may still have gone through: void it to be safe.
@@ -200,13 +245,15 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
             actions: assign({ shipmentId: ({ event }) => (event as Reply<{ shipmentId: string }>).payload.shipmentId }),
           },
           ShipmentRefused: { target: 'compensating', actions: refusedBy('scheduleShipment') },
+          StepFailed: { guard: scheduleShipment.failed, target: 'compensating', actions: refusedBy('scheduleShipment') },
         },
       },
 
-      // Undo every completed step, newest first.
+      // Undo every completed step, newest first. A compensation that fails for good waits
+      // in compensating.failed (status "stuck") for an operator to retry or resolve it.
       compensating: {
         ...compensation([reserveStock, authorizePayment]),
-        onDone: 'compensated',
+        onDone: [{ guard: 'aborted', target: 'aborted' }, { target: 'compensated' }],
       },
 
       completed: {
@@ -217,6 +264,11 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       compensated: {
         type: 'final',
         tags: [SagaTags.compensated],
+      },
+
+      aborted: {
+        type: 'final',
+        tags: [SagaTags.aborted],
       },
     },
   });
@@ -236,6 +288,11 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       AuthorizationVoided,
       ShipmentScheduled,
       ShipmentRefused,
+      CommandFailed,
+      StepFailed,
+      AbortRequested,
+      RetryCompensation,
+      ResolveCompensation,
     ],
     machine,
   });

@@ -1,5 +1,5 @@
 import { buildHost } from './host-process';
-import { broker, brokerIsUp } from './kafka-broker';
+import { broker, brokerAnswers } from './kafka-broker';
 
 /**
  * Before any suite: compile the host and the participants (the process
@@ -7,9 +7,9 @@ import { broker, brokerIsUp } from './kafka-broker';
  * (`npm run kafka:start`) is started here if none answers and TEST_KAFKA_BROKERS
  * names no other, and stopped again by the teardown.
  */
-export default function globalSetup(): void {
+export default async function globalSetup(): Promise<void> {
   buildHost();
-  if (!process.env.TEST_KAFKA_BROKERS && !brokerIsUp()) {
+  if (!process.env.TEST_KAFKA_BROKERS && !(await brokerAnswers())) {
     broker('start');
     process.env.BATON_TEST_STARTED_KAFKA = '1';
   }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
 
 /** The broker the Kafka suites use: the one `npm run kafka:start` runs, unless TEST_KAFKA_BROKERS says otherwise. */
 export const TEST_KAFKA_BROKERS = process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -7,15 +8,26 @@ export const TEST_KAFKA_BROKERS = process.env.TEST_KAFKA_BROKERS ?? '127.0.0.1:9
 const SCRIPT = join(__dirname, '..', '..', 'scripts', 'kafka', 'kafka.sh');
 
 /** Stops or starts the local broker through the project's script (the broker keeps its data). */
-export function broker(command: 'start' | 'stop' | 'status'): void {
+export function broker(command: 'start' | 'stop'): void {
   execFileSync('bash', [SCRIPT, command], { stdio: 'pipe', timeout: 120_000 });
 }
 
-export function brokerIsUp(): boolean {
+/** Whether a broker answers metadata requests at TEST_KAFKA_BROKERS, whoever started it. */
+export async function brokerAnswers(): Promise<boolean> {
+  const admin = new Kafka({
+    clientId: 'baton-test-probe',
+    brokers: [TEST_KAFKA_BROKERS],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    retry: { retries: 0 },
+  }).admin();
   try {
-    broker('status');
+    await admin.connect();
+    await admin.listTopics();
     return true;
   } catch {
     return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }

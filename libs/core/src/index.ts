@@ -25,3 +25,8 @@ export * from './errors/unknown-saga-name.error';
 export * from './util/baton-logger';
 export * from './errors/is-permanent-failure';
 export * from './transport/dead-letter';
+export * from './definition/builtin-events';
+export * from './definition/retry-policy';
+export * from './engine/saga-runtime';
+export * from './errors/signal-rejected.error';
+export * from './errors/unknown-signal.error';

@@ -30,6 +30,8 @@ export interface CommandContract<TType extends string = string, TSchema extends 
 export interface EventContract<TType extends string = string, TSchema extends z.ZodType = z.ZodType>
   extends MessageContract<TType, TSchema> {
   readonly kind: 'event';
+  /** An operator may send it to a saga over REST (POST /sagas/{id}/signals/{type}). */
+  readonly signal?: boolean;
 }
 
 export type PayloadOf<C extends MessageContract> = z.infer<C['schema']>;
@@ -63,9 +65,14 @@ export function command<TType extends string, TSchema extends z.ZodType>(
 /** Declares a reply or event a saga accepts. */
 export function event<TType extends string, TSchema extends z.ZodType>(
   type: TType,
-  options: { schema: TSchema; version?: number; upcast?: (payload: unknown, fromVersion: number) => unknown },
+  options: {
+    schema: TSchema;
+    version?: number;
+    upcast?: (payload: unknown, fromVersion: number) => unknown;
+    signal?: boolean;
+  },
 ): EventContract<TType, TSchema> {
   const version = options.version ?? 1;
   checkHeader(type, version);
-  return { kind: 'event', type, version, schema: options.schema, upcast: options.upcast };
+  return { kind: 'event', type, version, schema: options.schema, upcast: options.upcast, signal: options.signal };
 }

@@ -1,3 +1,5 @@
+import type { RetryPolicy } from './retry-policy';
+
 /**
  * A compensation that was armed when its forward step completed. The payload
  * is computed at that moment, from the reply that confirmed the step, so the
@@ -9,6 +11,15 @@ export interface ArmedCompensation {
   readonly payload: unknown;
   /** Event type that confirms the compensation was applied. */
   readonly confirmedBy: string;
+  readonly retry?: RetryPolicy;
+}
+
+/** A compensation that failed for good, waiting for an operator to retry it or resolve it by hand. */
+export interface CompensationFailure {
+  readonly step: string;
+  readonly command: string;
+  readonly reason: string;
+  readonly attempts: number;
 }
 
 /** Why a saga did not complete. */
@@ -24,6 +35,7 @@ export interface SagaFailure {
 export interface CompensableContext {
   compensations: ArmedCompensation[];
   failure?: SagaFailure;
+  compensationFailure?: CompensationFailure;
 }
 
 /** Tags that map a saga's state to its status. */
@@ -34,4 +46,8 @@ export const SagaTags = {
   compensated: 'compensated',
   /** On a final state that ends the saga without completing it. */
   failed: 'failed',
+  /** On a final state reached after an operator aborted the saga. */
+  aborted: 'aborted',
+  /** On a state that waits for an operator. */
+  stuck: 'stuck',
 } as const;

@@ -1,5 +1,6 @@
 import { assign, emit } from 'xstate';
 import type { CommandContract, EventContract, PayloadOf } from '../contracts/message-contract';
+import type { RetryPolicy } from './retry-policy';
 import type { ArmedCompensation, CompensableContext, SagaFailure } from './saga-context';
 import { COMMAND_EFFECT, type CommandEffect } from './saga-effect';
 
@@ -19,11 +20,13 @@ type PayloadFn<TContext, TPayload> = (args: ActionArgs<TContext, any>) => TPaylo
 export function sendCommand<TContext, C extends CommandContract>(
   contract: C,
   payload: PayloadFn<TContext, PayloadOf<C>>,
+  tracking?: { step: string; settledBy: readonly string[]; retry?: RetryPolicy },
 ) {
   return emit(({ context, event }: any): CommandEffect => ({
     type: COMMAND_EFFECT,
     command: contract.type,
     payload: payload({ context, event }),
+    ...tracking,
   })) as any;
 }
 
@@ -44,22 +47,28 @@ export interface CompensationDeclaration<TContext, C extends CommandContract> {
   readonly payload: PayloadFn<TContext, PayloadOf<C>>;
   /** The reply that confirms the undo. */
   readonly confirmedBy: EventContract;
+  /** Retries of the compensation command; when they run out the saga waits for an operator. */
+  readonly retry?: RetryPolicy;
 }
 
 /**
  * A forward step and, next to it, what undoes it. Use `send` as the entry
  * action of the state that waits for the step, and `registerCompensation` on
  * the transition taken when the step succeeded (only then is there anything
- * to undo).
+ * to undo). A step that lists its `replies` is tracked by the engine until
+ * one arrives, and retried under `retry`; when that gives up the machine gets
+ * `StepFailed` (match it with the `failed` guard).
  */
 export interface SagaStep<TContext> {
   readonly name: string;
   readonly command: CommandContract;
-  readonly compensation?: { readonly command: CommandContract; readonly confirmedBy: EventContract };
+  readonly compensation?: { readonly command: CommandContract; readonly confirmedBy: EventContract; readonly retry?: RetryPolicy };
   /** Action: send the step's command. */
   readonly send: any;
   /** Action: arm this step's compensation. Only for steps that declare one. */
   readonly registerCompensation: any;
+  /** Guard: the event is this step's `StepFailed`. */
+  readonly failed: (args: { event: { type: string; payload?: any } }) => boolean;
   /** @internal phantom for the context type */
   readonly __context?: TContext;
 }
@@ -68,14 +77,26 @@ export function sagaStep<TContext extends CompensableContext, C extends CommandC
   name: string;
   command: C;
   payload: PayloadFn<TContext, PayloadOf<C>>;
+  /** The replies that settle the step, success and refusal alike. Needed for retries. */
+  replies?: readonly EventContract[];
+  retry?: RetryPolicy;
   compensation?: CompensationDeclaration<TContext, U>;
 }): SagaStep<TContext> {
-  const { name, command: forward, payload, compensation } = definition;
+  const { name, command: forward, payload, compensation, replies, retry } = definition;
+  if (retry && !replies?.length) {
+    throw new Error(`Step "${name}" has a retry policy but no replies: list the replies that settle it.`);
+  }
+  const tracking = replies?.length ? { step: name, settledBy: replies.map((r) => r.type), retry } : undefined;
   return {
     name,
     command: forward,
-    compensation: compensation && { command: compensation.command, confirmedBy: compensation.confirmedBy },
-    send: sendCommand<TContext, C>(forward, payload),
+    compensation: compensation && {
+      command: compensation.command,
+      confirmedBy: compensation.confirmedBy,
+      retry: compensation.retry,
+    },
+    send: sendCommand<TContext, C>(forward, payload, tracking),
+    failed: ({ event }) => event.type === 'StepFailed' && event.payload?.step === name,
     registerCompensation: assign(({ context, event }: any) => {
       if (!compensation) {
         throw new Error(`Step "${name}" declares no compensation; do not call registerCompensation on it.`);
@@ -85,6 +106,7 @@ export function sagaStep<TContext extends CompensableContext, C extends CommandC
         command: compensation.command.type,
         payload: compensation.payload({ context, event }),
         confirmedBy: compensation.confirmedBy.type,
+        retry: compensation.retry,
       };
       return { compensations: [...context.compensations, armed] };
     }) as any,

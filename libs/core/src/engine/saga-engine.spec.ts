@@ -76,7 +76,7 @@ function run(machine: AnyStateMachine, ...types: string[]): StepOutcome {
 function receive(saga: SagaDefinition, from: StepOutcome, type: string, payload: unknown = {}, version?: number) {
   const snapshot = JSON.parse(JSON.stringify(from.snapshot));
   const sentAt = version ?? saga.events.get(type)?.version ?? 1;
-  return engine.receive(saga, SAGA_ID, snapshot, { type, version: sentAt, payload });
+  return engine.receive(saga, SAGA_ID, { snapshot, runtime: from.runtime }, { type, version: sentAt, payload });
 }
 
 /** Runs `attempt` and returns what it threw. */
@@ -108,7 +108,7 @@ describe('A saga step that sends commands', () => {
 
   it('collects the commands recorded on start, resolved against their contracts', () => {
     expect(run(machine).commands).toEqual([
-      { type: 'Ship', version: 1, participant: 'shipping', payload: { parcelId: 'parcel-1' } },
+      { messageId: expect.any(String), type: 'Ship', version: 1, participant: 'shipping', payload: { parcelId: 'parcel-1' } },
     ]);
   });
 
@@ -239,7 +239,7 @@ describe('A state with `after` transitions', () => {
   const named = 'xstate.after.slow.m.waiting';
   const saga = sagaOf(machine);
   /** The saga after its 1000 ms timer fired: in `late`, where `Again` enters `nested`. */
-  const late = () => engine.fireTimer(saga, SAGA_ID, engine.start(saga, SAGA_ID, {}).snapshot, numeric);
+  const late = () => engine.fireTimer(saga, SAGA_ID, { snapshot: engine.start(saga, SAGA_ID, {}).snapshot, runtime: engine.start(saga, SAGA_ID, {}).runtime }, numeric);
 
   const bothScheduled = {
     schedule: [
@@ -286,7 +286,7 @@ describe('A state with `after` transitions', () => {
   });
 
   it('takes the delayed transition when its timer fires, cancelling the sibling timer', () => {
-    const outcome = engine.fireTimer(saga, SAGA_ID, engine.start(saga, SAGA_ID, {}).snapshot, named);
+    const outcome = engine.fireTimer(saga, SAGA_ID, { snapshot: engine.start(saga, SAGA_ID, {}).snapshot, runtime: engine.start(saga, SAGA_ID, {}).runtime }, named);
 
     expect(outcome.accepted).toBe(true);
     expect(outcome.stateValue).toBe('late');
@@ -296,7 +296,7 @@ describe('A state with `after` transitions', () => {
   it('does not accept a timer whose state was already left', () => {
     const done = receive(saga, engine.start(saga, SAGA_ID, {}), 'Go');
 
-    const outcome = engine.fireTimer(saga, SAGA_ID, done.snapshot, numeric);
+    const outcome = engine.fireTimer(saga, SAGA_ID, { snapshot: done.snapshot, runtime: done.runtime }, numeric);
     expect(outcome.accepted).toBe(false);
     expect(outcome.stateValue).toBe('done');
   });
@@ -322,7 +322,7 @@ describe('A snapshot naming a state the machine does not have', () => {
     const saga = sagaOf(machine);
     const snapshot = { ...(engine.start(saga, SAGA_ID, {}).snapshot as object), value: 'renamedInV4' };
 
-    const error = thrownBy(() => engine.receive(saga, SAGA_ID, snapshot, { type: 'Go', version: 1, payload: {} }));
+    const error = thrownBy(() => engine.receive(saga, SAGA_ID, { snapshot }, { type: 'Go', version: 1, payload: {} }));
 
     expect(error).toBeInstanceOf(SagaRestoreError);
     expect(error.message).toMatch(new RegExp(`^Saga "engine-spec" v3 instance ${SAGA_ID} cannot be restored`));

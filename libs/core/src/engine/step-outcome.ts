@@ -1,16 +1,30 @@
 import type { StateValue } from 'xstate';
 
-/** Where a saga stands. Derived from its machine's state and tags. */
-export type SagaStatus = 'running' | 'compensating' | 'completed' | 'compensated' | 'failed';
+import type { SagaRuntime } from './saga-runtime';
 
-export const TERMINAL_STATUSES: readonly SagaStatus[] = ['completed', 'compensated', 'failed'];
+/**
+ * Where a saga stands. Derived from its machine's state and tags; `stuck`
+ * waits for an operator (a compensation failed); `failed` also covers an
+ * instance the engine parked (a bound crossed).
+ */
+export type SagaStatus = 'running' | 'compensating' | 'stuck' | 'completed' | 'compensated' | 'aborted' | 'failed';
+
+export const TERMINAL_STATUSES: readonly SagaStatus[] = ['completed', 'compensated', 'aborted', 'failed'];
+
+export const SAGA_STATUSES: readonly SagaStatus[] = ['running', 'compensating', 'stuck', ...TERMINAL_STATUSES];
 
 /** A command to publish, with its participant resolved from the contract. */
 export interface OutgoingCommand {
+  /** Chosen by the engine; a retry resends the same id, so the participant dedupes it. */
+  readonly messageId: string;
   readonly type: string;
   readonly version: number;
   readonly participant: string;
   readonly payload: unknown;
+  /** The step it belongs to, when the saga tracks its outcome. */
+  readonly step?: string;
+  /** 1 for the first send, more for a retry. */
+  readonly attempt?: number;
 }
 
 /** A delayed transition armed by entering a state with `after`. */
@@ -32,4 +46,8 @@ export interface StepOutcome {
   readonly context: unknown;
   readonly commands: readonly OutgoingCommand[];
   readonly timers: { readonly schedule: readonly TimerToSchedule[]; readonly cancel: readonly string[] };
+  /** The engine's own state of the instance, persisted beside the snapshot. */
+  readonly runtime: SagaRuntime;
+  /** Why the instance was parked in this step, if it was. */
+  readonly parkedBecause?: string;
 }

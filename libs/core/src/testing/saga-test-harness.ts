@@ -1,6 +1,7 @@
 import type { StateValue } from 'xstate';
 import type { SagaDefinition } from '../definition/saga-definition';
-import { SagaEngine } from '../engine/saga-engine';
+import { SagaEngine, type PersistedSaga } from '../engine/saga-engine';
+import type { SagaRuntime } from '../engine/saga-runtime';
 import type { OutgoingCommand, SagaStatus, StepOutcome } from '../engine/step-outcome';
 import { uuidv7 } from '../util/uuid-v7';
 
@@ -11,9 +12,9 @@ import { uuidv7 } from '../util/uuid-v7';
  * time, and `advance(ms)` fires those that fall due, in order.
  */
 export class SagaTestHarness {
-  private readonly engine = new SagaEngine();
+  private readonly engine: SagaEngine;
   private readonly timers = new Map<string, number>();
-  private snapshot: unknown;
+  private runtime?: SagaRuntime;
   private last!: StepOutcome;
   /** Virtual milliseconds since the saga started. */
   now = 0;
@@ -27,10 +28,19 @@ export class SagaTestHarness {
   private constructor(
     readonly definition: SagaDefinition,
     readonly sagaId: string,
-  ) {}
+    engine: SagaEngine,
+  ) {
+    this.engine = engine;
+  }
 
-  static start(definition: SagaDefinition, input: unknown, sagaId: string = uuidv7()): SagaTestHarness {
-    const harness = new SagaTestHarness(definition, sagaId);
+  /** `engine` defaults to one without retry jitter, so delays are exact. */
+  static start(
+    definition: SagaDefinition,
+    input: unknown,
+    sagaId: string = uuidv7(),
+    engine: SagaEngine = new SagaEngine({ random: () => 1 }),
+  ): SagaTestHarness {
+    const harness = new SagaTestHarness(definition, sagaId, engine);
     harness.apply(harness.engine.start(definition, sagaId, input));
     return harness;
   }
@@ -61,13 +71,19 @@ export class SagaTestHarness {
     return this.sent.map((command) => command.type);
   }
 
-  /** Delivers a reply; returns whether the current state accepted it. */
-  receive(type: string, payload: unknown, version?: number): boolean {
+  /** Why the engine parked the instance, if it did. */
+  get parkedBecause(): string | undefined {
+    return this.runtime?.parked?.reason;
+  }
+
+  /** Delivers a reply; returns whether it changed anything. `causationId` names the command it answers. */
+  receive(type: string, payload: unknown, options: { version?: number; causationId?: string } = {}): boolean {
     const contract = this.definition.events.get(type);
-    const outcome = this.engine.receive(this.definition, this.sagaId, this.restoreSnapshot(), {
+    const outcome = this.engine.receive(this.definition, this.sagaId, this.persisted(), {
       type,
-      version: version ?? contract?.version ?? 1,
+      version: options.version ?? contract?.version ?? 1,
       payload,
+      causationId: options.causationId,
     });
     if (outcome.accepted) this.apply(outcome);
     return outcome.accepted;
@@ -82,20 +98,24 @@ export class SagaTestHarness {
       const [key, dueAt] = next;
       this.now = dueAt;
       this.timers.delete(key);
-      const outcome = this.engine.fireTimer(this.definition, this.sagaId, this.restoreSnapshot(), key);
+      const outcome = this.engine.fireTimer(this.definition, this.sagaId, this.persisted(), key);
       if (outcome.accepted) this.apply(outcome);
     }
     this.now = until;
   }
 
-  private restoreSnapshot(): unknown {
-    return JSON.parse(this.snapshots[this.snapshots.length - 1]);
+  /** What the host would load: the last snapshot and runtime, through JSON. */
+  private persisted(): PersistedSaga {
+    return {
+      snapshot: JSON.parse(this.snapshots[this.snapshots.length - 1]),
+      runtime: this.runtime && JSON.parse(JSON.stringify(this.runtime)),
+    };
   }
 
   private apply(outcome: StepOutcome): void {
     this.last = outcome;
-    this.snapshot = outcome.snapshot;
-    this.snapshots.push(JSON.stringify(this.snapshot));
+    this.runtime = outcome.runtime;
+    this.snapshots.push(JSON.stringify(outcome.snapshot));
     this.states.push(outcome.stateValue);
     this.sent.push(...outcome.commands);
     outcome.timers.cancel.forEach((key) => this.timers.delete(key));

@@ -22,6 +22,10 @@ export class SagaEntity {
   @Column('jsonb')
   snapshot!: unknown;
 
+  /** The engine's runtime: commands in flight, transition count, why it was parked. */
+  @Column('jsonb')
+  runtime!: unknown;
+
   /** Row version: +1 per transition; guards against lost updates. */
   @Column('integer')
   version!: number;

@@ -5,14 +5,15 @@ import { sql } from '../sql';
 export interface NewHistoryEntry {
   sagaId: string;
   sagaVersion: number;
-  kind: 'start' | 'message' | 'timer' | 'ignored';
+  /** start | message | timer | signal (an operator's) | ignored */
+  kind: 'start' | 'message' | 'timer' | 'signal' | 'ignored';
   eventType: string;
   messageId: string | null;
   actor: string;
   fromState: unknown;
   toState: unknown;
   status: string;
-  commands: Array<{ type: string; participant: string; messageId: string }>;
+  commands: Array<{ type: string; participant: string; messageId: string; attempt?: number }>;
   note?: string;
 }
 

@@ -9,6 +9,7 @@ export interface NewSagaRow {
   status: string;
   stateValue: unknown;
   snapshot: unknown;
+  runtime: unknown;
   correlationId: string;
   idempotencyKey: string | null;
   inputHash: string | null;
@@ -18,7 +19,7 @@ export interface NewSagaRow {
 /** What a step needs of a locked saga row. */
 export type LockedSaga = Pick<
   SagaEntity,
-  'id' | 'name' | 'definitionVersion' | 'status' | 'stateValue' | 'snapshot' | 'version' | 'correlationId'
+  'id' | 'name' | 'definitionVersion' | 'status' | 'stateValue' | 'snapshot' | 'runtime' | 'version' | 'correlationId'
 >;
 
 export interface SagaListFilter {
@@ -43,9 +44,9 @@ export class SagaRepository {
     const { rowCount } = await sql(
       tx,
       `INSERT INTO baton_saga
-         (id, name, definition_version, status, state_value, snapshot, version,
+         (id, name, definition_version, status, state_value, snapshot, runtime, version,
           correlation_id, idempotency_key, input_hash, ended_at)
-       VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, CASE WHEN $10::boolean THEN now() END)
+       VALUES ($1, $2, $3, $4, $5, $6, $11, 1, $7, $8, $9, CASE WHEN $10::boolean THEN now() END)
        ON CONFLICT (name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
       [
         row.id,
@@ -58,6 +59,7 @@ export class SagaRepository {
         row.idempotencyKey,
         row.inputHash,
         row.ended,
+        JSON.stringify(row.runtime),
       ],
     );
     return rowCount === 1;
@@ -77,7 +79,7 @@ export class SagaRepository {
     const { rows } = await sql<LockedSaga>(
       tx,
       `SELECT id, name, definition_version AS "definitionVersion", status, state_value AS "stateValue",
-              snapshot, version, correlation_id AS "correlationId"
+              snapshot, runtime, version, correlation_id AS "correlationId"
          FROM baton_saga WHERE id = $1
           FOR UPDATE${options.skipLocked ? ' SKIP LOCKED' : ''}`,
       [id],
@@ -90,15 +92,23 @@ export class SagaRepository {
     tx: EntityManager,
     id: string,
     expectedVersion: number,
-    change: { status: string; stateValue: unknown; snapshot: unknown; ended: boolean },
+    change: { status: string; stateValue: unknown; snapshot: unknown; runtime: unknown; ended: boolean },
   ): Promise<boolean> {
     const { rowCount } = await sql(
       tx,
       `UPDATE baton_saga
-          SET status = $3, state_value = $4, snapshot = $5, version = version + 1, updated_at = now(),
+          SET status = $3, state_value = $4, snapshot = $5, runtime = $7, version = version + 1, updated_at = now(),
               ended_at = CASE WHEN $6::boolean THEN now() END
         WHERE id = $1 AND version = $2`,
-      [id, expectedVersion, change.status, JSON.stringify(change.stateValue), JSON.stringify(change.snapshot), change.ended],
+      [
+        id,
+        expectedVersion,
+        change.status,
+        JSON.stringify(change.stateValue),
+        JSON.stringify(change.snapshot),
+        change.ended,
+        JSON.stringify(change.runtime),
+      ],
     );
     return rowCount === 1;
   }

@@ -6,12 +6,15 @@ import {
   SagaEngine,
   SagaNotFoundError,
   SagaVersionUnavailableError,
+  SignalRejectedError,
   TERMINAL_STATUSES,
   UnknownSagaNameError,
+  UnknownSignalError,
   uuidv7,
   validateWith,
   type MessageEnvelope,
   type SagaDefinition,
+  type SagaRuntime,
   type SagaRegistry,
   type SagaStatus,
   type StepOutcome,
@@ -100,6 +103,7 @@ export class SagaStepUnitOfWork {
         status: outcome.status,
         stateValue: outcome.stateValue,
         snapshot: outcome.snapshot,
+        runtime: outcome.runtime,
         correlationId,
         idempotencyKey: key,
         inputHash,
@@ -142,7 +146,7 @@ export class SagaStepUnitOfWork {
         await this.recordIgnored(tx, saga, cause, `the saga already ended ${saga.status}`);
         return 'ignored';
       }
-      const outcome = this.engine.receive(definition, saga.id, saga.snapshot, envelope);
+      const outcome = this.engine.receive(definition, saga.id, persisted(saga), envelope);
       if (!outcome.accepted) {
         await this.recordIgnored(tx, saga, cause, `state ${JSON.stringify(saga.stateValue)} does not accept ${envelope.type}`);
         return 'ignored';
@@ -178,7 +182,7 @@ export class SagaStepUnitOfWork {
         await this.timers.delete(tx, timer.id);
         if (isTerminal(saga.status as SagaStatus)) return 'fired' as const;
         const definition = this.definitionOf(saga);
-        const outcome = this.engine.fireTimer(definition, saga.id, saga.snapshot, timer.timerKey);
+        const outcome = this.engine.fireTimer(definition, saga.id, persisted(saga), timer.timerKey);
         if (outcome.accepted) {
           const cause: Cause = { kind: 'timer', eventType: timer.timerKey, messageId: null, actor: 'timer' };
           await this.write(tx, saga, outcome, cause, `timer:${timer.id}`);
@@ -191,6 +195,63 @@ export class SagaStepUnitOfWork {
       if (wroteCommands) this.onCommandsCommitted();
     }
     return fired;
+  }
+
+  /**
+   * Sends an operator's signal (an event contract marked `signal`, such as
+   * AbortRequested) to a saga, validated against its contract. Throws
+   * UnknownSignalError for a type that is not a signal of the saga, and
+   * SignalRejectedError, naming what it accepts now, when its current state
+   * does not accept it; nothing changes then.
+   */
+  async signal(sagaId: string, type: string, payload: unknown, actor: string): Promise<void> {
+    let wroteCommands = false;
+    await inTransaction(this.dataSource.manager, async (tx) => {
+      wroteCommands = false;
+      const saga = await this.sagas.lock(tx, sagaId);
+      if (!saga) throw new SagaNotFoundError(sagaId);
+      const definition = this.definitionOf(saga);
+      const signals = [...definition.events.values()].filter((e) => e.signal).map((e) => e.type);
+      if (!signals.includes(type)) throw new UnknownSignalError(saga.name, type, signals);
+      const messageId = uuidv7();
+      const envelope = { type, version: definition.events.get(type)!.version, payload };
+      const rejected = () =>
+        new SignalRejectedError(
+          sagaId,
+          type,
+          saga.stateValue,
+          isTerminal(saga.status) ? [] : this.engine.acceptedEvents(definition, sagaId, persisted(saga), signals),
+        );
+      if (isTerminal(saga.status)) throw rejected();
+      const outcome = this.engine.receive(definition, saga.id, persisted(saga), envelope);
+      if (!outcome.accepted) throw rejected();
+      await this.inbox.recordOnce(tx, messageId, saga.id, type);
+      await this.write(tx, saga, outcome, { kind: 'signal', eventType: type, messageId, actor }, messageId);
+      wroteCommands = outcome.commands.length > 0;
+    });
+    if (wroteCommands) this.onCommandsCommitted();
+  }
+
+  /**
+   * An operator's "retry now": resends every command the saga has in flight
+   * (same message ids, so participants that got them dedupe). Throws
+   * SignalRejectedError when nothing is in flight.
+   */
+  async retryNow(sagaId: string, actor: string): Promise<void> {
+    let wroteCommands = false;
+    await inTransaction(this.dataSource.manager, async (tx) => {
+      wroteCommands = false;
+      const saga = await this.sagas.lock(tx, sagaId);
+      if (!saga) throw new SagaNotFoundError(sagaId);
+      const definition = this.definitionOf(saga);
+      const outcome = isTerminal(saga.status) ? undefined : this.engine.retryNow(definition, saga.id, persisted(saga));
+      if (!outcome?.accepted) {
+        throw new SignalRejectedError(sagaId, 'retry', saga.stateValue, []);
+      }
+      await this.write(tx, saga, outcome, { kind: 'signal', eventType: 'retry', messageId: null, actor }, `retry:${uuidv7()}`);
+      wroteCommands = outcome.commands.length > 0;
+    });
+    if (wroteCommands) this.onCommandsCommitted();
   }
 
   private definitionOf(saga: LockedSaga): SagaDefinition {
@@ -212,8 +273,9 @@ export class SagaStepUnitOfWork {
     const commands = outcome.commands.map((command) => ({
       topic: this.topics.commands(command.participant),
       participant: command.participant,
+      attempt: command.attempt,
       envelope: {
-        messageId: uuidv7(),
+        messageId: command.messageId,
         type: command.type,
         version: command.version,
         sagaId: saga.id,
@@ -231,6 +293,7 @@ export class SagaStepUnitOfWork {
         status: outcome.status,
         stateValue: outcome.stateValue,
         snapshot: outcome.snapshot,
+        runtime: outcome.runtime,
         ended: isTerminal(outcome.status),
       });
       // The row is locked FOR UPDATE, so this only trips if that invariant is broken.
@@ -246,7 +309,13 @@ export class SagaStepUnitOfWork {
       fromState: saga.stateValue,
       toState: outcome.stateValue,
       status: outcome.status,
-      commands: commands.map((c) => ({ type: c.envelope.type, participant: c.participant, messageId: c.envelope.messageId })),
+      commands: commands.map((c) => ({
+        type: c.envelope.type,
+        participant: c.participant,
+        messageId: c.envelope.messageId,
+        ...(c.attempt && c.attempt > 1 ? { attempt: c.attempt } : {}),
+      })),
+      note: outcome.parkedBecause ? `parked: ${outcome.parkedBecause}` : undefined,
     });
     await this.outbox.append(tx, commands);
     await this.timers.cancel(tx, saga.id, outcome.timers.cancel);
@@ -268,6 +337,10 @@ export class SagaStepUnitOfWork {
       note,
     });
   }
+}
+
+function persisted(saga: LockedSaga): { snapshot: unknown; runtime: SagaRuntime } {
+  return { snapshot: saga.snapshot, runtime: saga.runtime as SagaRuntime };
 }
 
 function isTerminal(status: SagaStatus | string): boolean {
