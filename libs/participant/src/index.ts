@@ -6,3 +6,4 @@ export * from './nest/participant-explorer.service';
 export * from './nest/participant-module.options';
 export * from './nest/participant.module';
 export * from './participant-runtime';
+export * from './transient-command.error';

@@ -1,17 +1,20 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
+  CommandFailed,
   PermanentMessageError,
   consoleLogger,
   describeIssues,
   uuidv7,
   validatePayload,
   type BatonLogger,
+  type EventContract,
   type MessageEnvelope,
   type TopicNames,
   type Transport,
 } from '@baton/core';
 import { DeadLetterRepository, OutboxRelay, OutboxRepository, inTransaction, sql, type OutboxRelayOptions } from '@baton/postgres';
 import type { CommandHandler } from './command-handler';
+import { TransientCommandError } from './transient-command.error';
 
 export interface ParticipantOptions {
   /** The participant's name; its command topic derives from it. */
@@ -28,7 +31,7 @@ export interface ParticipantOptions {
 }
 
 /** What became of a delivered command. */
-export type CommandResult = 'handled' | 'duplicate';
+export type CommandResult = 'handled' | 'duplicate' | 'failed-transiently';
 
 /**
  * Runs a participant's command handlers with the guarantees sagas rely on:
@@ -119,31 +122,42 @@ export class ParticipantRuntime {
       );
       if (rowCount === 0) return 'duplicate';
       const answer = await handler.handle(parsed.value, { tx, envelope, participant: this.name });
-      if (answer) {
-        const valid = validatePayload(answer.contract, answer.payload);
-        if (!valid.ok) {
-          throw new Error(
-            `Participant "${this.name}" replied to ${envelope.type} with an invalid ${answer.contract.type}: ${describeIssues(valid.issues)}`,
-          );
-        }
-        const replyEnvelope: MessageEnvelope = {
-          messageId: uuidv7(),
-          type: answer.contract.type,
-          version: answer.contract.version,
-          sagaId: envelope.sagaId,
-          sagaName: envelope.sagaName,
-          correlationId: envelope.correlationId,
-          causationId: envelope.messageId,
-          sentAt: new Date().toISOString(),
-          traceparent: envelope.traceparent,
-          tracestate: envelope.tracestate,
-          payload: valid.value,
-        };
-        await this.outbox.append(tx, [{ topic: envelope.replyTo ?? this.options.topics.replies, envelope: replyEnvelope }]);
-      }
+      if (answer) await this.sendReply(tx, envelope, answer.contract, answer.payload);
       return 'handled';
+    }).catch(async (error: unknown) => {
+      if (!(error instanceof TransientCommandError)) throw error;
+      // The work rolled back and the command stays unrecorded, so the saga's retry (same id) runs it again.
+      this.logger.warn(`${this.name}: ${envelope.type} ${envelope.messageId} failed transiently: ${error.message}`);
+      await inTransaction(this.dataSource.manager, (tx) =>
+        this.sendReply(tx, envelope, CommandFailed, { command: envelope.type, reason: error.message, transient: true }),
+      );
+      return 'failed-transiently' as const;
     });
-    if (result === 'handled') this.relay.wake();
+    if (result !== 'duplicate') this.relay.wake();
     return result;
+  }
+
+  /** Writes a reply to the outbox, in the caller's transaction, answering `command`. */
+  private async sendReply(tx: EntityManager, command: MessageEnvelope, contract: EventContract, payload: unknown): Promise<void> {
+    const valid = validatePayload(contract, payload);
+    if (!valid.ok) {
+      throw new Error(
+        `Participant "${this.name}" replied to ${command.type} with an invalid ${contract.type}: ${describeIssues(valid.issues)}`,
+      );
+    }
+    const reply: MessageEnvelope = {
+      messageId: uuidv7(),
+      type: contract.type,
+      version: contract.version,
+      sagaId: command.sagaId,
+      sagaName: command.sagaName,
+      correlationId: command.correlationId,
+      causationId: command.messageId,
+      sentAt: new Date().toISOString(),
+      traceparent: command.traceparent,
+      tracestate: command.tracestate,
+      payload: valid.value,
+    };
+    await this.outbox.append(tx, [{ topic: command.replyTo ?? this.options.topics.replies, envelope: reply }]);
   }
 }

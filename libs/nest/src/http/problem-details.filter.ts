@@ -5,7 +5,9 @@ import {
   IdempotencyKeyReusedError,
   InvalidMessageError,
   SagaNotFoundError,
+  SignalRejectedError,
   UnknownSagaNameError,
+  UnknownSignalError,
 } from '@baton/core';
 import { PROBLEM_BASE, ProblemException, type Problem } from './problem.exception';
 
@@ -26,6 +28,19 @@ export function toProblem(error: unknown): Problem | undefined {
       detail: `${error.issues.length} field(s) failed validation; fix them and send the request again.`,
       errors: error.issues.map((issue) => ({ field: issue.path, message: issue.message })),
     };
+  }
+  if (error instanceof SignalRejectedError) {
+    return {
+      type: PROBLEM_BASE + 'not-accepted-now',
+      title: 'Not accepted in the current state',
+      status: 409,
+      detail: error.message,
+      state: error.state,
+      acceptedNow: error.acceptedNow,
+    };
+  }
+  if (error instanceof UnknownSignalError) {
+    return { type: PROBLEM_BASE + 'unknown-signal', title: 'Not a signal of this saga', status: 422, detail: error.message, signals: error.signals };
   }
   if (error instanceof IdempotencyKeyReusedError) {
     return {
