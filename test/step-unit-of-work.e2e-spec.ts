@@ -137,9 +137,10 @@ describe('A payment timeout', () => {
   it('is disarmed when payment answers in time', async () => {
     const { dataSource, unitOfWork } = await host();
     const sagaId = await startOrder(unitOfWork);
-    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_timer WHERE saga_id = $1`, [sagaId])).toBe(1);
+    const paymentTimers = `SELECT count(*) AS n FROM baton_timer WHERE saga_id = $1 AND timer_key LIKE 'xstate.after.paymentTimeout.%'`;
+    expect(await count(dataSource, paymentTimers, [sagaId])).toBe(1);
     await unitOfWork.deliver(reply(sagaId, 'PaymentAuthorized', { authorizationId: 'a-1' }), 'test');
-    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_timer WHERE saga_id = $1`, [sagaId])).toBe(0);
+    expect(await count(dataSource, paymentTimers, [sagaId])).toBe(0);
   });
 
   it('fires exactly once per saga with two hosts polling the same timers', async () => {
@@ -153,7 +154,11 @@ describe('A payment timeout', () => {
     try {
       await eventually(
         async () => {
-          const left = await count(a.dataSource, `SELECT count(*) AS n FROM baton_timer WHERE saga_id = ANY($1::uuid[])`, [sagaIds]);
+          const left = await count(
+            a.dataSource,
+            `SELECT count(*) AS n FROM baton_timer WHERE saga_id = ANY($1::uuid[]) AND timer_key LIKE 'xstate.%'`,
+            [sagaIds],
+          );
           return left === 0 ? true : undefined;
         },
         30_000,
@@ -163,7 +168,8 @@ describe('A payment timeout', () => {
       await Promise.all(pollers.map((poller) => poller.stop()));
     }
     const fired: Array<{ saga_id: string; n: string }> = await a.dataSource.query(
-      `SELECT saga_id, count(*) AS n FROM baton_saga_history WHERE kind = 'timer' AND saga_id = ANY($1::uuid[]) GROUP BY saga_id`,
+      `SELECT saga_id, count(*) AS n FROM baton_saga_history
+        WHERE kind = 'timer' AND event_type LIKE 'xstate.%' AND saga_id = ANY($1::uuid[]) GROUP BY saga_id`,
       [sagaIds],
     );
     expect(fired).toHaveLength(200);
@@ -174,6 +180,26 @@ describe('A payment timeout', () => {
       [sagaIds],
     );
     states.forEach((row) => expect(row.state_value).toEqual({ securing: { stock: 'reserving', payment: 'timedOut' } }));
+  });
+});
+
+describe('A due timer that can never fire', () => {
+  it('is dead-lettered with the reason and does not hold up the other timers', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const orphan = await startOrder(unitOfWork, 'payment-times-out');
+    // An instance of a definition version this host does not have: its timer fails for good.
+    await dataSource.query(`UPDATE baton_saga SET definition_version = 99 WHERE id = $1`, [orphan]);
+    const paymentTimerOf = `saga_id = $1 AND timer_key LIKE 'xstate.%'`;
+    await dataSource.query(`UPDATE baton_timer SET due_at = now() - interval '1 second' WHERE ${paymentTimerOf}`, [orphan]);
+    const healthy = await startOrder(unitOfWork, 'payment-times-out');
+    await dataSource.query(`UPDATE baton_timer SET due_at = now() WHERE ${paymentTimerOf}`, [healthy]);
+
+    await unitOfWork.fireDueTimers(10);
+
+    const [letter] = await dataSource.query(`SELECT consumer, reason FROM baton_dead_letter WHERE saga_id = $1`, [orphan]);
+    expect(letter).toEqual({ consumer: 'timer', reason: expect.stringContaining('which this host does not have') });
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_timer WHERE ${paymentTimerOf}`, [orphan])).toBe(0);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_saga_history WHERE saga_id = $1 AND kind = 'timer'`, [healthy])).toBe(1);
   });
 });
 

@@ -7,7 +7,8 @@ export class OutboxMessageEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id!: string;
 
-  @Column('uuid', { name: 'message_id', unique: true })
+  /** Not unique: a retried command goes out again under the same id. */
+  @Column('uuid', { name: 'message_id' })
   messageId!: string;
 
   @Column('uuid', { name: 'saga_id' })

@@ -55,10 +55,12 @@ export class BatonSchema1763800000001 implements MigrationInterface {
     // A saga's timeline is read in insertion order.
     await db.query(`CREATE INDEX baton_saga_history_saga ON baton_saga_history (saga_id, id)`);
 
+    // message_id is not unique: a retry resends a command under its first id
+    // (so the participant's inbox dedupes it), as a new row.
     await db.query(`
       CREATE TABLE baton_outbox (
         id           bigserial PRIMARY KEY,
-        message_id   uuid NOT NULL UNIQUE,
+        message_id   uuid NOT NULL,
         saga_id      uuid NOT NULL,
         topic        text NOT NULL,
         message_type text NOT NULL,

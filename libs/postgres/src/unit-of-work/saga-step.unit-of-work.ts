@@ -3,6 +3,9 @@ import type { DataSource, EntityManager } from 'typeorm';
 import {
   IdempotencyKeyReusedError,
   InvalidMessageError,
+  consoleLogger,
+  isPermanentFailure,
+  type BatonLogger,
   SagaEngine,
   SagaNotFoundError,
   SagaVersionUnavailableError,
@@ -23,9 +26,9 @@ import {
 import { InboxRepository } from '../repositories/inbox.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { SagaHistoryRepository, type NewHistoryEntry } from '../repositories/saga-history.repository';
-import { SagaTimerRepository } from '../repositories/saga-timer.repository';
+import { SagaTimerRepository, type DueTimer } from '../repositories/saga-timer.repository';
 import { SagaRepository, type LockedSaga } from '../repositories/saga.repository';
-import { inTransaction } from '../sql';
+import { inTransaction, sql } from '../sql';
 
 export interface StartSagaRequest {
   name: string;
@@ -75,6 +78,7 @@ export class SagaStepUnitOfWork {
     private readonly engine: SagaEngine = new SagaEngine(),
     /** Called after a transaction that wrote outbox rows committed (wakes the local relay). */
     private readonly onCommandsCommitted: () => void = () => undefined,
+    private readonly logger: BatonLogger = consoleLogger,
   ) {
     this.sagas = new SagaRepository(dataSource);
     this.history = new SagaHistoryRepository(dataSource);
@@ -166,35 +170,67 @@ export class SagaStepUnitOfWork {
    */
   async fireDueTimers(limit: number): Promise<number> {
     let fired = 0;
-    const busy: string[] = [];
+    // Timers passed over in this round: their saga is busy, or firing them failed.
+    const skip: string[] = [];
     while (fired < limit) {
       let wroteCommands = false;
-      const result = await inTransaction(this.dataSource.manager, async (tx) => {
-        wroteCommands = false;
-        const timer = await this.timers.claimDue(tx, busy);
-        if (!timer) return 'none' as const;
-        // Saga after timer is the opposite lock order of a reply step (saga, then its timers): skip, never wait.
-        const saga = await this.sagas.lock(tx, timer.sagaId, { skipLocked: true });
-        if (!saga) {
-          busy.push(timer.id);
-          return 'busy' as const;
-        }
-        await this.timers.delete(tx, timer.id);
-        if (isTerminal(saga.status as SagaStatus)) return 'fired' as const;
-        const definition = this.definitionOf(saga);
-        const outcome = this.engine.fireTimer(definition, saga.id, persisted(saga), timer.timerKey);
-        if (outcome.accepted) {
-          const cause: Cause = { kind: 'timer', eventType: timer.timerKey, messageId: null, actor: 'timer' };
-          await this.write(tx, saga, outcome, cause, `timer:${timer.id}`);
-          wroteCommands = outcome.commands.length > 0;
-        }
-        return 'fired' as const;
-      });
+      let claimed: DueTimer | undefined;
+      let result: 'none' | 'busy' | 'fired';
+      try {
+        result = await inTransaction(this.dataSource.manager, async (tx) => {
+          wroteCommands = false;
+          const timer = (claimed = await this.timers.claimDue(tx, skip));
+          if (!timer) return 'none' as const;
+          // Saga after timer is the opposite lock order of a reply step (saga, then its timers): skip, never wait.
+          const saga = await this.sagas.lock(tx, timer.sagaId, { skipLocked: true });
+          if (!saga) return 'busy' as const;
+          await this.timers.delete(tx, timer.id);
+          if (isTerminal(saga.status as SagaStatus)) return 'fired' as const;
+          const definition = this.definitionOf(saga);
+          const outcome = this.engine.fireTimer(definition, saga.id, persisted(saga), timer.timerKey);
+          if (outcome.accepted) {
+            const cause: Cause = { kind: 'timer', eventType: timer.timerKey, messageId: null, actor: 'timer' };
+            await this.write(tx, saga, outcome, cause, `timer:${timer.id}`);
+            wroteCommands = outcome.commands.length > 0;
+          }
+          return 'fired' as const;
+        });
+      } catch (error) {
+        if (!claimed) throw error;
+        // One timer that cannot fire must not hold up the others.
+        skip.push(claimed.id);
+        await this.timerFailed(claimed, error);
+        continue;
+      }
       if (result === 'none') break;
+      if (result === 'busy') skip.push(claimed!.id);
       if (result === 'fired') fired++;
       if (wroteCommands) this.onCommandsCommitted();
     }
     return fired;
+  }
+
+  /**
+   * A timer whose step fails for good (the definition cannot handle it) is
+   * taken out and dead-lettered with the reason; one that failed for another
+   * reason stays, to be tried again next round.
+   */
+  private async timerFailed(timer: DueTimer, error: unknown): Promise<void> {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (!isPermanentFailure(error)) {
+      this.logger.warn(`Timer ${timer.timerKey} of saga ${timer.sagaId} failed, will retry: ${reason}`);
+      return;
+    }
+    this.logger.error(`Timer ${timer.timerKey} of saga ${timer.sagaId} cannot fire; dead-lettered: ${reason}`);
+    await inTransaction(this.dataSource.manager, async (tx) => {
+      await this.timers.delete(tx, timer.id);
+      await sql(
+        tx,
+        `INSERT INTO baton_dead_letter (consumer, topic, message_type, saga_id, envelope, reason)
+         VALUES ('timer', NULL, $1, $2, $3, $4)`,
+        [timer.timerKey, timer.sagaId, JSON.stringify({ timer }), reason],
+      );
+    });
   }
 
   /**
