@@ -1,8 +1,14 @@
+import type { Server } from 'node:http';
 import { Test } from '@nestjs/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { Response } from 'supertest';
 import { configureBatonHttp } from '@baton/nest';
 import { AppModule } from '../../src/app.module';
-import { loadConfig, type AppConfig } from '../../src/config/app.config';
+import { DEVELOPMENT_API_KEY, loadConfig, type AppConfig } from '../../src/config/app.config';
+import { TEST_DATABASE_URL, TestSchema } from './test-database';
+
+/** The Authorization header of the development key, which a host without API_KEYS accepts outside production. */
+export const DEV_AUTHORIZATION = `Bearer ${DEVELOPMENT_API_KEY.key}`;
 
 /**
  * Boots the real host app in this process (real database, in-process
@@ -15,4 +21,39 @@ export async function bootTestApp(env: Record<string, string>): Promise<{ app: N
   configureBatonHttp(app, { bodyLimit: config.bodyLimit });
   await app.init();
   return { app, config };
+}
+
+export interface RunningTestApp {
+  app: NestExpressApplication;
+  server: Server;
+  /** Stops the app and drops its schema. */
+  close(): Promise<void>;
+}
+
+/**
+ * bootTestApp listening on a free port (so tests may send requests at once),
+ * on embedded PGlite or on a PostgreSQL schema of its own.
+ */
+export async function startTestApp(database: 'pglite' | 'postgres', env: Record<string, string> = {}): Promise<RunningTestApp> {
+  const schema = database === 'postgres' ? await TestSchema.create('app') : undefined;
+  const dropSchema = async () => void (await schema?.drop());
+  try {
+    const { app } = await bootTestApp({ ...(schema ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema.name } : {}), ...env });
+    await app.listen(0, '127.0.0.1');
+    return { app, server: app.getHttpServer(), close: async () => (await app.close(), dropSchema()) };
+  } catch (error) {
+    await dropSchema();
+    throw error;
+  }
+}
+
+/** An RFC 9457 answer: its status, media type, problem type and a detail. */
+export function expectProblem(response: Response, status: number, type: string): void {
+  expect({ status: response.status, contentType: response.headers['content-type'] }).toEqual({
+    status,
+    contentType: expect.stringMatching(/^application\/problem\+json\b/),
+  });
+  expect(response.body).toEqual(
+    expect.objectContaining({ type: `https://baton.dev/problems/${type}`, status, detail: expect.stringMatching(/\S/) }),
+  );
 }

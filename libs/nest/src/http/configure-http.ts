@@ -29,6 +29,8 @@ export function configureBatonHttp(app: NestExpressApplication, options: BatonHt
       .setTitle('Baton')
       .setDescription('Start, query and steer sagas. Errors are application/problem+json (RFC 9457).')
       .setVersion('0.1.0')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'An API key: Authorization: Bearer <key>' })
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The same API key, in its own header' }, 'api-key')
       .build(),
   );
   addSagaInputSchemas(document, app.get(SagaRegistry));

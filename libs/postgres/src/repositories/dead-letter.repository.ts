@@ -1,10 +1,45 @@
 import type { DataSource } from 'typeorm';
 import type { DeadLetter, DeadLetterSink } from '@baton/core';
 import { DeadLetterEntity } from '../entities/dead-letter.entity';
+import { sql } from '../sql';
+
+/** Open until an operator replays or discards it. */
+export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
+
+/** A dead letter of the orchestrator with what operators did about it. */
+export interface DeadLetterRecord {
+  id: string;
+  consumer: string;
+  topic: string | null;
+  messageId: string | null;
+  messageType: string | null;
+  sagaId: string | null;
+  /** The decoded envelope, or `{ raw }` when the message could not be decoded. Only `findById` reads it. */
+  envelope?: unknown;
+  reason: string;
+  attempts: number;
+  firstFailedAt: Date;
+  lastFailedAt: Date;
+  status: DeadLetterStatus;
+  replayedAt: Date | null;
+  replayedBy: string | null;
+  /** What the replay did: 'applied', 'duplicate' or 'ignored'. */
+  replayOutcome: string | null;
+  discardedAt: Date | null;
+  discardedBy: string | null;
+  discardReason: string | null;
+}
+
+const COLUMNS = `id, consumer, topic, message_id AS "messageId", message_type AS "messageType", saga_id AS "sagaId",
+  reason, attempts, first_failed_at AS "firstFailedAt", last_failed_at AS "lastFailedAt", status,
+  replayed_at AS "replayedAt", replayed_by AS "replayedBy", replay_outcome AS "replayOutcome",
+  discarded_at AS "discardedAt", discarded_by AS "discardedBy", discard_reason AS "discardReason"`;
 
 /**
  * Dead letters: the orchestrator's (`baton_dead_letter`) or a participant's
- * (`participant_dead_letter`); both tables have the same columns.
+ * (`participant_dead_letter`); both tables have the columns `record` writes.
+ * Only the orchestrator's table has a status (migration 0002): `page`,
+ * `findById`, the `mark…` methods and `countOpen` read and write it.
  */
 export class DeadLetterRepository {
   constructor(
@@ -43,4 +78,75 @@ export class DeadLetterRepository {
     const rows: Array<{ n: string }> = await this.dataSource.query(`SELECT count(*) AS n FROM ${this.table}`);
     return Number(rows[0].n);
   }
+
+  /** How many dead letters nobody has replayed or discarded yet: the DLQ depth. */
+  async countOpen(): Promise<number> {
+    // Index-only scan of baton_dead_letter_status_id.
+    const { rows } = await sql<{ n: string }>(this.dataSource.manager, `SELECT count(*) AS n FROM ${this.table} WHERE status = 'open'`);
+    return Number(rows[0].n);
+  }
+
+  /**
+   * One page of the dead letters with `status`, newest first, without their
+   * envelopes. `before` is the id of the last letter of the previous page.
+   */
+  async page(filter: { status: DeadLetterStatus; limit: number; before?: string }): Promise<DeadLetterRecord[]> {
+    // Keyset pagination on baton_dead_letter_status_id (status, id): no OFFSET, stable while rows arrive.
+    const { rows } = await sql<DeadLetterRecord>(
+      this.dataSource.manager,
+      `SELECT ${COLUMNS} FROM ${this.table}
+        WHERE status = $1 ${filter.before === undefined ? '' : 'AND id < $3'}
+        ORDER BY id DESC LIMIT $2`,
+      filter.before === undefined ? [filter.status, filter.limit] : [filter.status, filter.limit, filter.before],
+    );
+    return rows.map(withDates);
+  }
+
+  /** The whole record, envelope included. */
+  async findById(id: string): Promise<DeadLetterRecord | undefined> {
+    const { rows } = await sql<DeadLetterRecord>(this.dataSource.manager, `SELECT ${COLUMNS}, envelope FROM ${this.table} WHERE id = $1`, [id]);
+    return rows.length ? withDates(rows[0]) : undefined;
+  }
+
+  /**
+   * Marks an open letter replayed; undefined if it was not open (any more).
+   * The `status = 'open'` condition makes concurrent operators race for the
+   * row: exactly one of them marks it.
+   */
+  async markReplayed(id: string, by: string, outcome: string): Promise<DeadLetterRecord | undefined> {
+    return this.updateOpen(id, `status = 'replayed', replayed_at = now(), replayed_by = $2, replay_outcome = $3`, [by, outcome]);
+  }
+
+  /** Marks an open letter discarded, with who and why; undefined if it was not open (any more). */
+  async markDiscarded(id: string, by: string, reason: string | null): Promise<DeadLetterRecord | undefined> {
+    return this.updateOpen(id, `status = 'discarded', discarded_at = now(), discarded_by = $2, discard_reason = $3`, [by, reason]);
+  }
+
+  /** A replay failed again: the letter stays open with one more attempt and the new reason. */
+  async recordFailedReplay(id: string, reason: string): Promise<DeadLetterRecord | undefined> {
+    return this.updateOpen(id, `attempts = attempts + 1, last_failed_at = now(), reason = $2`, [reason]);
+  }
+
+  /** Updates the letter only if it is still open (no lock held across the replay: PGlite has one connection). */
+  private async updateOpen(id: string, assignments: string, params: unknown[]): Promise<DeadLetterRecord | undefined> {
+    const { rows } = await sql<DeadLetterRecord>(
+      this.dataSource.manager,
+      `UPDATE ${this.table} SET ${assignments} WHERE id = $1 AND status = 'open' RETURNING ${COLUMNS}, envelope`,
+      [id, ...params],
+    );
+    return rows.length ? withDates(rows[0]) : undefined;
+  }
+}
+
+/** Timestamps as Dates whichever driver (pg, PGlite) read them. */
+function withDates(row: DeadLetterRecord): DeadLetterRecord {
+  const date = (value: Date | string | null) => (value === null ? null : new Date(value));
+  return {
+    ...row,
+    attempts: Number(row.attempts),
+    firstFailedAt: date(row.firstFailedAt)!,
+    lastFailedAt: date(row.lastFailedAt)!,
+    replayedAt: date(row.replayedAt),
+    discardedAt: date(row.discardedAt),
+  };
 }

@@ -1,0 +1,52 @@
+import type { DataSource } from 'typeorm';
+import { InFlightGauge, type InFlightReservation } from './in-flight-gauge';
+import type { SagaAdmissionOptions } from './saga-admission.options';
+import { TokenBucket } from './token-bucket';
+
+export type AdmissionDecision =
+  | { admitted: true; reservation: InFlightReservation }
+  | { admitted: false; bound: 'starts-per-second' | 'in-flight'; max: number; retryAfterSeconds: number };
+
+/**
+ * Decides whether a saga may start now: no more than `maxStartsPerSecond`
+ * (per host) and no more than `maxInFlight` sagas not yet ended (across the
+ * database). A refused start is never queued: the caller retries.
+ */
+export class SagaAdmission {
+  readonly maxStartsPerSecond: number;
+  readonly maxInFlight: number;
+  private readonly bucket: TokenBucket;
+  private readonly gauge: InFlightGauge;
+  private readonly refreshMs: number;
+
+  constructor(countInFlight: () => Promise<number>, options: SagaAdmissionOptions = {}) {
+    this.maxStartsPerSecond = options.maxStartsPerSecond ?? 1000;
+    this.maxInFlight = options.maxInFlight ?? 10_000;
+    this.refreshMs = options.inFlightRefreshMs ?? 500;
+    this.bucket = new TokenBucket(this.maxStartsPerSecond);
+    this.gauge = new InFlightGauge(countInFlight, this.refreshMs);
+  }
+
+  /** Admission over Baton's database: counts `baton_saga` rows that have not ended. */
+  static forDataSource(dataSource: DataSource, options?: SagaAdmissionOptions): SagaAdmission {
+    return new SagaAdmission(async () => {
+      // Served by the partial index baton_saga_in_flight (migration 0002): only unended sagas are in it.
+      const rows: Array<{ n: string }> = await dataSource.query(`SELECT count(*) AS n FROM baton_saga WHERE ended_at IS NULL`);
+      return Number(rows[0].n);
+    }, options);
+  }
+
+  /** Admits a start, reserving its in-flight slot, or says which bound refused it and when to retry. */
+  async admit(): Promise<AdmissionDecision> {
+    await this.gauge.refreshIfStale();
+    // From here to the reservation nothing awaits, so concurrent starts cannot all slip under the bound.
+    if (this.gauge.estimate() >= this.maxInFlight) {
+      return { admitted: false, bound: 'in-flight', max: this.maxInFlight, retryAfterSeconds: Math.max(1, Math.ceil(this.refreshMs / 1000)) };
+    }
+    if (!this.bucket.tryTake()) {
+      const retryAfterSeconds = Math.max(1, Math.ceil(this.bucket.msUntilNextToken() / 1000));
+      return { admitted: false, bound: 'starts-per-second', max: this.maxStartsPerSecond, retryAfterSeconds };
+    }
+    return { admitted: true, reservation: this.gauge.reserve() };
+  }
+}
