@@ -1,0 +1,54 @@
+import type { MessageEnvelope } from '@baton/core';
+import type { DeadLetterRecord } from '@baton/postgres';
+import { storedEnvelope } from './stored-envelope';
+
+/**
+ * A dead letter as the REST API shows it: `id` is a bigint as a string,
+ * `consumer` who gave up on the message ('orchestrator', ...), `reason` why it
+ * failed the last time it was tried.
+ */
+export interface DeadLetterView
+  extends Pick<DeadLetterRecord, 'id' | 'consumer' | 'topic' | 'messageId' | 'messageType' | 'sagaId' | 'reason' | 'attempts' | 'status'> {
+  firstFailedAt: string;
+  lastFailedAt: string;
+  replayed?: { at: string; by: string; outcome: string };
+  discarded?: { at: string; by: string; reason: string | null };
+  /** The decoded message: headers and payload (GET /dead-letters/{id} only). */
+  envelope?: MessageEnvelope;
+  /** The message as it arrived, when it could not be decoded (GET /dead-letters/{id} only). */
+  raw?: unknown;
+}
+
+export interface DeadLetterPage {
+  items: DeadLetterView[];
+  /** Pass as `cursor` to get the next (older) page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export function toDeadLetterView(letter: DeadLetterRecord, withMessage = false): DeadLetterView {
+  const view: DeadLetterView = {
+    id: letter.id,
+    consumer: letter.consumer,
+    topic: letter.topic,
+    messageId: letter.messageId,
+    messageType: letter.messageType,
+    sagaId: letter.sagaId,
+    reason: letter.reason,
+    attempts: letter.attempts,
+    firstFailedAt: letter.firstFailedAt.toISOString(),
+    lastFailedAt: letter.lastFailedAt.toISOString(),
+    status: letter.status,
+  };
+  if (letter.replayedAt) {
+    view.replayed = { at: letter.replayedAt.toISOString(), by: letter.replayedBy ?? '', outcome: letter.replayOutcome ?? '' };
+  }
+  if (letter.discardedAt) {
+    view.discarded = { at: letter.discardedAt.toISOString(), by: letter.discardedBy ?? '', reason: letter.discardReason };
+  }
+  if (withMessage) {
+    const envelope = storedEnvelope(letter.envelope);
+    if (envelope) view.envelope = envelope;
+    else view.raw = (letter.envelope as { raw?: unknown } | null)?.raw ?? letter.envelope ?? null;
+  }
+  return view;
+}
