@@ -35,6 +35,9 @@ export class AppModule {
           transport: createTransport(config.kafka),
           topics,
           timers: { pollIntervalMs: config.timerPollIntervalMs },
+          auth: { keys: config.auth.keys, protectReads: config.auth.protectReads },
+          admission: config.admission,
+          limits: config.limits,
         }),
         ...(inProcessParticipants
           ? [

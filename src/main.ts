@@ -4,13 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureBatonHttp } from '@baton/nest';
 import { AppModule } from './app.module';
-import { ConfigError, loadConfig } from './config/app.config';
+import { ConfigError, DEVELOPMENT_API_KEY, assertHostConfig, loadConfig } from './config/app.config';
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Baton');
   let config;
   try {
     config = loadConfig(process.env);
+    assertHostConfig(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     logger.error(error.message);
@@ -28,6 +29,13 @@ async function bootstrap(): Promise<void> {
   logger.log(`  API:    ${base}/sagas   definitions: ${base}/definitions`);
   logger.log(`  Docs:   ${base}/docs`);
   logger.log(`  Storage: ${storage}; participants: ${config.participants}`);
+  if (config.auth.developmentKey) {
+    logger.warn(
+      `API_KEYS is unset: the development key "${DEVELOPMENT_API_KEY.key}" (role ${DEVELOPMENT_API_KEY.role}) is accepted, ` +
+        `e.g. -H 'Authorization: Bearer ${DEVELOPMENT_API_KEY.key}'. Set API_KEYS before anyone else can reach this host; ` +
+        'with NODE_ENV=production the host does not start without it.',
+    );
+  }
 }
 
 bootstrap().catch((error: unknown) => {

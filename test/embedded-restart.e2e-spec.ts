@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { eventually, orderFor } from './support/orders';
-import { bootTestApp } from './support/test-app';
+import { DEV_AUTHORIZATION, bootTestApp } from './support/test-app';
 
 /**
  * The embedded default keeps sagas in PGlite files: a saga waiting on a
@@ -26,10 +26,13 @@ describe('A host on the embedded database', () => {
     const started = await request(app.getHttpServer())
       .post('/sagas/order-fulfillment')
       .set('content-type', 'application/json')
+      .set('authorization', DEV_AUTHORIZATION)
       .send(orderFor('payment-times-out', 'embedded-1'))
       .expect(202);
     const id: string = started.body.id;
-    expect(started.body.timers).toHaveLength(1);
+    expect(started.body.timers).toEqual(
+      expect.arrayContaining([expect.objectContaining({ key: expect.stringContaining('paymentTimeout') })]),
+    );
     await app.close();
 
     app = (await bootTestApp(env)).app;

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { HostProcess } from './support/host-process';
 import { EXPECTED_STATUS, SCENARIOS, eventually, orderFor, type OrderScenario } from './support/orders';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+import { DEV_AUTHORIZATION } from './support/test-app';
 
 /**
  * The host (with its in-process participants) is killed with SIGKILL while
@@ -41,7 +42,7 @@ async function startOrder(scenario: OrderScenario, i: number): Promise<{ id: str
   const orderId = `crash-${i}`;
   const response = await fetch(`${host.baseUrl}/sagas/order-fulfillment`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': orderId },
+    headers: { 'content-type': 'application/json', 'idempotency-key': orderId, authorization: DEV_AUTHORIZATION },
     body: JSON.stringify(orderFor(scenario, orderId)),
   });
   expect(response.status).toBe(202);

@@ -4,9 +4,10 @@ import { Client } from 'pg';
 import { uuidv7 } from '@baton/core';
 import { encodeMessage } from '@baton/kafka';
 import { HostProcess } from './support/host-process';
-import { TEST_KAFKA_BROKERS, broker, brokerIsUp } from './support/kafka-broker';
+import { TEST_KAFKA_BROKERS, broker, brokerAnswers } from './support/kafka-broker';
 import { EXPECTED_STATUS, SCENARIOS, eventually, orderFor, type OrderScenario } from './support/orders';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+import { DEV_AUTHORIZATION } from './support/test-app';
 
 /**
  * Sagas across real processes over a real broker: the host and the example
@@ -25,7 +26,7 @@ let db: Client;
 let producer: Producer;
 
 beforeAll(async () => {
-  if (!brokerIsUp()) {
+  if (!(await brokerAnswers())) {
     throw new Error(`The Kafka suites need a broker at ${TEST_KAFKA_BROKERS}: run "npm run kafka:start" (or set TEST_KAFKA_BROKERS).`);
   }
   hostSchema = await TestSchema.create('kafka_host');
@@ -78,7 +79,7 @@ async function startOrders(count: number, label: string, scenarios: readonly Ord
       const scenario = scenarios[(i + j) % scenarios.length];
       const response = await fetch(`${host.baseUrl}/sagas/order-fulfillment`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: DEV_AUTHORIZATION },
         body: JSON.stringify(orderFor(scenario, `${label}-${i + j}`)),
       });
       expect(response.status).toBe(202);

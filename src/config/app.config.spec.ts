@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app.config';
+import { ConfigError, DEVELOPMENT_API_KEY, assertHostConfig, loadConfig } from './app.config';
 
 describe('The host configuration', () => {
   it('needs no variable: every setting has a default', () => {
@@ -17,6 +17,10 @@ describe('The host configuration', () => {
       timerPollIntervalMs: 250,
       topicPrefix: '',
       replyTopic: 'saga.replies',
+      auth: { keys: [DEVELOPMENT_API_KEY], protectReads: false, developmentKey: true },
+      admission: { maxStartsPerSecond: 1000, maxInFlight: 10_000 },
+      limits: { maxTransitions: 1000, maxCommandsInFlight: 50 },
+      production: false,
     });
   });
 
@@ -93,5 +97,62 @@ describe('The Kafka configuration', () => {
     expect(() => loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_SASL_MECHANISM: 'plain' })).toThrow(
       /KAFKA_SASL_MECHANISM=plain: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/,
     );
+  });
+});
+
+describe('The API key configuration', () => {
+  it('reads name:key:role entries from API_KEYS and AUTH_READS', () => {
+    const { auth } = loadConfig({ API_KEYS: 'ops:s3cret:operator, dash:r34d:reader', AUTH_READS: 'true' });
+
+    expect(auth).toEqual({
+      keys: [
+        { name: 'ops', key: 's3cret', role: 'operator' },
+        { name: 'dash', key: 'r34d', role: 'reader' },
+      ],
+      protectReads: true,
+      developmentKey: false,
+    });
+  });
+
+  it('falls back to the development key without API_KEYS, which a production host refuses to start with', () => {
+    const development = loadConfig({});
+    expect(development.auth.keys).toEqual([{ name: 'dev', key: 'baton-dev-key', role: 'operator' }]);
+    expect(() => assertHostConfig(development)).not.toThrow();
+
+    const production = loadConfig({ NODE_ENV: 'production' });
+    expect(() => assertHostConfig(production)).toThrow(ConfigError);
+    expect(() => assertHostConfig(production)).toThrow(/API_KEYS is unset.*NODE_ENV=production.*set API_KEYS=name:key:role/);
+    expect(() => assertHostConfig(loadConfig({ NODE_ENV: 'production', API_KEYS: 'ops:s3cret:operator' }))).not.toThrow();
+  });
+
+  it('refuses malformed entries and repeated names or keys, naming entries by position and name, never by key', () => {
+    const problemsOf = (value: string) => {
+      try {
+        loadConfig({ API_KEYS: value });
+      } catch (error) {
+        return (error as ConfigError).problems;
+      }
+      throw new Error(`API_KEYS=${value} was accepted`);
+    };
+
+    const problems = problemsOf('ops:top-secret:admin,lone-secret,dash:other-secret:reader:extra');
+    expect(problems).toEqual([
+      expect.stringMatching(/^API_KEYS entry 1 \("ops"\): must be name:key:role.*role reader or operator/),
+      expect.stringMatching(/^API_KEYS entry 2: must be name:key:role/),
+      expect.stringMatching(/^API_KEYS entry 3 \("dash"\): must be name:key:role/),
+    ]);
+    expect(problems.join('\n')).not.toMatch(/top-secret|lone-secret|other-secret/);
+
+    expect(problemsOf('ops:one-secret:operator,ops:two-secret:reader')).toEqual(['API_KEYS entry 2: has the same name as entry 1']);
+    expect(problemsOf('ops:one-secret:operator,dash:one-secret:reader')).toEqual(['API_KEYS entry 2: has the same key as entry 1']);
+    expect(() => loadConfig({ AUTH_READS: 'yes' })).toThrow(/AUTH_READS="yes"/);
+  });
+});
+
+describe('The admission configuration', () => {
+  it('reads MAX_STARTS_PER_SECOND and MAX_SAGAS_IN_FLIGHT, and refuses zero', () => {
+    expect(loadConfig({ MAX_STARTS_PER_SECOND: '2', MAX_SAGAS_IN_FLIGHT: '3' }).admission).toEqual({ maxStartsPerSecond: 2, maxInFlight: 3 });
+    expect(() => loadConfig({ MAX_STARTS_PER_SECOND: '0' })).toThrow(/MAX_STARTS_PER_SECOND="0": must be from 1/);
+    expect(() => loadConfig({ MAX_SAGAS_IN_FLIGHT: 'many' })).toThrow(/MAX_SAGAS_IN_FLIGHT="many": must be a whole number/);
   });
 });

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import type { ApiKey } from '@baton/nest';
+
+/** Accepted when API_KEYS is unset, outside production: the README walkthrough sends it. */
+export const DEVELOPMENT_API_KEY: ApiKey = { name: 'dev', key: 'baton-dev-key', role: 'operator' };
 
 /**
  * The host's configuration, read from environment variables. Every variable
@@ -38,6 +42,26 @@ export interface AppConfig {
   replyTopic: string;
   /** KAFKA_BROKERS: comma-separated bootstrap brokers; unset = in-process transport. */
   kafka?: KafkaConfig;
+  /** API_KEYS and AUTH_READS: who may call the REST API. */
+  auth: AuthConfig;
+  /** MAX_STARTS_PER_SECOND and MAX_SAGAS_IN_FLIGHT: when starts are refused with 429. */
+  admission: { maxStartsPerSecond: number; maxInFlight: number };
+  /** SAGA_MAX_TRANSITIONS (1000) and SAGA_MAX_COMMANDS_IN_FLIGHT (50): past them an instance is parked as failed. */
+  limits: { maxTransitions: number; maxCommandsInFlight: number };
+  /** NODE_ENV is 'production'. */
+  production: boolean;
+}
+
+export interface AuthConfig {
+  /**
+   * API_KEYS: comma-separated `name:key:role` (role reader or operator).
+   * @default [DEVELOPMENT_API_KEY] (refused by a production host, see assertHostConfig)
+   */
+  keys: ApiKey[];
+  /** AUTH_READS: whether GET requests need a key too. @default false */
+  protectReads: boolean;
+  /** True when API_KEYS is unset and the development key stands in. */
+  developmentKey: boolean;
 }
 
 export interface KafkaConfig {
@@ -107,6 +131,14 @@ const schema = z.object({
     .regex(/^(-1|\d+)$/, 'must be -1 or a positive whole number')
     .transform(Number)
     .default(-1),
+  // Never echoed in an error: it holds secrets (see parseApiKeys).
+  API_KEYS: z.string().optional(),
+  AUTH_READS: z.enum(['true', 'false']).default('false'),
+  MAX_STARTS_PER_SECOND: integer(1, 1_000_000).default(1000),
+  MAX_SAGAS_IN_FLIGHT: integer(1, 100_000_000).default(10_000),
+  SAGA_MAX_TRANSITIONS: integer(1, 10_000_000).default(1000),
+  SAGA_MAX_COMMANDS_IN_FLIGHT: integer(1, 100_000).default(50),
+  NODE_ENV: z.string().optional(),
 });
 
 /** Thrown for a variable that is set but wrong; names each variable and what it must be. */
@@ -166,5 +198,55 @@ export function loadConfig(env: Record<string, string | undefined>, defaultGroup
     topicPrefix: c.TOPIC_PREFIX,
     replyTopic: c.REPLY_TOPIC,
     kafka,
+    auth: {
+      keys: c.API_KEYS === undefined ? [DEVELOPMENT_API_KEY] : parseApiKeys(c.API_KEYS),
+      protectReads: c.AUTH_READS === 'true',
+      developmentKey: c.API_KEYS === undefined,
+    },
+    admission: { maxStartsPerSecond: c.MAX_STARTS_PER_SECOND, maxInFlight: c.MAX_SAGAS_IN_FLIGHT },
+    limits: { maxTransitions: c.SAGA_MAX_TRANSITIONS, maxCommandsInFlight: c.SAGA_MAX_COMMANDS_IN_FLIGHT },
+    production: c.NODE_ENV === 'production',
   };
+}
+
+const KEY_NAME = /^[A-Za-z0-9._-]+$/;
+const KEY = /^[\x21-\x7e]+$/;
+
+/**
+ * API_KEYS: `name:key:role` entries separated by commas. The problems name
+ * an entry by its position and name, never by its key.
+ */
+function parseApiKeys(value: string): ApiKey[] {
+  const problems: string[] = [];
+  const keys = value.split(',').map((entry, i): ApiKey => {
+    const [name = '', key = '', role = '', ...rest] = entry.trim().split(':');
+    // Named only when it has three parts: a lone word may well be a key.
+    const which = `API_KEYS entry ${i + 1}${KEY_NAME.test(name) && role ? ` ("${name}")` : ''}`;
+    if (rest.length || !KEY_NAME.test(name) || !KEY.test(key) || (role !== 'reader' && role !== 'operator')) {
+      problems.push(
+        `${which}: must be name:key:role, the name of letters, digits, '.', '_' or '-', ` +
+          `the key of visible characters without ':' or ',', the role reader or operator`,
+      );
+    }
+    return { name, key, role: role as ApiKey['role'] };
+  });
+  keys.forEach((entry, i) => {
+    const earlier = keys.findIndex((other) => other.name === entry.name || other.key === entry.key);
+    if (earlier < i) problems.push(`API_KEYS entry ${i + 1}: has the same ${keys[earlier].name === entry.name ? 'name' : 'key'} as entry ${earlier + 1}`);
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return keys;
+}
+
+/**
+ * What the host needs beyond loadConfig (the participants process shares
+ * loadConfig but serves no API): a production host runs only with API_KEYS.
+ */
+export function assertHostConfig(config: AppConfig): void {
+  if (config.production && config.auth.developmentKey) {
+    throw new ConfigError([
+      'API_KEYS is unset, and NODE_ENV=production does not accept the development key: ' +
+        'set API_KEYS=name:key:role,... (role reader or operator), e.g. API_KEYS=ops:<secret>:operator',
+    ]);
+  }
 }

@@ -1,5 +1,7 @@
-import type { SagaDefinition, Transport } from '@baton/core';
+import type { SagaDefinition, SagaLimits, Transport } from '@baton/core';
 import type { BatonDataSourceOptions, OutboxRelayOptions, TimerPollerOptions } from '@baton/postgres';
+import type { SagaAdmissionOptions } from './admission/saga-admission.options';
+import type { BatonAuthOptions } from './auth/baton-auth.options';
 
 /** Options of `SagaModule.forRoot` / `forRootAsync`. */
 export interface SagaModuleOptions {
@@ -24,4 +26,21 @@ export interface SagaModuleOptions {
   timers?: Omit<TimerPollerOptions, 'logger'>;
   /** Outbox relay tuning. @default { batchSize: 100, leaseMs: 5000, concurrency: 16 } */
   relay?: Omit<OutboxRelayOptions, 'logger' | 'name'>;
+  /**
+   * API keys of the REST API. Every POST of its controllers needs an operator
+   * key; reads need a key only with `protectReads`.
+   * @default { keys: [], protectReads: false } (every POST is refused with 401)
+   */
+  auth?: BatonAuthOptions;
+  /**
+   * Back-pressure on starts over REST: beyond either bound a start is answered 429 with Retry-After.
+   * @default { maxStartsPerSecond: 1000, maxInFlight: 10000 }
+   */
+  admission?: SagaAdmissionOptions;
+  /**
+   * Bounds on every instance: more transitions or commands in flight than
+   * this parks it as failed with the reason.
+   * @default { maxTransitions: 1000, maxCommandsInFlight: 50 }
+   */
+  limits?: SagaLimits;
 }

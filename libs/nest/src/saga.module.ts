@@ -1,4 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
+import { MODULE_METADATA } from '@nestjs/common/constants';
+import { APP_GUARD, Reflector } from '@nestjs/core';
 import type { DataSource } from 'typeorm';
 import { SagaEngine, SagaRegistry, defaultTopicNames, type TopicNames, type Transport } from '@baton/core';
 import {
@@ -13,12 +15,18 @@ import {
   createBatonDataSource,
 } from '@baton/postgres';
 import { InProcessTransport } from '@baton/transport';
+import { SagaAdmission } from './admission/saga-admission.service';
+import { ApiKeyRing } from './auth/api-key-ring';
+import { ApiKeyGuard } from './auth/api-key.guard';
 import { BatonResources } from './baton-resources.service';
 import { BATON_DATA_SOURCE, BATON_TOPICS, BATON_TRANSPORT } from './baton.tokens';
+import { DeadLettersController } from './dead-letters/dead-letters.controller';
+import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { DefinitionsController } from './definitions/definitions.controller';
 import { ConfigurableSagaModule, SAGA_MODULE_OPTIONS } from './saga.module-definition';
 import type { SagaModuleOptions } from './saga-module.options';
 import { SagaOrchestrator } from './sagas/saga-orchestrator.service';
+import { OperatorController } from './operator/operator.controller';
 import { SagasController } from './sagas/sagas.controller';
 import { SagaWorkersService } from './workers/saga-workers.service';
 
@@ -32,6 +40,22 @@ const repository = <T>(type: new (dataSource: DataSource) => T) => ({
 });
 
 /**
+ * The guard of the REST API. It covers this module's controllers, read from
+ * the module's own metadata, so a controller added to the list is covered
+ * too; other controllers of the app only where they carry @Operator/@Reader.
+ */
+function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): ApiKeyGuard {
+  const keys = new ApiKeyRing(options.auth?.keys ?? []);
+  if (keys.size === 0) {
+    new Logger('SagaModule').warn('No API keys are configured (auth.keys): every request that changes something is refused with 401.');
+  }
+  return new ApiKeyGuard(reflector, keys, {
+    protectReads: options.auth?.protectReads ?? false,
+    controllers: Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, SagaModule) ?? [],
+  });
+}
+
+/**
  * Runs sagas in a NestJS app: keeps them in Postgres (or PGlite), publishes
  * their commands, consumes replies, fires timers, and serves the REST API.
  *
@@ -40,7 +64,7 @@ const repository = <T>(type: new (dataSource: DataSource) => T) => ({
  * ```
  */
 @Module({
-  controllers: [SagasController, DefinitionsController],
+  controllers: [SagasController, DefinitionsController, DeadLettersController, OperatorController],
   providers: [
     { provide: SagaRegistry, useFactory: (o: SagaModuleOptions) => new SagaRegistry(o.sagas), inject: OPTIONS },
     { provide: BATON_TOPICS, useFactory: (o: SagaModuleOptions) => defaultTopicNames(o.topics), inject: OPTIONS },
@@ -69,9 +93,9 @@ const repository = <T>(type: new (dataSource: DataSource) => T) => ({
     },
     {
       provide: SagaStepUnitOfWork,
-      useFactory: (dataSource: DataSource, registry: SagaRegistry, topics: TopicNames, relay: OutboxRelay) =>
-        new SagaStepUnitOfWork(dataSource, registry, topics, new SagaEngine(), () => relay.wake()),
-      inject: [BATON_DATA_SOURCE, SagaRegistry, BATON_TOPICS, OutboxRelay],
+      useFactory: (o: SagaModuleOptions, dataSource: DataSource, registry: SagaRegistry, topics: TopicNames, relay: OutboxRelay) =>
+        new SagaStepUnitOfWork(dataSource, registry, topics, new SagaEngine({ limits: o.limits }), () => relay.wake(), new Logger('SagaStep')),
+      inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE, SagaRegistry, BATON_TOPICS, OutboxRelay],
     },
     {
       provide: TimerPoller,
@@ -79,10 +103,17 @@ const repository = <T>(type: new (dataSource: DataSource) => T) => ({
         new TimerPoller(unitOfWork, timers, { ...o.timers, logger: new Logger('TimerPoller') }),
       inject: [SAGA_MODULE_OPTIONS, SagaStepUnitOfWork, SagaTimerRepository],
     },
+    {
+      provide: SagaAdmission,
+      useFactory: (o: SagaModuleOptions, dataSource: DataSource) => SagaAdmission.forDataSource(dataSource, o.admission),
+      inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE],
+    },
+    { provide: APP_GUARD, useFactory: createApiKeyGuard, inject: [SAGA_MODULE_OPTIONS, Reflector] },
     SagaOrchestrator,
+    DeadLettersService,
     SagaWorkersService,
     BatonResources,
   ],
-  exports: [SagaOrchestrator, SagaRegistry, BATON_DATA_SOURCE, BATON_TRANSPORT, BATON_TOPICS],
+  exports: [SagaOrchestrator, SagaRegistry, DeadLetterRepository, SagaAdmission, BATON_DATA_SOURCE, BATON_TRANSPORT, BATON_TOPICS],
 })
 export class SagaModule extends ConfigurableSagaModule {}

@@ -6,6 +6,7 @@ export * from './entities/saga-history.entity';
 export * from './entities/saga-timer.entity';
 export * from './entities/saga.entity';
 export * from './migrations/0001-baton-schema.migration';
+export * from './migrations/0002-dead-letter-status.migration';
 export * from './migrations/0003-saga-runtime.migration';
 export * from './pglite/pglite-pool';
 export * from './repositories/dead-letter.repository';

@@ -1,7 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { isUuid, SagaRegistry, TERMINAL_STATUSES, type SagaStatus } from '@baton/core';
+import { SagaAdmissionInterceptor } from '../admission/saga-admission.interceptor';
+import { Operator } from '../auth/access.decorator';
+import type { BatonPrincipal } from '../auth/baton-principal';
+import { Principal } from '../auth/principal.decorator';
 import { PROBLEM_BASE, ProblemException, badRequest } from '../http/problem.exception';
 import { SagaOrchestrator, decodeCursor, type SagaPage } from './saga-orchestrator.service';
 import type { HistoryEntryView, SagaView } from './saga.view';
@@ -24,7 +28,11 @@ export class SagasController {
   ) {}
 
   @Post(':name')
+  @Operator()
+  @UseInterceptors(SagaAdmissionInterceptor)
   @HttpCode(202)
+  @ApiBearerAuth()
+  @ApiSecurity('api-key')
   @ApiOperation({ summary: 'Start a saga', description: 'The body is the saga input; see GET /definitions/{name} for its schema.' })
   @ApiParam({ name: 'name', example: 'order-fulfillment' })
   @ApiHeader({
@@ -39,13 +47,17 @@ export class SagasController {
   @ApiResponse({ status: 404, ...PROBLEM })
   @ApiResponse({ status: 413, ...PROBLEM })
   @ApiResponse({ status: 415, ...PROBLEM })
+  @ApiResponse({ status: 401, ...PROBLEM })
+  @ApiResponse({ status: 403, ...PROBLEM })
   @ApiResponse({ status: 422, ...PROBLEM })
+  @ApiResponse({ status: 429, description: 'Too many starts or sagas in flight; Retry-After says when to retry. application/problem+json' })
   async start(
     @Param('name') name: string,
     @Body() body: unknown,
     @Headers('content-type') contentType: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
+    @Principal() principal?: BatonPrincipal,
   ): Promise<SagaView> {
     if (!contentType || !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
       throw new ProblemException({
@@ -58,7 +70,8 @@ export class SagasController {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw badRequest('malformed-idempotency-key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
     }
-    const { sagaId, created } = await this.orchestrator.start({ name, input: body, idempotencyKey });
+    const actor = principal ? `api:${principal.name}` : undefined;
+    const { sagaId, created } = await this.orchestrator.start({ name, input: body, idempotencyKey, actor });
     response.status(created ? 202 : 200).location(`/sagas/${sagaId}`);
     return this.orchestrator.get(sagaId);
   }
