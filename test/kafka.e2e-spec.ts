@@ -3,6 +3,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { uuidv7 } from '@baton/core';
 import { encodeMessage } from '@baton/kafka';
+import { orderReply } from './support/envelopes';
 import { HostProcess } from './support/host-process';
 import { TEST_KAFKA_BROKERS, broker, brokerAnswers } from './support/kafka-broker';
 import { EXPECTED_STATUS, SCENARIOS, eventually, orderFor, type OrderScenario } from './support/orders';
@@ -119,18 +120,8 @@ async function appliedTwice() {
   );
 }
 
-function reply(sagaId: string, type: string, payload: unknown, messageId = uuidv7()) {
-  return encodeMessage({
-    messageId,
-    type,
-    version: 1,
-    sagaId,
-    sagaName: 'order-fulfillment',
-    correlationId: sagaId,
-    sentAt: new Date().toISOString(),
-    payload,
-  });
-}
+const reply = (sagaId: string, type: string, payload: unknown, messageId?: string) =>
+  encodeMessage(orderReply(sagaId, type, payload, messageId));
 
 describe('Order sagas across processes over Kafka', () => {
   it('end as their inputs say, 500 of them, with every command applied at most once', async () => {

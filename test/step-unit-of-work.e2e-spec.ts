@@ -1,4 +1,4 @@
-import { SagaNotFoundError, SagaRegistry, defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
+import { SagaNotFoundError, SagaRegistry, defaultTopicNames, uuidv7 } from '@baton/core';
 import {
   OutboxNotificationListener,
   OutboxRelay,
@@ -10,6 +10,7 @@ import {
 } from '@baton/postgres';
 import { createOrderFulfillmentSaga } from '@baton/sagas';
 import type { DataSource } from 'typeorm';
+import { orderReply } from './support/envelopes';
 import { eventually, orderFor, type OrderScenario } from './support/orders';
 import { RecordingTransport } from './support/recording-transport';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
@@ -33,18 +34,7 @@ async function host(): Promise<{ dataSource: DataSource; unitOfWork: SagaStepUni
   return { dataSource, unitOfWork: new SagaStepUnitOfWork(dataSource, registry, topics) };
 }
 
-function reply(sagaId: string, type: string, payload: unknown): MessageEnvelope {
-  return {
-    messageId: uuidv7(),
-    type,
-    version: 1,
-    sagaId,
-    sagaName: 'order-fulfillment',
-    correlationId: sagaId,
-    sentAt: new Date().toISOString(),
-    payload,
-  };
-}
+const reply = (sagaId: string, type: string, payload: unknown) => orderReply(sagaId, type, payload);
 
 async function startOrder(unitOfWork: SagaStepUnitOfWork, scenario: OrderScenario = 'completes'): Promise<string> {
   const { sagaId } = await unitOfWork.start({ name: 'order-fulfillment', input: orderFor(scenario, uuidv7()) });

@@ -241,31 +241,17 @@ export class SagaStepUnitOfWork {
    * does not accept it; nothing changes then.
    */
   async signal(sagaId: string, type: string, payload: unknown, actor: string): Promise<void> {
-    let wroteCommands = false;
-    await inTransaction(this.dataSource.manager, async (tx) => {
-      wroteCommands = false;
-      const saga = await this.sagas.lock(tx, sagaId);
-      if (!saga) throw new SagaNotFoundError(sagaId);
-      const definition = this.definitionOf(saga);
+    await this.operate(sagaId, (saga, definition) => {
       const signals = [...definition.events.values()].filter((e) => e.signal).map((e) => e.type);
       if (!signals.includes(type)) throw new UnknownSignalError(saga.name, type, signals);
-      const messageId = uuidv7();
       const envelope = { type, version: definition.events.get(type)!.version, payload };
-      const rejected = () =>
-        new SignalRejectedError(
-          sagaId,
-          type,
-          saga.stateValue,
-          isTerminal(saga.status) ? [] : this.engine.acceptedEvents(definition, sagaId, persisted(saga), signals),
-        );
-      if (isTerminal(saga.status)) throw rejected();
-      const outcome = this.engine.receive(definition, saga.id, persisted(saga), envelope);
-      if (!outcome.accepted) throw rejected();
-      await this.inbox.recordOnce(tx, messageId, saga.id, type);
-      await this.write(tx, saga, outcome, { kind: 'signal', eventType: type, messageId, actor }, messageId);
-      wroteCommands = outcome.commands.length > 0;
+      const outcome = isTerminal(saga.status) ? undefined : this.engine.receive(definition, saga.id, persisted(saga), envelope);
+      if (!outcome?.accepted) {
+        const acceptedNow = isTerminal(saga.status) ? [] : this.engine.acceptedEvents(definition, sagaId, persisted(saga), signals);
+        throw new SignalRejectedError(sagaId, type, saga.stateValue, acceptedNow);
+      }
+      return { outcome, cause: { kind: 'signal', eventType: type, messageId: uuidv7(), actor } };
     });
-    if (wroteCommands) this.onCommandsCommitted();
   }
 
   /**
@@ -274,17 +260,25 @@ export class SagaStepUnitOfWork {
    * SignalRejectedError when nothing is in flight.
    */
   async retryNow(sagaId: string, actor: string): Promise<void> {
+    await this.operate(sagaId, (saga, definition) => {
+      const outcome = isTerminal(saga.status) ? undefined : this.engine.retryNow(definition, saga.id, persisted(saga));
+      if (!outcome?.accepted) throw new SignalRejectedError(sagaId, 'retry', saga.stateValue, []);
+      return { outcome, cause: { kind: 'signal', eventType: 'retry', messageId: uuidv7(), actor } };
+    });
+  }
+
+  /** An operator's action on a saga: one step, in one transaction, on the locked saga. */
+  private async operate(
+    sagaId: string,
+    decide: (saga: LockedSaga, definition: SagaDefinition) => { outcome: StepOutcome; cause: Cause },
+  ): Promise<void> {
     let wroteCommands = false;
     await inTransaction(this.dataSource.manager, async (tx) => {
-      wroteCommands = false;
       const saga = await this.sagas.lock(tx, sagaId);
       if (!saga) throw new SagaNotFoundError(sagaId);
-      const definition = this.definitionOf(saga);
-      const outcome = isTerminal(saga.status) ? undefined : this.engine.retryNow(definition, saga.id, persisted(saga));
-      if (!outcome?.accepted) {
-        throw new SignalRejectedError(sagaId, 'retry', saga.stateValue, []);
-      }
-      await this.write(tx, saga, outcome, { kind: 'signal', eventType: 'retry', messageId: null, actor }, `retry:${uuidv7()}`);
+      const { outcome, cause } = decide(saga, this.definitionOf(saga));
+      await this.inbox.recordOnce(tx, cause.messageId!, saga.id, cause.eventType);
+      await this.write(tx, saga, outcome, cause, cause.messageId!);
       wroteCommands = outcome.commands.length > 0;
     });
     if (wroteCommands) this.onCommandsCommitted();
