@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { z } from 'zod';
 import { SagaRegistry } from '@baton/core';
+import { httpServerSpans } from '../tracing/http-server-spans.middleware';
 import { bodyParserErrors } from './body-parser-errors.middleware';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -19,6 +20,7 @@ export interface BatonHttpOptions {
  */
 export function configureBatonHttp(app: NestExpressApplication, options: BatonHttpOptions = {}): void {
   app.disable('x-powered-by');
+  app.use(httpServerSpans);
   app.useBodyParser('json', { limit: options.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] });
   app.use(bodyParserErrors);
   app.useGlobalFilters(new ProblemDetailsFilter());

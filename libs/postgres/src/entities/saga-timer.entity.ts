@@ -18,4 +18,11 @@ export class SagaTimerEntity {
 
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
+
+  /** The trace of the step that armed it. */
+  @Column('text', { nullable: true })
+  traceparent!: string | null;
+
+  @Column('text', { nullable: true })
+  tracestate!: string | null;
 }

@@ -8,6 +8,9 @@ export interface DueTimer {
   sagaId: string;
   timerKey: string;
   dueAt: Date;
+  /** The trace of the step that armed it. */
+  traceparent?: string;
+  tracestate?: string;
 }
 
 /** Durable `after` timers. */
@@ -15,14 +18,20 @@ export class SagaTimerRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Arms timers; re-arming one (its state was re-entered) moves its due time. Due = database clock + delay. */
-  async schedule(tx: EntityManager, sagaId: string, timers: readonly TimerToSchedule[]): Promise<void> {
+  async schedule(
+    tx: EntityManager,
+    sagaId: string,
+    timers: readonly TimerToSchedule[],
+    trace: { traceparent?: string; tracestate?: string } = {},
+  ): Promise<void> {
     for (const timer of timers) {
       await sql(
         tx,
-        `INSERT INTO baton_timer (saga_id, timer_key, due_at)
-         VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3::double precision / 1000))
-         ON CONFLICT (saga_id, timer_key) DO UPDATE SET due_at = EXCLUDED.due_at, created_at = now()`,
-        [sagaId, timer.key, timer.delayMs],
+        `INSERT INTO baton_timer (saga_id, timer_key, due_at, traceparent, tracestate)
+         VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3::double precision / 1000), $4, $5)
+         ON CONFLICT (saga_id, timer_key) DO UPDATE
+           SET due_at = EXCLUDED.due_at, created_at = now(), traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate`,
+        [sagaId, timer.key, timer.delayMs, trace.traceparent ?? null, trace.tracestate ?? null],
       );
     }
   }
@@ -41,7 +50,7 @@ export class SagaTimerRepository {
   async claimDue(tx: EntityManager, skip: readonly string[] = []): Promise<DueTimer | undefined> {
     const { rows } = await sql<DueTimer>(
       tx,
-      `SELECT id, saga_id AS "sagaId", timer_key AS "timerKey", due_at AS "dueAt"
+      `SELECT id, saga_id AS "sagaId", timer_key AS "timerKey", due_at AS "dueAt", traceparent, tracestate
          FROM baton_timer
         WHERE due_at <= clock_timestamp() AND NOT (id = ANY($1::bigint[]))
         ORDER BY due_at
@@ -58,6 +67,18 @@ export class SagaTimerRepository {
 
   forSaga(sagaId: string): Promise<SagaTimerEntity[]> {
     return this.dataSource.getRepository(SagaTimerEntity).find({ where: { sagaId }, order: { dueAt: 'ASC' } });
+  }
+
+  /** Timers due now, and those of them due for longer than `overdueAfterMs` (the poller is behind or stopped). */
+  async countDue(overdueAfterMs: number): Promise<{ due: number; overdue: number }> {
+    // A range scan of baton_timer_due: only rows already due are read.
+    const rows: Array<{ due: string; overdue: string }> = await this.dataSource.query(
+      `SELECT count(*) AS due,
+              count(*) FILTER (WHERE due_at <= now() - make_interval(secs => $1::double precision / 1000)) AS overdue
+         FROM baton_timer WHERE due_at <= now()`,
+      [overdueAfterMs],
+    );
+    return { due: Number(rows[0].due), overdue: Number(rows[0].overdue) };
   }
 
   /** Milliseconds until the next timer is due (0 if one is overdue), or undefined if none is armed. */

@@ -1,6 +1,12 @@
 import { consoleLogger, type BatonLogger, type Transport } from '@baton/core';
 import type { OutboxRepository, OutboxRow } from '../repositories/outbox.repository';
+import { SpanKind, currentTraceCarrier, inSpan, type TraceCarrier } from '../tracing/saga-tracing';
 import { PollingLoop } from './polling-loop';
+
+/** The producer span's context when tracing is on; the stored one otherwise. */
+function traceFields(current: TraceCarrier, stored: TraceCarrier): TraceCarrier {
+  return current.traceparent ? current : { traceparent: stored.traceparent, tracestate: stored.tracestate };
+}
 
 export interface OutboxRelayOptions {
   /** Rows claimed per round. @default 100 */
@@ -62,6 +68,18 @@ export class OutboxRelay {
     return this.loop.stop();
   }
 
+  /**
+   * A producer span, child of the step that wrote the row (its stored trace
+   * context); the message carries the producer span on, to its consumer.
+   */
+  private publishInSpan(row: OutboxRow): Promise<void> {
+    const { envelope } = row;
+    const attributes = { 'saga.id': envelope.sagaId, 'saga.name': envelope.sagaName, 'message.type': envelope.type, 'messaging.destination': row.topic };
+    return inSpan(`publish ${envelope.type}`, { kind: SpanKind.PRODUCER, parent: envelope, attributes }, () =>
+      this.transport.publish(row.topic, { ...envelope, ...traceFields(currentTraceCarrier(), envelope) }),
+    );
+  }
+
   /** One round: returns how many rows were published. */
   async publishBatch(): Promise<number> {
     const rows = await this.outbox.claim(this.options.batchSize, this.options.leaseMs);
@@ -77,7 +95,7 @@ export class OutboxRelay {
         for (let i = 0; i < group.length; i++) {
           const row = group[i];
           try {
-            await this.transport.publish(row.topic, row.envelope);
+            await this.publishInSpan(row);
             published.push(row.id);
           } catch (error) {
             const delay = Math.min(this.options.maxRetryDelayMs, this.options.retryDelayMs * 2 ** (row.attempts - 1));
