@@ -1,6 +1,10 @@
+import { startTracing } from '../src/tracing.bootstrap';
+// Before anything else loads http or pg.
+startTracing('baton-participants');
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { PinoLoggerService } from '@baton/nest';
 import { ConfigError, loadConfig } from '../src/config/app.config';
 import { ParticipantsAppModule } from './participants-app.module';
 
@@ -16,7 +20,8 @@ async function bootstrap(): Promise<void> {
     logger.error(error.message);
     process.exit(2);
   }
-  const app = await NestFactory.createApplicationContext(ParticipantsAppModule.forRoot(config));
+  const app = await NestFactory.createApplicationContext(ParticipantsAppModule.forRoot(config), { bufferLogs: true });
+  app.useLogger(new PinoLoggerService({ ...config.log, name: 'baton-participants' }));
   app.enableShutdownHooks();
   logger.log(`Example participants are running; Kafka at ${config.kafka!.brokers.join(',')}, group ${config.kafka!.groupId}`);
 }

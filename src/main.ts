@@ -1,8 +1,11 @@
+import { startTracing } from './tracing.bootstrap';
+// Before anything else loads http or pg.
+startTracing('baton');
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { configureBatonHttp } from '@baton/nest';
+import { PinoLoggerService, configureBatonHttp } from '@baton/nest';
 import { AppModule } from './app.module';
 import { ConfigError, DEVELOPMENT_API_KEY, assertHostConfig, loadConfig } from './config/app.config';
 
@@ -17,7 +20,8 @@ async function bootstrap(): Promise<void> {
     logger.error(error.message);
     process.exit(2);
   }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
+  app.useLogger(new PinoLoggerService({ ...config.log, name: 'baton' }));
   configureBatonHttp(app, { bodyLimit: config.bodyLimit });
   // SIGTERM/SIGINT: stop taking work, finish what is in hand, close the database.
   app.enableShutdownHooks();

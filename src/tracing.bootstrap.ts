@@ -11,7 +11,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
  * Baton's spans go through the OpenTelemetry API's no-op tracer, at no cost.
  */
 export function startTracing(defaultServiceName: string): NodeSDK | undefined {
-  const endpoint = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const endpoint = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (!endpoint) return undefined;
   process.env.OTEL_SERVICE_NAME ??= defaultServiceName;
   const sdk = new NodeSDK({

@@ -21,6 +21,7 @@ describe('The host configuration', () => {
       admission: { maxStartsPerSecond: 1000, maxInFlight: 10_000 },
       limits: { maxTransitions: 1000, maxCommandsInFlight: 50 },
       production: false,
+      log: { level: 'info', format: 'pretty' },
     });
   });
 
@@ -154,5 +155,18 @@ describe('The admission configuration', () => {
     expect(loadConfig({ MAX_STARTS_PER_SECOND: '2', MAX_SAGAS_IN_FLIGHT: '3' }).admission).toEqual({ maxStartsPerSecond: 2, maxInFlight: 3 });
     expect(() => loadConfig({ MAX_STARTS_PER_SECOND: '0' })).toThrow(/MAX_STARTS_PER_SECOND="0": must be from 1/);
     expect(() => loadConfig({ MAX_SAGAS_IN_FLIGHT: 'many' })).toThrow(/MAX_SAGAS_IN_FLIGHT="many": must be a whole number/);
+  });
+});
+
+describe('The log configuration', () => {
+  it('writes info and up, as JSON in production and pretty lines elsewhere, unless LOG_FORMAT says otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'production' }).log).toEqual({ level: 'info', format: 'json' });
+    expect(loadConfig({ LOG_LEVEL: 'debug', LOG_FORMAT: 'json' }).log).toEqual({ level: 'debug', format: 'json' });
+    expect(loadConfig({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' }).log.format).toBe('pretty');
+  });
+
+  it('refuses an unknown level or format, naming it', () => {
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL="loud": /);
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT="xml": /);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApiKey } from '@baton/nest';
+import type { ApiKey, LogFormat } from '@baton/nest';
 
 /** Accepted when API_KEYS is unset, outside production: the README walkthrough sends it. */
 export const DEVELOPMENT_API_KEY: ApiKey = { name: 'dev', key: 'baton-dev-key', role: 'operator' };
@@ -50,7 +50,12 @@ export interface AppConfig {
   limits: { maxTransitions: number; maxCommandsInFlight: number };
   /** NODE_ENV is 'production'. */
   production: boolean;
+  /** LOG_LEVEL (info) and LOG_FORMAT (json with NODE_ENV=production, pretty otherwise). */
+  log: { level: LogLevelName; format: LogFormat };
 }
+
+/** LOG_LEVEL: the lowest level written. */
+export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
 
 export interface AuthConfig {
   /**
@@ -139,6 +144,8 @@ const schema = z.object({
   SAGA_MAX_TRANSITIONS: integer(1, 10_000_000).default(1000),
   SAGA_MAX_COMMANDS_IN_FLIGHT: integer(1, 100_000).default(50),
   NODE_ENV: z.string().optional(),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 /** Thrown for a variable that is set but wrong; names each variable and what it must be. */
@@ -206,6 +213,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaultGroup
     admission: { maxStartsPerSecond: c.MAX_STARTS_PER_SECOND, maxInFlight: c.MAX_SAGAS_IN_FLIGHT },
     limits: { maxTransitions: c.SAGA_MAX_TRANSITIONS, maxCommandsInFlight: c.SAGA_MAX_COMMANDS_IN_FLIGHT },
     production: c.NODE_ENV === 'production',
+    log: { level: c.LOG_LEVEL, format: c.LOG_FORMAT ?? (c.NODE_ENV === 'production' ? 'json' : 'pretty') },
   };
 }
 

@@ -30,3 +30,4 @@ export * from './definition/retry-policy';
 export * from './engine/saga-runtime';
 export * from './errors/signal-rejected.error';
 export * from './errors/unknown-signal.error';
+export * from './util/log-context';

@@ -13,13 +13,17 @@ import {
 import {
   PermanentMessageError,
   consoleLogger,
+  withLogContext,
   type BatonLogger,
   type MessageEnvelope,
   type MessageHandler,
+  type PartitionLag,
   type SubscribeOptions,
   type Transport,
+  type TransportHealth,
 } from '@baton/core';
 import { decodeMessage, encodeMessage, rawOf } from './header-codec';
+import { logContextOfMessage } from './message-log-context';
 import type { KafkaTransportOptions } from './kafka-transport.options';
 
 interface Subscription {
@@ -55,6 +59,8 @@ export class KafkaTransport implements Transport {
   private consumer?: Consumer;
   private started = false;
   private closed = false;
+  private producerConnected = false;
+  private consumerJoined = false;
 
   constructor(
     private readonly options: KafkaTransportOptions,
@@ -140,6 +146,7 @@ export class KafkaTransport implements Transport {
       retry: { retries: 10, restartOnFailure: async () => true },
     });
     this.consumer = consumer;
+    this.watchConsumer(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.subscriptions.keys()], fromBeginning: true });
     await consumer.run({
@@ -158,6 +165,52 @@ export class KafkaTransport implements Transport {
     await this.producer?.disconnect();
   }
 
+  /** Whether the producer is connected and the consumer in its group, as kafkajs last reported. */
+  health(): TransportHealth {
+    return { producer: this.producerConnected, consumer: this.subscriptions.size ? this.consumerJoined : undefined };
+  }
+
+  /**
+   * How many messages of each partition of the subscribed topics the
+   * consumer group has not committed yet: the partition's end offset minus
+   * the group's committed offset (minus its start, before the group committed
+   * any). A short-lived admin client with one retry, so a broker that is down
+   * fails this quickly.
+   */
+  async consumerLag(): Promise<PartitionLag[]> {
+    const topics = [...this.subscriptions.keys()];
+    if (!topics.length) return [];
+    const admin = this.kafka.admin({ retry: { retries: 1 } });
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
+      const lags: PartitionLag[] = [];
+      for (const { topic, partitions } of committed) {
+        for (const end of await admin.fetchTopicOffsets(topic)) {
+          const offset = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          const from = offset >= 0 ? offset : Number(end.low);
+          lags.push({ topic, partition: end.partition, lag: Math.max(0, Number(end.high) - from) });
+        }
+      }
+      return lags;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  private watchProducer(producer: Producer): void {
+    producer.on(producer.events.CONNECT, () => (this.producerConnected = true));
+    producer.on(producer.events.DISCONNECT, () => (this.producerConnected = false));
+  }
+
+  /** In the group from its join until a crash (it restarts and joins again), a stop or a disconnect. */
+  private watchConsumer(consumer: Consumer): void {
+    consumer.on(consumer.events.GROUP_JOIN, () => (this.consumerJoined = true));
+    for (const event of [consumer.events.CRASH, consumer.events.STOP, consumer.events.DISCONNECT]) {
+      consumer.on(event, () => (this.consumerJoined = false));
+    }
+  }
+
   private connectedProducer(): Promise<Producer> {
     if (!this.producerReady) {
       const producer = this.kafka.producer({
@@ -167,6 +220,7 @@ export class KafkaTransport implements Transport {
         createPartitioner: Partitioners.DefaultPartitioner,
       });
       this.producer = producer;
+      this.watchProducer(producer);
       this.producerReady = producer.connect().catch((error) => {
         this.producerReady = undefined;
         throw error;
@@ -179,7 +233,7 @@ export class KafkaTransport implements Transport {
     const subscription = this.subscriptions.get(batch.topic)!;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
-      await this.consumeMessage(batch.topic, message, subscription);
+      await withLogContext(logContextOfMessage(message), () => this.consumeMessage(batch.topic, message, subscription));
       // Only now, with the handler's transaction committed, may the offset move past it.
       resolveOffset(message.offset);
       await commitOffsetsIfNecessary();

@@ -19,3 +19,7 @@ export * from './saga.module';
 export * from './sagas/saga-orchestrator.service';
 export * from './sagas/saga.view';
 export * from './workers/saga-workers.service';
+export * from './logging/pino-logger.service';
+export * from './health/database.health-indicator';
+export * from './health/transport.health-indicator';
+export * from './metrics/saga-metrics.service';

@@ -1,6 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
 import { MODULE_METADATA } from '@nestjs/common/constants';
 import { APP_GUARD, Reflector } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
 import type { DataSource } from 'typeorm';
 import { SagaEngine, SagaRegistry, defaultTopicNames, type TopicNames, type Transport } from '@baton/core';
 import {
@@ -19,10 +20,17 @@ import { SagaAdmission } from './admission/saga-admission.service';
 import { ApiKeyRing } from './auth/api-key-ring';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { BatonResources } from './baton-resources.service';
-import { BATON_DATA_SOURCE, BATON_TOPICS, BATON_TRANSPORT } from './baton.tokens';
+import { BATON_DATA_SOURCE, BATON_METRICS_REGISTRY, BATON_TOPICS, BATON_TRANSPORT } from './baton.tokens';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { DefinitionsController } from './definitions/definitions.controller';
+import { DatabaseHealthIndicator } from './health/database.health-indicator';
+import { HealthController } from './health/health.controller';
+import { TransportHealthIndicator } from './health/transport.health-indicator';
+import { createBatonMetricsRegistry } from './metrics/baton-metrics.registry';
+import { MetricsController } from './metrics/metrics.controller';
+import { SagaGauges } from './metrics/saga-gauges.service';
+import { SagaMetrics } from './metrics/saga-metrics.service';
 import { ConfigurableSagaModule, SAGA_MODULE_OPTIONS } from './saga.module-definition';
 import type { SagaModuleOptions } from './saga-module.options';
 import { SagaOrchestrator } from './sagas/saga-orchestrator.service';
@@ -64,7 +72,15 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): Ap
  * ```
  */
 @Module({
-  controllers: [SagasController, DefinitionsController, DeadLettersController, OperatorController],
+  imports: [TerminusModule],
+  controllers: [
+    SagasController,
+    DefinitionsController,
+    DeadLettersController,
+    OperatorController,
+    MetricsController,
+    HealthController,
+  ],
   providers: [
     { provide: SagaRegistry, useFactory: (o: SagaModuleOptions) => new SagaRegistry(o.sagas), inject: OPTIONS },
     { provide: BATON_TOPICS, useFactory: (o: SagaModuleOptions) => defaultTopicNames(o.topics), inject: OPTIONS },
@@ -113,7 +129,21 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): Ap
     DeadLettersService,
     SagaWorkersService,
     BatonResources,
+    { provide: BATON_METRICS_REGISTRY, useFactory: createBatonMetricsRegistry },
+    SagaMetrics,
+    SagaGauges,
+    DatabaseHealthIndicator,
+    TransportHealthIndicator,
   ],
-  exports: [SagaOrchestrator, SagaRegistry, DeadLetterRepository, SagaAdmission, BATON_DATA_SOURCE, BATON_TRANSPORT, BATON_TOPICS],
+  exports: [
+    SagaOrchestrator,
+    SagaRegistry,
+    DeadLetterRepository,
+    SagaAdmission,
+    BATON_DATA_SOURCE,
+    BATON_TRANSPORT,
+    BATON_TOPICS,
+    BATON_METRICS_REGISTRY,
+  ],
 })
 export class SagaModule extends ConfigurableSagaModule {}

@@ -4,15 +4,28 @@ import {
   PermanentMessageError,
   consoleLogger,
   describeIssues,
+  logContextOf,
   uuidv7,
   validatePayload,
+  withLogContext,
   type BatonLogger,
   type EventContract,
   type MessageEnvelope,
   type TopicNames,
   type Transport,
 } from '@baton/core';
-import { DeadLetterRepository, OutboxRelay, OutboxRepository, inTransaction, sql, type OutboxRelayOptions } from '@baton/postgres';
+import {
+  DeadLetterRepository,
+  OutboxRelay,
+  OutboxRepository,
+  SpanKind,
+  currentTraceCarrier,
+  inSpan,
+  inTransaction,
+  sql,
+  type OutboxRelayOptions,
+  type TraceCarrier,
+} from '@baton/postgres';
 import type { CommandHandler } from './command-handler';
 import { TransientCommandError } from './transient-command.error';
 
@@ -104,7 +117,19 @@ export class ParticipantRuntime {
    * command it can never handle (unknown type, invalid payload), which the
    * transport dead-letters; other errors roll back and ask for redelivery.
    */
-  async handle(envelope: MessageEnvelope): Promise<CommandResult> {
+  handle(envelope: MessageEnvelope): Promise<CommandResult> {
+    const attributes = {
+      'saga.id': envelope.sagaId,
+      'saga.name': envelope.sagaName,
+      'message.type': envelope.type,
+      'baton.participant': this.name,
+    };
+    return inSpan(`handle ${envelope.type}`, { kind: SpanKind.CONSUMER, parent: envelope, attributes }, () =>
+      this.handleInSpan(envelope),
+    );
+  }
+
+  private async handleInSpan(envelope: MessageEnvelope): Promise<CommandResult> {
     const handler = this.handlers.get(envelope.type);
     if (!handler) {
       throw new PermanentMessageError(`participant "${this.name}" has no handler for command type "${envelope.type}"`);
@@ -113,7 +138,7 @@ export class ParticipantRuntime {
     if (!parsed.ok) {
       throw new PermanentMessageError(`${envelope.type} payload is invalid: ${describeIssues(parsed.issues)}`);
     }
-    const result = await inTransaction(this.dataSource.manager, async (tx): Promise<CommandResult> => {
+    const result = await withLogContext(logContextOf(envelope), () => inTransaction(this.dataSource.manager, async (tx): Promise<CommandResult> => {
       const { rowCount } = await sql(
         tx,
         `INSERT INTO participant_inbox (participant, message_id, message_type, saga_id) VALUES ($1, $2, $3, $4)
@@ -132,7 +157,7 @@ export class ParticipantRuntime {
         this.sendReply(tx, envelope, CommandFailed, { command: envelope.type, reason: error.message, transient: true }),
       );
       return 'failed-transiently' as const;
-    });
+    }));
     if (result !== 'duplicate') this.relay.wake();
     return result;
   }
@@ -154,10 +179,15 @@ export class ParticipantRuntime {
       correlationId: command.correlationId,
       causationId: command.messageId,
       sentAt: new Date().toISOString(),
-      traceparent: command.traceparent,
-      tracestate: command.tracestate,
+      // The handling span: the saga's step that consumes this reply is its child.
+      ...replyTrace(command),
       payload: valid.value,
     };
     await this.outbox.append(tx, [{ topic: command.replyTo ?? this.options.topics.replies, envelope: reply }]);
   }
+}
+
+function replyTrace(command: MessageEnvelope): TraceCarrier {
+  const current = currentTraceCarrier();
+  return current.traceparent ? current : { traceparent: command.traceparent, tracestate: command.tracestate };
 }

@@ -37,6 +37,31 @@ export interface Transport {
   start(): Promise<void>;
   /** Stops consuming (finishing the messages in hand) and disconnects. */
   close(): Promise<void>;
+  /**
+   * Whether the transport can publish and consume now, for readiness probes.
+   * Optional: a transport without it (in process) is always ready.
+   */
+  health?(): TransportHealth;
+  /**
+   * How far the consumer group is behind on each partition of the subscribed
+   * topics, for metrics. Optional: a transport without a broker has no lag.
+   */
+  consumerLag?(): Promise<PartitionLag[]>;
+}
+
+/** What `Transport.health` reports. */
+export interface TransportHealth {
+  /** The producer is connected. */
+  producer: boolean;
+  /** The consumer has joined its group; undefined when nothing is subscribed (there is no consumer). */
+  consumer: boolean | undefined;
+}
+
+/** Messages on one partition that the consumer group has not committed yet. */
+export interface PartitionLag {
+  topic: string;
+  partition: number;
+  lag: number;
 }
 
 /** Topic names; configuration, with these defaults. */

@@ -3,6 +3,8 @@ export interface BatonLogger {
   log(message: string, ...meta: unknown[]): void;
   warn(message: string, ...meta: unknown[]): void;
   error(message: string, ...meta: unknown[]): void;
+  /** Step-by-step detail; a logger without it (the console default) skips those lines. */
+  debug?(message: string, ...meta: unknown[]): void;
 }
 
 /** Writes to the console; the default when no logger is given. */

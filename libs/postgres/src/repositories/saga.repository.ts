@@ -19,7 +19,7 @@ export interface NewSagaRow {
 /** What a step needs of a locked saga row. */
 export type LockedSaga = Pick<
   SagaEntity,
-  'id' | 'name' | 'definitionVersion' | 'status' | 'stateValue' | 'snapshot' | 'runtime' | 'version' | 'correlationId'
+  'id' | 'name' | 'definitionVersion' | 'status' | 'stateValue' | 'snapshot' | 'runtime' | 'version' | 'correlationId' | 'createdAt'
 >;
 
 export interface SagaListFilter {
@@ -79,7 +79,7 @@ export class SagaRepository {
     const { rows } = await sql<LockedSaga>(
       tx,
       `SELECT id, name, definition_version AS "definitionVersion", status, state_value AS "stateValue",
-              snapshot, runtime, version, correlation_id AS "correlationId"
+              snapshot, runtime, version, correlation_id AS "correlationId", created_at AS "createdAt"
          FROM baton_saga WHERE id = $1
           FOR UPDATE${options.skipLocked ? ' SKIP LOCKED' : ''}`,
       [id],
@@ -111,6 +111,15 @@ export class SagaRepository {
       ],
     );
     return rowCount === 1;
+  }
+
+  /** Sagas that have not ended, counted by name and status. */
+  async countInFlight(): Promise<Array<{ name: string; status: string; count: number }>> {
+    // Only unended rows are read, through the partial index baton_saga_in_flight (migration 0002).
+    const rows: Array<{ name: string; status: string; count: string }> = await this.dataSource.query(
+      `SELECT name, status, count(*) AS count FROM baton_saga WHERE ended_at IS NULL GROUP BY name, status`,
+    );
+    return rows.map((row) => ({ name: row.name, status: row.status, count: Number(row.count) }));
   }
 
   findById(id: string): Promise<SagaEntity | null> {

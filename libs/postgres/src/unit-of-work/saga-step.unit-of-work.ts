@@ -15,6 +15,8 @@ import {
   UnknownSignalError,
   uuidv7,
   validateWith,
+  logContextOf,
+  withLogContext,
   type MessageEnvelope,
   type SagaDefinition,
   type SagaRuntime,
@@ -29,6 +31,8 @@ import { SagaHistoryRepository, type NewHistoryEntry } from '../repositories/sag
 import { SagaTimerRepository, type DueTimer } from '../repositories/saga-timer.repository';
 import { SagaRepository, type LockedSaga } from '../repositories/saga.repository';
 import { inTransaction, sql } from '../sql';
+import { StepObservations, type ObservedSaga, type StepListener } from './step-observations';
+import { SpanKind, activeSpanAttributes, currentTraceCarrier, inSpan } from '../tracing/saga-tracing';
 
 export interface StartSagaRequest {
   name: string;
@@ -70,6 +74,7 @@ export class SagaStepUnitOfWork {
   private readonly inbox = new InboxRepository();
   private readonly outbox: OutboxRepository;
   private readonly timers: SagaTimerRepository;
+  private readonly steps = new StepObservations();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -86,8 +91,27 @@ export class SagaStepUnitOfWork {
     this.timers = new SagaTimerRepository(dataSource);
   }
 
+  /**
+   * Calls `listener` after each step that committed: a start, a message
+   * (applied, duplicate or ignored), a fired timer, an operator's action;
+   * never for one that rolled back. For metrics: a listener must be quick.
+   * Returns a function that removes it.
+   */
+  observe(listener: StepListener): () => void {
+    return this.steps.listen(this.dataSource, listener);
+  }
+
   /** Starts a saga on the newest version of its definition. Throws before touching the database on bad input. */
-  async start(request: StartSagaRequest): Promise<StartSagaResult> {
+  start(request: StartSagaRequest): Promise<StartSagaResult> {
+    return inSpan(`saga.start ${request.name}`, { kind: SpanKind.INTERNAL, attributes: { 'saga.name': request.name } }, (span) =>
+      this.startInSpan(request).then((result) => {
+        span.setAttribute('saga.id', result.sagaId);
+        return result;
+      }),
+    );
+  }
+
+  private async startInSpan(request: StartSagaRequest): Promise<StartSagaResult> {
     const definition = this.registry.latest(request.name);
     if (!definition) throw new UnknownSagaNameError(request.name, this.registry.names());
     const parsed = validateWith(definition.input, request.input);
@@ -99,7 +123,7 @@ export class SagaStepUnitOfWork {
     const key = request.idempotencyKey ?? null;
     const inputHash = key ? createHash('sha256').update(JSON.stringify(parsed.value)).digest('hex') : null;
 
-    const result = await inTransaction(this.dataSource.manager, async (tx) => {
+    const result = await withLogContext({ sagaId, sagaName: definition.name, correlationId }, () => inTransaction(this.dataSource.manager, async (tx) => {
       const created = await this.sagas.insert(tx, {
         id: sagaId,
         name: definition.name,
@@ -118,11 +142,18 @@ export class SagaStepUnitOfWork {
         if (existing.inputHash !== inputHash) throw new IdempotencyKeyReusedError(definition.name, key!, existing.id);
         return { sagaId: existing.id, created: false, sentCommands: false };
       }
-      const saga = { id: sagaId, name: definition.name, correlationId, version: 0, stateValue: undefined };
+      const saga = {
+        id: sagaId,
+        name: definition.name,
+        definitionVersion: definition.version,
+        correlationId,
+        version: 0,
+        stateValue: undefined,
+      };
       const cause: Cause = { kind: 'start', eventType: 'start', messageId: null, actor: request.actor ?? 'api' };
       await this.write(tx, saga, outcome, cause, sagaId);
       return { sagaId, created: true, sentCommands: outcome.commands.length > 0 };
-    });
+    }));
     if (result.sentCommands) this.onCommandsCommitted();
     return { sagaId: result.sagaId, created: result.created };
   }
@@ -135,11 +166,21 @@ export class SagaStepUnitOfWork {
    * (InvalidMessageError, UnknownMessageTypeError, SagaNotFoundError, ...) and
    * leave no trace, not even in the inbox.
    */
-  async deliver(envelope: MessageEnvelope, actor: string): Promise<DeliveryResult> {
+  deliver(envelope: MessageEnvelope, actor: string): Promise<DeliveryResult> {
+    const attributes = { 'saga.id': envelope.sagaId, 'saga.name': envelope.sagaName, 'message.type': envelope.type };
+    return inSpan(`saga.step ${envelope.type}`, { kind: SpanKind.CONSUMER, parent: envelope, attributes }, (span) =>
+      this.deliverInSpan(envelope, actor).then((result) => {
+        span.setAttribute('baton.delivery', result);
+        return result;
+      }),
+    );
+  }
+
+  private async deliverInSpan(envelope: MessageEnvelope, actor: string): Promise<DeliveryResult> {
     let wroteCommands = false;
-    const result = await inTransaction(this.dataSource.manager, async (tx): Promise<DeliveryResult> => {
+    const result = await withLogContext(logContextOf(envelope), () => inTransaction(this.dataSource.manager, async (tx): Promise<DeliveryResult> => {
       wroteCommands = false;
-      if (!(await this.inbox.recordOnce(tx, envelope.messageId, envelope.sagaId, envelope.type))) return 'duplicate';
+      if (!(await this.inbox.recordOnce(tx, envelope.messageId, envelope.sagaId, envelope.type))) return this.steps.duplicate(tx, envelope);
       const saga = await this.sagas.lock(tx, envelope.sagaId);
       if (!saga) throw new SagaNotFoundError(envelope.sagaId);
       const definition = this.definitionOf(saga);
@@ -158,7 +199,7 @@ export class SagaStepUnitOfWork {
       await this.write(tx, saga, outcome, cause, envelope.messageId);
       wroteCommands = outcome.commands.length > 0;
       return 'applied';
-    });
+    }));
     if (wroteCommands) this.onCommandsCommitted();
     return result;
   }
@@ -181,6 +222,10 @@ export class SagaStepUnitOfWork {
           wroteCommands = false;
           const timer = (claimed = await this.timers.claimDue(tx, skip));
           if (!timer) return 'none' as const;
+          return withLogContext({ sagaId: timer.sagaId }, () => inSpan(
+            `saga.timer ${timer.timerKey}`,
+            { kind: SpanKind.INTERNAL, parent: timer, attributes: { 'saga.id': timer.sagaId, 'timer.key': timer.timerKey } },
+            async () => {
           // Saga after timer is the opposite lock order of a reply step (saga, then its timers): skip, never wait.
           const saga = await this.sagas.lock(tx, timer.sagaId, { skipLocked: true });
           if (!saga) return 'busy' as const;
@@ -194,12 +239,14 @@ export class SagaStepUnitOfWork {
             wroteCommands = outcome.commands.length > 0;
           }
           return 'fired' as const;
+            },
+          ));
         });
       } catch (error) {
         if (!claimed) throw error;
         // One timer that cannot fire must not hold up the others.
         skip.push(claimed.id);
-        await this.timerFailed(claimed, error);
+        await withLogContext({ sagaId: claimed.sagaId }, () => this.timerFailed(claimed!, error));
         continue;
       }
       if (result === 'none') break;
@@ -268,19 +315,26 @@ export class SagaStepUnitOfWork {
   }
 
   /** An operator's action on a saga: one step, in one transaction, on the locked saga. */
-  private async operate(
+  private operate(
+    sagaId: string,
+    decide: (saga: LockedSaga, definition: SagaDefinition) => { outcome: StepOutcome; cause: Cause },
+  ): Promise<void> {
+    return inSpan('saga.signal', { kind: SpanKind.INTERNAL, attributes: { 'saga.id': sagaId } }, () => this.operateInSpan(sagaId, decide));
+  }
+
+  private async operateInSpan(
     sagaId: string,
     decide: (saga: LockedSaga, definition: SagaDefinition) => { outcome: StepOutcome; cause: Cause },
   ): Promise<void> {
     let wroteCommands = false;
-    await inTransaction(this.dataSource.manager, async (tx) => {
+    await withLogContext({ sagaId }, () => inTransaction(this.dataSource.manager, async (tx) => {
       const saga = await this.sagas.lock(tx, sagaId);
       if (!saga) throw new SagaNotFoundError(sagaId);
       const { outcome, cause } = decide(saga, this.definitionOf(saga));
       await this.inbox.recordOnce(tx, cause.messageId!, saga.id, cause.eventType);
       await this.write(tx, saga, outcome, cause, cause.messageId!);
       wroteCommands = outcome.commands.length > 0;
-    });
+    }));
     if (wroteCommands) this.onCommandsCommitted();
   }
 
@@ -294,12 +348,14 @@ export class SagaStepUnitOfWork {
 
   private async write(
     tx: EntityManager,
-    saga: Pick<LockedSaga, 'id' | 'name' | 'correlationId' | 'version' | 'stateValue'>,
+    saga: Pick<LockedSaga, 'id' | 'name' | 'correlationId' | 'version' | 'stateValue'> & ObservedSaga,
     outcome: StepOutcome,
     cause: Cause,
     causationId: string,
   ): Promise<void> {
     const sentAt = new Date().toISOString();
+    // The step's span is the parent of each command's publish, whenever the relay gets to it.
+    const trace = currentTraceCarrier();
     const commands = outcome.commands.map((command) => ({
       topic: this.topics.commands(command.participant),
       participant: command.participant,
@@ -314,10 +370,12 @@ export class SagaStepUnitOfWork {
         causationId,
         replyTo: this.topics.replies,
         sentAt,
+        ...(trace.traceparent ? trace : {}),
         payload: command.payload,
       } satisfies MessageEnvelope,
     }));
     const newVersion = saga.version + 1;
+    this.steps.record(tx, saga, cause, { status: outcome.status, commands: outcome.commands.map((c) => c.type) }, 'applied');
     if (saga.version > 0) {
       const updated = await this.sagas.update(tx, saga.id, saga.version, {
         status: outcome.status,
@@ -348,8 +406,16 @@ export class SagaStepUnitOfWork {
       note: outcome.parkedBecause ? `parked: ${outcome.parkedBecause}` : undefined,
     });
     await this.outbox.append(tx, commands);
+    const step = { kind: cause.kind, event: cause.eventType, from: saga.stateValue ?? null, to: outcome.stateValue, status: outcome.status };
+    withLogContext({ sagaId: saga.id, sagaName: saga.name, correlationId: saga.correlationId }, () => this.logger.debug?.('Step applied', step));
     await this.timers.cancel(tx, saga.id, outcome.timers.cancel);
-    await this.timers.schedule(tx, saga.id, outcome.timers.schedule);
+    await this.timers.schedule(tx, saga.id, outcome.timers.schedule, trace);
+    activeSpanAttributes({
+      'saga.name': saga.name,
+      'saga.state.before': JSON.stringify(saga.stateValue ?? null),
+      'saga.state.after': JSON.stringify(outcome.stateValue),
+      'saga.status': outcome.status,
+    });
   }
 
   private async recordIgnored(tx: EntityManager, saga: LockedSaga, cause: Cause, note: string): Promise<void> {
@@ -366,6 +432,7 @@ export class SagaStepUnitOfWork {
       commands: [],
       note,
     });
+    this.steps.record(tx, saga, cause, { status: saga.status, commands: [] }, 'ignored');
   }
 }
 

@@ -1,4 +1,4 @@
-import { consoleLogger, type BatonLogger, type Transport } from '@baton/core';
+import { consoleLogger, logContextOf, withLogContext, type BatonLogger, type Transport } from '@baton/core';
 import type { OutboxRepository, OutboxRow } from '../repositories/outbox.repository';
 import { SpanKind, currentTraceCarrier, inSpan, type TraceCarrier } from '../tracing/saga-tracing';
 import { PollingLoop } from './polling-loop';
@@ -95,15 +95,15 @@ export class OutboxRelay {
         for (let i = 0; i < group.length; i++) {
           const row = group[i];
           try {
-            await this.publishInSpan(row);
+            await withLogContext(logContextOf(row.envelope), () => this.publishInSpan(row));
             published.push(row.id);
           } catch (error) {
             const delay = Math.min(this.options.maxRetryDelayMs, this.options.retryDelayMs * 2 ** (row.attempts - 1));
             const reason = error instanceof Error ? error.message : String(error);
-            this.logger.warn(
+            withLogContext(logContextOf(row.envelope), () => this.logger.warn(
               `Publishing ${row.envelope.type} ${row.envelope.messageId} of saga ${row.sagaId} to ${row.topic} failed ` +
                 `(attempt ${row.attempts}), retrying in ${delay} ms: ${reason}`,
-            );
+            ));
             await this.outbox.backOff(row.id, delay, reason);
             // The saga's later rows wait behind this one, to keep its order.
             untried.push(...group.slice(i + 1).map((r) => r.id));

@@ -1,0 +1,123 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Gauge, type Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { SagaRegistry, type PartitionLag, type SagaStatus, type Transport } from '@baton/core';
+import { DeadLetterRepository, OutboxRepository, SagaRepository, SagaTimerRepository } from '@baton/postgres';
+import { BATON_DATA_SOURCE, BATON_METRICS_REGISTRY, BATON_TRANSPORT } from '../baton.tokens';
+import { withTimeout } from '../health/with-timeout';
+import { ScrapeCache } from './scrape-cache';
+
+/** A timer due for longer than this counts as overdue: the pollers are behind, or none runs. */
+const OVERDUE_AFTER_MS = 5000;
+/** How long a scrape's reading is reused. */
+const CACHE_MS = 1000;
+/** The longest a scrape waits for the broker's offsets before it leaves the lag out. */
+const LAG_TIMEOUT_MS = 3000;
+/** Statuses of a saga that has not ended: each registered saga shows each of them, at 0 if need be. */
+const IN_FLIGHT_STATUSES: readonly SagaStatus[] = ['running', 'compensating', 'stuck'];
+
+interface DatabaseReading {
+  inFlight: Array<{ name: string; status: string; count: number }>;
+  backlog: { count: number; oldestAgeMs: number };
+  timers: { due: number; overdue: number };
+  deadLettersOpen: number;
+}
+
+/**
+ * Gauges read when Prometheus scrapes: sagas in flight, the outbox backlog,
+ * due timers and open dead letters from the database (a few counts over
+ * partial or due-time indexes), and the consumer lag from the broker when
+ * the transport has one. Each source is read at most once a second however
+ * often it is scraped. A source that cannot be read is logged and shows as
+ * NaN (labelled gauges: no series) rather than as a reassuring 0.
+ */
+@Injectable()
+export class SagaGauges {
+  private readonly logger = new Logger('Metrics');
+  private readonly database: ScrapeCache<DatabaseReading | undefined>;
+  private readonly lag: ScrapeCache<PartitionLag[] | undefined>;
+
+  constructor(
+    @Inject(BATON_METRICS_REGISTRY) metrics: Registry,
+    @Inject(BATON_DATA_SOURCE) dataSource: DataSource,
+    @Inject(BATON_TRANSPORT) transport: Transport,
+    sagas: SagaRegistry,
+    sagaRows: SagaRepository,
+    timers: SagaTimerRepository,
+    deadLetters: DeadLetterRepository,
+  ) {
+    const outbox = new OutboxRepository(dataSource, 'baton_outbox');
+    this.database = new ScrapeCache(
+      () =>
+        this.orUndefined('database', async () => {
+          const [inFlight, backlog, due, deadLettersOpen] = await Promise.all([
+            sagaRows.countInFlight(),
+            outbox.backlog(),
+            timers.countDue(OVERDUE_AFTER_MS),
+            deadLetters.countOpen(),
+          ]);
+          return { inFlight, backlog, timers: due, deadLettersOpen };
+        }),
+      CACHE_MS,
+    );
+    this.lag = new ScrapeCache(
+      () =>
+        transport.consumerLag
+          ? this.orUndefined('Kafka consumer lag', () => withTimeout(transport.consumerLag!(), LAG_TIMEOUT_MS, 'no answer in time'))
+          : Promise.resolve([]),
+      CACHE_MS,
+    );
+
+    const database = this.database;
+    const lag = this.lag;
+    const registers = [metrics];
+    const fromDatabase = (name: string, help: string, read: (reading: DatabaseReading) => number) =>
+      new Gauge({
+        name: `baton_${name}`,
+        help,
+        registers,
+        async collect() {
+          const reading = await database.get();
+          this.set(reading ? read(reading) : Number.NaN);
+        },
+      });
+    new Gauge({
+      name: 'baton_sagas_in_flight',
+      help: 'Sagas that have not ended, across all hosts on the database',
+      labelNames: ['saga', 'status'],
+      registers,
+      async collect() {
+        const reading = await database.get();
+        this.reset();
+        if (!reading) return;
+        for (const saga of sagas.names()) for (const status of IN_FLIGHT_STATUSES) this.set({ saga, status }, 0);
+        for (const { name, status, count } of reading.inFlight) this.set({ saga: name, status }, count);
+      },
+    });
+    fromDatabase('outbox_backlog_messages', 'Commands in the outbox not published yet', (r) => r.backlog.count);
+    fromDatabase('outbox_oldest_age_seconds', 'Age of the oldest unpublished command (0: none)', (r) => r.backlog.oldestAgeMs / 1000);
+    fromDatabase('timers_due', 'Durable timers due now and not fired yet', (r) => r.timers.due);
+    fromDatabase('timers_overdue', `Durable timers due for more than ${OVERDUE_AFTER_MS / 1000} s`, (r) => r.timers.overdue);
+    fromDatabase('dead_letters_open', 'Dead letters nobody has replayed or discarded (the DLQ depth)', (r) => r.deadLettersOpen);
+    new Gauge({
+      name: 'baton_kafka_consumer_lag',
+      help: 'Messages on a partition of a consumed topic that the consumer group has not committed yet',
+      labelNames: ['topic', 'partition'],
+      registers,
+      async collect() {
+        const partitions = await lag.get();
+        this.reset();
+        for (const { topic, partition, lag: behind } of partitions ?? []) this.set({ topic, partition: String(partition) }, behind);
+      },
+    });
+  }
+
+  private async orUndefined<T>(source: string, read: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await read();
+    } catch (error) {
+      this.logger.warn(`Metrics from the ${source} left out of this scrape: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+  }
+}
