@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { BATON_DATA_SOURCE } from '@baton/nest';
-import { TEST_KAFKA_BROKERS, brokerAnswers } from './support/kafka-broker';
 import { eventually } from './support/orders';
-import { startTestApp, type RunningTestApp } from './support/test-app';
+import { startKafkaTestApp, startTestApp, type RunningTestApp } from './support/test-app';
 
 /**
  * GET /health/live and /health/ready end to end: the real host on PGlite, on
@@ -68,15 +67,7 @@ describe('Health', () => {
     let app: RunningTestApp;
 
     beforeAll(async () => {
-      // Another suite may be restarting the broker: give it a moment before giving up.
-      await eventually(async () => (await brokerAnswers()) || undefined, 30_000, `a Kafka broker at ${TEST_KAFKA_BROKERS}`);
-      app = await startTestApp('postgres', {
-        KAFKA_BROKERS: TEST_KAFKA_BROKERS,
-        TOPIC_PREFIX: prefix,
-        // A group of its own: members of a shared group would rebalance each other's suites.
-        KAFKA_GROUP_ID: `${prefix}orchestrator`,
-        KAFKA_PARTITIONS: '2',
-      });
+      app = await startKafkaTestApp(prefix);
     });
     afterAll(async () => {
       await app?.close();

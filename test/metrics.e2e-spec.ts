@@ -3,10 +3,9 @@ import request from 'supertest';
 import { uuidv7 } from '@baton/core';
 import { SagaWorkersService } from '@baton/nest';
 import { orderReply } from './support/envelopes';
-import { TEST_KAFKA_BROKERS, brokerAnswers } from './support/kafka-broker';
 import { eventually, orderFor, type OrderScenario } from './support/orders';
 import { PrometheusScrape } from './support/prometheus-text';
-import { DEV_AUTHORIZATION, startTestApp, type RunningTestApp } from './support/test-app';
+import { DEV_AUTHORIZATION, startKafkaTestApp, startTestApp, type RunningTestApp } from './support/test-app';
 
 /**
  * GET /metrics end to end: the real host on PostgreSQL, scraped before and
@@ -174,14 +173,7 @@ describe('Metrics', () => {
     const prefix = `metrics${randomBytes(3).toString('hex')}.`;
 
     beforeAll(async () => {
-      // Another suite may be restarting the broker: give it a moment before giving up.
-      await eventually(async () => (await brokerAnswers()) || undefined, 30_000, `a Kafka broker at ${TEST_KAFKA_BROKERS}`);
-      app = await startTestApp('postgres', {
-        KAFKA_BROKERS: TEST_KAFKA_BROKERS,
-        TOPIC_PREFIX: prefix,
-        KAFKA_GROUP_ID: `${prefix}orchestrator`,
-        KAFKA_PARTITIONS: '2',
-      });
+      app = await startKafkaTestApp(prefix);
     });
     afterAll(async () => {
       await app?.close();

@@ -5,6 +5,8 @@ import type { Response } from 'supertest';
 import { configureBatonHttp } from '@baton/nest';
 import { AppModule } from '../../src/app.module';
 import { DEVELOPMENT_API_KEY, loadConfig, type AppConfig } from '../../src/config/app.config';
+import { TEST_KAFKA_BROKERS, brokerAnswers } from './kafka-broker';
+import { eventually } from './orders';
 import { TEST_DATABASE_URL, TestSchema } from './test-database';
 
 /** The Authorization header of the development key, which a host without API_KEYS accepts outside production. */
@@ -56,4 +58,20 @@ export function expectProblem(response: Response, status: number, type: string):
   expect(response.body).toEqual(
     expect.objectContaining({ type: `https://baton.dev/problems/${type}`, status, detail: expect.stringMatching(/\S/) }),
   );
+}
+
+/**
+ * The host on PostgreSQL and Kafka, with topics and a consumer group of its
+ * own (members of a shared group would rebalance each other's suites), once a
+ * broker answers (another suite may be restarting it).
+ */
+export async function startKafkaTestApp(prefix: string, env: Record<string, string> = {}): Promise<RunningTestApp> {
+  await eventually(async () => (await brokerAnswers()) || undefined, 30_000, `a Kafka broker at ${TEST_KAFKA_BROKERS}`);
+  return startTestApp('postgres', {
+    KAFKA_BROKERS: TEST_KAFKA_BROKERS,
+    TOPIC_PREFIX: prefix,
+    KAFKA_GROUP_ID: `${prefix}orchestrator`,
+    KAFKA_PARTITIONS: '2',
+    ...env,
+  });
 }
