@@ -5,7 +5,7 @@ import { Operator, Reader } from '../auth/access.decorator';
 import type { BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
 import { PROBLEM_BASE, ProblemException, badRequest } from '../http/problem.exception';
-import { decodeCursor } from '../sagas/saga-orchestrator.service';
+import { pageParams } from '../http/request-params';
 import type { DeadLetterPage, DeadLetterView } from './dead-letter.view';
 import { DeadLettersService, type ReplayResult } from './dead-letters.service';
 
@@ -42,15 +42,8 @@ export class DeadLettersController {
     if (status !== undefined && !STATUSES.includes(status as DeadLetterStatus)) {
       throw badRequest('invalid-status', `status must be one of ${STATUSES.join(', ')}; got "${status}".`);
     }
-    const size = limit === undefined ? 50 : Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > 500) {
-      throw badRequest('invalid-limit', `limit must be an integer from 1 to 500; got "${limit}".`);
-    }
-    const before = cursor === undefined ? undefined : decodeCursor(cursor);
-    if (before !== undefined && !isId(before)) {
-      throw badRequest('invalid-cursor', 'cursor is not one this API returned; pass nextCursor unchanged.');
-    }
-    return this.deadLetters.list({ status: (status as DeadLetterStatus | undefined) ?? 'open', limit: size, before });
+    const page = pageParams(limit, cursor, isId);
+    return this.deadLetters.list({ status: (status as DeadLetterStatus | undefined) ?? 'open', limit: page.limit, before: page.lastId });
   }
 
   @Get(':id')

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isPermanentFailure, isUuid } from '@baton/core';
 import { DeadLetterRepository, SagaStepUnitOfWork, type DeadLetterStatus, type DeliveryResult } from '@baton/postgres';
-import { encodeCursor } from '../sagas/saga-orchestrator.service';
+import { encodeCursor } from '../http/request-params';
 import { deadLetterNotFound, deadLetterNotOpen, deadLetterNotReplayable, replayFailed } from './dead-letter.problems';
 import { toDeadLetterView, type DeadLetterPage, type DeadLetterView } from './dead-letter.view';
 import { storedEnvelope } from './stored-envelope';

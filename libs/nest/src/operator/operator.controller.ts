@@ -1,20 +1,16 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { AbortRequested, ResolveCompensation, RetryCompensation, isUuid } from '@baton/core';
+import { AbortRequested, ResolveCompensation } from '@baton/core';
 import { SagaStepUnitOfWork } from '@baton/postgres';
 import { Operator } from '../auth/access.decorator';
 import type { BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
 import { badRequest } from '../http/problem.exception';
+import { sagaIdParam } from '../http/request-params';
 import { SagaOrchestrator } from '../sagas/saga-orchestrator.service';
 import type { SagaView } from '../sagas/saga.view';
 
 const PROBLEM = { description: 'application/problem+json' };
-
-function sagaIdParam(id: string): string {
-  if (!isUuid(id)) throw badRequest('malformed-id', `"${id}" is not a saga id; saga ids are UUIDs.`);
-  return id.toLowerCase();
-}
 
 function textField(body: unknown, field: string, required: boolean): string | undefined {
   const value = (body ?? {}) as Record<string, unknown>;
@@ -90,12 +86,7 @@ export class OperatorController {
   @ApiResponse({ status: 409, ...PROBLEM })
   async retry(@Param('id') id: string, @Principal() principal?: BatonPrincipal): Promise<SagaView> {
     const sagaId = sagaIdParam(id);
-    const saga = await this.orchestrator.get(sagaId);
-    if (saga.status === 'stuck') {
-      await this.unitOfWork.signal(sagaId, RetryCompensation.type, { by: actorOf(principal) }, actorOf(principal));
-    } else {
-      await this.unitOfWork.retryNow(sagaId, actorOf(principal));
-    }
+    await this.unitOfWork.retryNow(sagaId, actorOf(principal));
     return this.orchestrator.get(sagaId);
   }
 

@@ -8,6 +8,7 @@ import {
   type StartSagaRequest,
   type StartSagaResult,
 } from '@baton/postgres';
+import { encodeCursor } from '../http/request-params';
 import { toDetailView, toHistoryView, toSummaryView, type HistoryEntryView, type SagaView } from './saga.view';
 
 export interface SagaPage {
@@ -50,13 +51,4 @@ export class SagaOrchestrator {
     if (!saga) throw new SagaNotFoundError(id);
     return (await this.history.forSaga(id)).map(toHistoryView);
   }
-}
-
-/** Cursors are opaque to clients: the id of the last saga on the page, base64url-encoded. */
-export function encodeCursor(lastId: string): string {
-  return Buffer.from(lastId, 'utf8').toString('base64url');
-}
-
-export function decodeCursor(cursor: string): string {
-  return Buffer.from(cursor, 'base64url').toString('utf8');
 }

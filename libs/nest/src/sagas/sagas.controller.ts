@@ -7,17 +7,13 @@ import { Operator } from '../auth/access.decorator';
 import type { BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
 import { PROBLEM_BASE, ProblemException, badRequest } from '../http/problem.exception';
-import { SagaOrchestrator, decodeCursor, type SagaPage } from './saga-orchestrator.service';
+import { pageParams, sagaIdParam } from '../http/request-params';
+import { SagaOrchestrator, type SagaPage } from './saga-orchestrator.service';
 import type { HistoryEntryView, SagaView } from './saga.view';
 
 const STATUSES: SagaStatus[] = ['running', 'compensating', ...TERMINAL_STATUSES];
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const PROBLEM = { description: 'application/problem+json' };
-
-function sagaIdParam(id: string): string {
-  if (!isUuid(id)) throw badRequest('malformed-id', `"${id}" is not a saga id; saga ids are UUIDs.`);
-  return id.toLowerCase();
-}
 
 @ApiTags('sagas')
 @Controller('sagas')
@@ -95,16 +91,8 @@ export class SagasController {
     if (status !== undefined && !STATUSES.includes(status as SagaStatus)) {
       throw badRequest('invalid-status', `status must be one of ${STATUSES.join(', ')}; got "${status}".`);
     }
-    const size = limit === undefined ? 50 : Number(limit);
-    if (!Number.isInteger(size) || size < 1 || size > 500) {
-      throw badRequest('invalid-limit', `limit must be an integer from 1 to 500; got "${limit}".`);
-    }
-    let after: string | undefined;
-    if (cursor !== undefined) {
-      after = decodeCursor(cursor);
-      if (!isUuid(after)) throw badRequest('invalid-cursor', 'cursor is not one this API returned; pass nextCursor unchanged.');
-    }
-    return this.orchestrator.list({ name, status, limit: size, after });
+    const page = pageParams(limit, cursor, isUuid);
+    return this.orchestrator.list({ name, status, limit: page.limit, after: page.lastId });
   }
 
   @Get(':id')

@@ -39,13 +39,16 @@ export class OutboxRepository {
       const p = i * 5;
       return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5})`;
     });
+    // One round trip: the rows, and a wake-up for relays listening on this
+    // channel in every replica, delivered when the transaction commits.
     await sql(
       tx,
-      `INSERT INTO ${this.table} (message_id, saga_id, topic, message_type, envelope) VALUES ${values.join(', ')}`,
-      params,
+      `WITH written AS (
+         INSERT INTO ${this.table} (message_id, saga_id, topic, message_type, envelope) VALUES ${values.join(', ')}
+         RETURNING 1)
+       SELECT pg_notify($${params.length + 1}, '') FROM (SELECT 1 FROM written LIMIT 1) AS any_row`,
+      [...params, this.table],
     );
-    // Wakes relays listening on this channel, in every replica, once the transaction commits.
-    await sql(tx, `SELECT pg_notify($1, '')`, [this.table]);
   }
 
   /**

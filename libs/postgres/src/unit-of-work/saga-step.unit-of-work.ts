@@ -9,6 +9,7 @@ import {
   SagaEngine,
   SagaNotFoundError,
   SagaVersionUnavailableError,
+  RetryCompensation,
   SignalRejectedError,
   TERMINAL_STATUSES,
   UnknownSagaNameError,
@@ -302,12 +303,19 @@ export class SagaStepUnitOfWork {
   }
 
   /**
-   * An operator's "retry now": resends every command the saga has in flight
-   * (same message ids, so participants that got them dedupe). Throws
-   * SignalRejectedError when nothing is in flight.
+   * An operator's "retry": a saga stuck on a failed compensation sends it
+   * again (RetryCompensation); otherwise every command in flight is resent at
+   * once (same message ids, so participants that got them dedupe). Decided on
+   * the locked saga. Throws SignalRejectedError when there is nothing to retry.
    */
   async retryNow(sagaId: string, actor: string): Promise<void> {
     await this.operate(sagaId, (saga, definition) => {
+      if (saga.status === 'stuck') {
+        const envelope = { type: RetryCompensation.type, version: RetryCompensation.version, payload: { by: actor } };
+        const outcome = this.engine.receive(definition, saga.id, persisted(saga), envelope);
+        if (!outcome.accepted) throw new SignalRejectedError(sagaId, RetryCompensation.type, saga.stateValue, []);
+        return { outcome, cause: { kind: 'signal', eventType: RetryCompensation.type, messageId: uuidv7(), actor } };
+      }
       const outcome = isTerminal(saga.status) ? undefined : this.engine.retryNow(definition, saga.id, persisted(saga));
       if (!outcome?.accepted) throw new SignalRejectedError(sagaId, 'retry', saga.stateValue, []);
       return { outcome, cause: { kind: 'signal', eventType: 'retry', messageId: uuidv7(), actor } };
