@@ -31,3 +31,4 @@ export * from './engine/saga-runtime';
 export * from './errors/signal-rejected.error';
 export * from './errors/unknown-signal.error';
 export * from './util/log-context';
+export * from './util/batch-queue';

@@ -1,0 +1,163 @@
+/** What a batch answers for one of its items. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+export interface BatchQueueOptions<I> {
+  /** Most items in one batch. @default 64 */
+  maxBatchSize?: number;
+  /** Batches running at once. @default 1 */
+  concurrency?: number;
+  /**
+   * Items with the same key run in the order they were pushed and never in
+   * two batches at once: an item waits while a batch holds its key. Without
+   * it, items carry no order.
+   */
+  keyOf?: (item: I) => string;
+}
+
+interface Pending<I, O> {
+  item: I;
+  key?: string;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit: callers push one item each and await its own result; the
+ * queue hands whatever has gathered to `run` as one batch. Nothing waits for
+ * a batch to fill: a batch starts as soon as a slot is free, so under light
+ * load an item runs alone, and under heavy load the items that arrive while
+ * the slots are busy share the next batch.
+ *
+ * `run` answers every item of its batch, in order. If it throws, the batch
+ * is tried again one item at a time (so one poisonous item cannot fail the
+ * others), and once an item of a key has failed, the later items of that key
+ * in the batch fail with it instead of overtaking it.
+ */
+export class BatchQueue<I, O> {
+  private readonly waiting: Array<Pending<I, O>> = [];
+  /** Keys of the items in running batches. */
+  private readonly busy = new Map<string, number>();
+  private running = 0;
+  private scheduled = false;
+  private idleWaiters: Array<() => void> = [];
+  private readonly maxBatchSize: number;
+  private readonly concurrency: number;
+
+  constructor(
+    private readonly run: (items: I[]) => Promise<Array<Settled<O>>>,
+    private readonly options: BatchQueueOptions<I> = {},
+  ) {
+    this.maxBatchSize = options.maxBatchSize ?? 64;
+    this.concurrency = options.concurrency ?? 1;
+    if (!(this.maxBatchSize >= 1) || !(this.concurrency >= 1)) {
+      throw new RangeError(`BatchQueue needs maxBatchSize and concurrency of at least 1, got ${this.maxBatchSize} and ${this.concurrency}.`);
+    }
+  }
+
+  /** Queues `item`; resolves or rejects with its own result once its batch has run. */
+  push(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.waiting.push({ item, key: this.options.keyOf?.(item), resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Items queued, not yet in a batch. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (!this.running && !this.waiting.length) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running >= this.concurrency) return;
+    this.scheduled = true;
+    // Let the pushes of this turn of the event loop (and the I/O completing with it) join the batch.
+    setImmediate(() => {
+      this.scheduled = false;
+      this.startBatches();
+    });
+  }
+
+  private startBatches(): void {
+    while (this.running < this.concurrency) {
+      const batch = this.take();
+      if (!batch.length) break;
+      this.running++;
+      void this.runBatch(batch).finally(() => {
+        this.running--;
+        for (const { key } of batch) if (key !== undefined) this.release(key);
+        if (this.waiting.length) this.schedule();
+        else if (!this.running) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+      });
+    }
+  }
+
+  /** The oldest waiting items whose key no running batch holds, up to the batch size. */
+  private take(): Array<Pending<I, O>> {
+    const batch: Array<Pending<I, O>> = [];
+    let kept = 0;
+    for (let i = 0; i < this.waiting.length; i++) {
+      const pending = this.waiting[i];
+      if (batch.length < this.maxBatchSize && (pending.key === undefined || !this.busy.has(pending.key))) {
+        batch.push(pending);
+      } else {
+        this.waiting[kept++] = pending;
+      }
+    }
+    this.waiting.length = kept;
+    for (const { key } of batch) if (key !== undefined) this.busy.set(key, (this.busy.get(key) ?? 0) + 1);
+    return batch;
+  }
+
+  private release(key: string): void {
+    const left = (this.busy.get(key) ?? 1) - 1;
+    if (left > 0) this.busy.set(key, left);
+    else this.busy.delete(key);
+  }
+
+  private async runBatch(batch: Array<Pending<I, O>>): Promise<void> {
+    let results: Array<Settled<O>>;
+    try {
+      results = await this.run(batch.map((p) => p.item));
+      if (results.length !== batch.length) {
+        throw new Error(`BatchQueue: a batch of ${batch.length} items was answered with ${results.length} results.`);
+      }
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0].reject(error);
+        return;
+      }
+      return this.runOneByOne(batch);
+    }
+    batch.forEach((pending, i) => settle(pending, results[i]));
+  }
+
+  private async runOneByOne(batch: Array<Pending<I, O>>): Promise<void> {
+    const failedKeys = new Map<string, unknown>();
+    for (const pending of batch) {
+      if (pending.key !== undefined && failedKeys.has(pending.key)) {
+        pending.reject(failedKeys.get(pending.key));
+        continue;
+      }
+      let result: Settled<O>;
+      try {
+        [result] = await this.run([pending.item]);
+        if (!result) throw new Error('BatchQueue: a batch of 1 item was answered with no result.');
+      } catch (error) {
+        result = { ok: false, error };
+      }
+      if (!result.ok && pending.key !== undefined) failedKeys.set(pending.key, result.error);
+      settle(pending, result);
+    }
+  }
+}
+
+function settle<O>(pending: Pending<unknown, O>, result: Settled<O>): void {
+  if (result.ok) pending.resolve(result.value);
+  else pending.reject(result.error);
+}
