@@ -1,4 +1,4 @@
-import { SagaNotFoundError, SagaRegistry, defaultTopicNames, uuidv7 } from '@baton/core';
+import { InvalidMessageError, SagaNotFoundError, SagaRegistry, defaultTopicNames, uuidv7 } from '@baton/core';
 import {
   OutboxNotificationListener,
   OutboxRelay,
@@ -120,6 +120,103 @@ describe('A reply that arrives after the saga moved on', () => {
     );
     expect(last.kind).toBe('ignored');
     expect(last.note).toContain('does not accept StockReserved');
+  });
+});
+
+describe('Inputs that arrive together', () => {
+  it('share one transaction, each with its own history row and answer', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const sagaIds = await Promise.all(Array.from({ length: 30 }, () => startOrder(unitOfWork)));
+    const results = await Promise.all(
+      sagaIds.map((sagaId) => unitOfWork.deliver(reply(sagaId, 'StockReserved', { reservationId: `r-${sagaId}` }), 'test')),
+    );
+    expect(results).toEqual(sagaIds.map(() => 'applied'));
+    const rows: Array<{ saga_id: string; tx: string }> = await dataSource.query(
+      `SELECT saga_id, xmin::text AS tx FROM baton_saga_history WHERE saga_id = ANY($1::uuid[]) AND event_type = 'StockReserved'`,
+      [sagaIds],
+    );
+    expect(rows.map((row) => row.saga_id).sort()).toEqual([...sagaIds].sort());
+    // Rows written by one transaction carry its id: 30 replies took far fewer transactions than 30.
+    expect(new Set(rows.map((row) => row.tx)).size).toBeLessThan(10);
+  });
+
+  it("apply one saga's messages in the order they arrived", async () => {
+    const { dataSource, unitOfWork } = await host();
+    const sagaId = await startOrder(unitOfWork);
+    const results = await Promise.all([
+      unitOfWork.deliver(reply(sagaId, 'PaymentAuthorized', { authorizationId: 'a-1' }), 'test'),
+      unitOfWork.deliver(reply(sagaId, 'StockReserved', { reservationId: 'r-1' }), 'test'),
+    ]);
+    expect(results).toEqual(['applied', 'applied']);
+    const history: Array<{ event_type: string; saga_version: number }> = await dataSource.query(
+      `SELECT event_type, saga_version FROM baton_saga_history WHERE saga_id = $1 ORDER BY id`,
+      [sagaId],
+    );
+    expect(history).toEqual([
+      { event_type: 'start', saga_version: 1 },
+      { event_type: 'PaymentAuthorized', saga_version: 2 },
+      { event_type: 'StockReserved', saga_version: 3 },
+    ]);
+    const [saga] = await dataSource.query(`SELECT version, state_value FROM baton_saga WHERE id = $1`, [sagaId]);
+    expect(saga).toEqual({ version: 3, state_value: 'shipping' });
+  });
+
+  it('find a second copy of a message in the same batch a duplicate', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const sagaId = await startOrder(unitOfWork);
+    const stockReserved = reply(sagaId, 'StockReserved', { reservationId: 'r-1' });
+    const results = await Promise.all([unitOfWork.deliver(stockReserved, 'test'), unitOfWork.deliver({ ...stockReserved }, 'test')]);
+    expect(results).toEqual(['applied', 'duplicate']);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_saga_history WHERE saga_id = $1`, [sagaId])).toBe(2);
+  });
+
+  it('leave out a message that cannot apply: it fails alone, leaves no inbox record, and the others are applied', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const [good, other] = await Promise.all([startOrder(unitOfWork), startOrder(unitOfWork)]);
+    const malformed = reply(other, 'StockReserved', { reservationId: 42 });
+    const results = await Promise.allSettled([
+      unitOfWork.deliver(reply(good, 'StockReserved', { reservationId: 'r-1' }), 'test'),
+      unitOfWork.deliver(malformed, 'test'),
+      unitOfWork.deliver(reply(other, 'PaymentAuthorized', { authorizationId: 'a-1' }), 'test'),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(InvalidMessageError);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_inbox WHERE message_id = $1`, [malformed.messageId])).toBe(0);
+    const versions: Array<{ id: string; version: number }> = await dataSource.query(
+      `SELECT id, version FROM baton_saga WHERE id = ANY($1::uuid[]) ORDER BY id`,
+      [[good, other]],
+    );
+    expect(versions.map((row) => row.version)).toEqual([2, 2]);
+  });
+});
+
+describe('A reply applied by another host while this one waited for the saga', () => {
+  it('is found in the inbox when the insert of its id fails, and changes nothing', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const sagaId = await startOrder(unitOfWork);
+    const stockReserved = reply(sagaId, 'StockReserved', { reservationId: 'r-1' });
+    // The "other host": holds the saga row, records the message as applied, commits once this host waits.
+    const other = dataSource.createQueryRunner();
+    await other.connect();
+    await other.startTransaction();
+    await other.query(`SELECT id FROM baton_saga WHERE id = $1 FOR UPDATE`, [sagaId]);
+    await other.query(`INSERT INTO baton_inbox (message_id, saga_id, message_type) VALUES ($1, $2, 'StockReserved')`, [
+      stockReserved.messageId,
+      sagaId,
+    ]);
+    const delivered = unitOfWork.deliver(stockReserved, 'test');
+    await eventually(
+      async () => ((await count(dataSource, `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)) > 0 ? true : undefined),
+      5_000,
+      'the step to wait for the saga row',
+    );
+    await other.commitTransaction();
+    await other.release();
+
+    expect(await delivered).toBe('duplicate');
+    const [saga] = await dataSource.query(`SELECT version FROM baton_saga WHERE id = $1`, [sagaId]);
+    expect(saga.version).toBe(1);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_saga_history WHERE saga_id = $1`, [sagaId])).toBe(1);
   });
 });
 

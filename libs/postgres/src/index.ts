@@ -11,7 +11,6 @@ export * from './migrations/0003-saga-runtime.migration';
 export * from './migrations/0004-timer-trace-context.migration';
 export * from './pglite/pglite-pool';
 export * from './repositories/dead-letter.repository';
-export * from './repositories/inbox.repository';
 export * from './repositories/outbox.repository';
 export * from './repositories/saga-history.repository';
 export * from './repositories/saga-timer.repository';

@@ -31,21 +31,36 @@ export async function sql<Row = Record<string, any>>(
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock detected
 
+/** Postgres's error fields, on the error itself or, from TypeORM, on its driverError. */
+function postgresError(error: unknown): { code?: string; constraint?: string } {
+  const { driverError } = error as { driverError?: { code?: string; constraint?: string } };
+  return driverError ?? (error as { code?: string; constraint?: string });
+}
+
+/** Whether `error` is a unique violation of `constraint`. */
+export function isUniqueViolation(error: unknown, constraint: string): boolean {
+  const { code, constraint: violated } = postgresError(error);
+  return code === '23505' && violated === constraint;
+}
+
 /**
  * Runs `work` in a transaction, again from the start when Postgres aborted it
- * to resolve a conflict with another transaction (safe: nothing was committed).
+ * to resolve a conflict with another transaction (safe: nothing was
+ * committed), or when `retryOn` says the error was such a conflict.
  */
 export async function inTransaction<T>(
   manager: EntityManager,
   work: (tx: EntityManager) => Promise<T>,
-  attempts = 5,
+  options: { attempts?: number; retryOn?: (error: unknown) => boolean } = {},
 ): Promise<T> {
+  const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     try {
       return await manager.transaction(work);
     } catch (error) {
-      const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
-      if (attempt >= attempts || !code || !RETRYABLE.has(code)) throw error;
+      const { code } = postgresError(error);
+      const conflict = (!!code && RETRYABLE.has(code)) || !!options.retryOn?.(error);
+      if (attempt >= attempts || !conflict) throw error;
     }
   }
 }

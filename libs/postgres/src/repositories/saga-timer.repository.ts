@@ -1,5 +1,4 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { TimerToSchedule } from '@baton/core';
 import { SagaTimerEntity } from '../entities/saga-timer.entity';
 import { sql } from '../sql';
 
@@ -17,50 +16,28 @@ export interface DueTimer {
 export class SagaTimerRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Arms timers; re-arming one (its state was re-entered) moves its due time. Due = database clock + delay. */
-  async schedule(
-    tx: EntityManager,
-    sagaId: string,
-    timers: readonly TimerToSchedule[],
-    trace: { traceparent?: string; tracestate?: string } = {},
-  ): Promise<void> {
-    for (const timer of timers) {
-      await sql(
-        tx,
-        `INSERT INTO baton_timer (saga_id, timer_key, due_at, traceparent, tracestate)
-         VALUES ($1, $2, clock_timestamp() + make_interval(secs => $3::double precision / 1000), $4, $5)
-         ON CONFLICT (saga_id, timer_key) DO UPDATE
-           SET due_at = EXCLUDED.due_at, created_at = now(), traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate`,
-        [sagaId, timer.key, timer.delayMs, trace.traceparent ?? null, trace.tracestate ?? null],
-      );
-    }
-  }
-
-  async cancel(tx: EntityManager, sagaId: string, keys: readonly string[]): Promise<void> {
-    if (!keys.length) return;
-    await sql(tx, `DELETE FROM baton_timer WHERE saga_id = $1 AND timer_key = ANY($2::text[])`, [sagaId, keys]);
-  }
-
   /**
-   * Claims the earliest due timer (index on due_at). SKIP LOCKED lets several
-   * pollers, in this process or other replicas, each take a different timer
-   * without waiting; the row lock lasts until the firing step commits, when
-   * the row is deleted, so a timer fires exactly once.
+   * Claims up to `limit` due timers, earliest first (index on due_at). SKIP
+   * LOCKED lets several pollers, in this process or other replicas, each
+   * take different timers without waiting; the row locks last until the
+   * firing step commits, when the rows are deleted, so a timer fires exactly
+   * once. `skip`: ids passed over earlier in this round.
    */
-  async claimDue(tx: EntityManager, skip: readonly string[] = []): Promise<DueTimer | undefined> {
+  async claimDue(tx: EntityManager, limit: number, skip: readonly string[] = []): Promise<DueTimer[]> {
     const { rows } = await sql<DueTimer>(
       tx,
       `SELECT id, saga_id AS "sagaId", timer_key AS "timerKey", due_at AS "dueAt", traceparent, tracestate
          FROM baton_timer
-        WHERE due_at <= clock_timestamp() AND NOT (id = ANY($1::bigint[]))
+        WHERE due_at <= clock_timestamp() AND NOT (id = ANY($2::bigint[]))
         ORDER BY due_at
-        LIMIT 1
+        LIMIT $1
           FOR UPDATE SKIP LOCKED`,
-      [skip],
+      [limit, skip],
     );
-    return rows[0];
+    return rows;
   }
 
+  /** Takes out a timer that can never fire (it is dead-lettered in the same transaction). */
   async delete(tx: EntityManager, id: string): Promise<void> {
     await sql(tx, `DELETE FROM baton_timer WHERE id = $1`, [id]);
   }

@@ -36,81 +36,113 @@ export class SagaRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Inserts a new instance at row version 1. With an idempotency key already
-   * used for this saga name, the unique index turns the insert into a no-op
-   * and this returns false.
+   * Inserts new instances at row version 1 and returns the ids created. A
+   * start with an idempotency key already used for its saga name (by an
+   * earlier start, or an earlier row of this insert) is turned into a no-op
+   * by the unique index, and its id is missing from the result.
    */
-  async insert(tx: EntityManager, row: NewSagaRow): Promise<boolean> {
-    const { rowCount } = await sql(
+  async insertMany(tx: EntityManager, rows: readonly NewSagaRow[]): Promise<Set<string>> {
+    const { rows: created } = await sql<{ id: string }>(
       tx,
       `INSERT INTO baton_saga
          (id, name, definition_version, status, state_value, snapshot, runtime, version,
           correlation_id, idempotency_key, input_hash, ended_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $11, 1, $7, $8, $9, CASE WHEN $10::boolean THEN now() END)
-       ON CONFLICT (name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING`,
+       SELECT id, name, definition_version, status, state_value, snapshot, runtime, 1,
+              correlation_id, idempotency_key, input_hash, CASE WHEN ended THEN now() END
+         FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
+              AS (id uuid, name text, definition_version integer, status text, state_value jsonb, snapshot jsonb, runtime jsonb,
+                  correlation_id text, idempotency_key text, input_hash text, ended boolean))
+              WITH ORDINALITY AS v(id, name, definition_version, status, state_value, snapshot, runtime,
+                                   correlation_id, idempotency_key, input_hash, ended, n)
+        ORDER BY n
+       ON CONFLICT (name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       RETURNING id`,
       [
-        row.id,
-        row.name,
-        row.definitionVersion,
-        row.status,
-        JSON.stringify(row.stateValue),
-        JSON.stringify(row.snapshot),
-        row.correlationId,
-        row.idempotencyKey,
-        row.inputHash,
-        row.ended,
-        JSON.stringify(row.runtime),
+        JSON.stringify(
+          rows.map((row) => ({
+            id: row.id,
+            name: row.name,
+            definition_version: row.definitionVersion,
+            status: row.status,
+            state_value: row.stateValue,
+            snapshot: row.snapshot,
+            runtime: row.runtime,
+            correlation_id: row.correlationId,
+            idempotency_key: row.idempotencyKey,
+            input_hash: row.inputHash,
+            ended: row.ended,
+          })),
+        ),
       ],
     );
-    return rowCount === 1;
+    return new Set(created.map((row) => row.id));
   }
 
-  async findByIdempotencyKey(tx: EntityManager, name: string, key: string): Promise<SagaEntity | null> {
-    return tx.getRepository(SagaEntity).findOneBy({ name, idempotencyKey: key });
+  /** The instances these (saga name, idempotency key) pairs started (unique index baton_saga_idempotency_key). */
+  async findByIdempotencyKeys(
+    tx: EntityManager,
+    keys: ReadonlyArray<{ name: string; key: string }>,
+  ): Promise<Array<{ id: string; name: string; idempotencyKey: string; inputHash: string | null }>> {
+    const { rows } = await sql<{ id: string; name: string; idempotencyKey: string; inputHash: string | null }>(
+      tx,
+      `SELECT s.id, s.name, s.idempotency_key AS "idempotencyKey", s.input_hash AS "inputHash"
+         FROM baton_saga AS s
+         JOIN jsonb_to_recordset($1::jsonb) AS v(name text, key text) ON s.name = v.name AND s.idempotency_key = v.key`,
+      [JSON.stringify(keys)],
+    );
+    return rows;
   }
 
   /**
-   * Loads an instance and locks its row until the transaction ends, so two
-   * inputs for one saga are applied one after the other (primary key lookup).
-   * With `skipLocked` a row locked by another step is not waited for: the
-   * timer poller uses that to avoid lock-order deadlocks with replies.
+   * Loads instances and locks their rows until the transaction ends, so two
+   * inputs for one saga are applied one after the other (primary key
+   * lookups). Rows are locked in id order, so two transactions locking
+   * overlapping sets cannot deadlock. With `skipLocked` a row locked by
+   * another step is left out rather than waited for: the timer poller uses
+   * that to avoid lock-order deadlocks with replies.
    */
-  async lock(tx: EntityManager, id: string, options: { skipLocked?: boolean } = {}): Promise<LockedSaga | undefined> {
+  async lock(tx: EntityManager, ids: readonly string[], options: { skipLocked?: boolean } = {}): Promise<Map<string, LockedSaga>> {
     const { rows } = await sql<LockedSaga>(
       tx,
       `SELECT id, name, definition_version AS "definitionVersion", status, state_value AS "stateValue",
               snapshot, runtime, version, correlation_id AS "correlationId", created_at AS "createdAt"
-         FROM baton_saga WHERE id = $1
+         FROM baton_saga WHERE id = ANY($1::uuid[])
+        ORDER BY id
           FOR UPDATE${options.skipLocked ? ' SKIP LOCKED' : ''}`,
-      [id],
+      [ids],
     );
-    return rows[0];
+    return new Map(rows.map((row) => [row.id, row]));
   }
 
-  /** Writes a transition. The version check makes a lost update impossible even without the row lock. */
-  async update(
+  /**
+   * `lock` for a batch of messages, which also answers, in the same round
+   * trip, which of their ids the inbox has recorded (redeliveries). The
+   * inbox is read with the statement's snapshot, taken before any row lock
+   * was waited for: a step of another replica that applied one of these
+   * messages and committed while this one waited is not seen here. Then the
+   * inbox insert of this step fails on the message id's unique index and
+   * the step rolls back; nothing is applied twice.
+   */
+  async lockWithInbox(
     tx: EntityManager,
-    id: string,
-    expectedVersion: number,
-    change: { status: string; stateValue: unknown; snapshot: unknown; runtime: unknown; ended: boolean },
-  ): Promise<boolean> {
-    const { rowCount } = await sql(
+    sagaIds: readonly string[],
+    messageIds: readonly string[],
+  ): Promise<{ sagas: Map<string, LockedSaga>; seen: Set<string> }> {
+    const { rows } = await sql<LockedSaga & { seen: string[] | null }>(
       tx,
-      `UPDATE baton_saga
-          SET status = $3, state_value = $4, snapshot = $5, runtime = $7, version = version + 1, updated_at = now(),
-              ended_at = CASE WHEN $6::boolean THEN now() END
-        WHERE id = $1 AND version = $2`,
-      [
-        id,
-        expectedVersion,
-        change.status,
-        JSON.stringify(change.stateValue),
-        JSON.stringify(change.snapshot),
-        change.ended,
-        JSON.stringify(change.runtime),
-      ],
+      `WITH seen AS MATERIALIZED (SELECT array_agg(message_id) AS ids FROM baton_inbox WHERE message_id = ANY($2::text[]))
+       SELECT s.id, s.name, s.definition_version AS "definitionVersion", s.status, s.state_value AS "stateValue",
+              s.snapshot, s.runtime, s.version, s.correlation_id AS "correlationId", s.created_at AS "createdAt",
+              (SELECT ids FROM seen) AS seen
+         FROM baton_saga AS s WHERE s.id = ANY($1::uuid[])
+        ORDER BY s.id
+          FOR UPDATE OF s`,
+      [sagaIds, messageIds],
     );
-    return rowCount === 1;
+    const seen = new Set<string>(rows[0]?.seen ?? []);
+    const sagas = new Map<string, LockedSaga>();
+    for (const { seen: _, ...saga } of rows) sagas.set(saga.id, saga);
+    return { sagas, seen };
   }
 
   /** Sagas that have not ended, counted by name and status. */

@@ -7,6 +7,7 @@ import {
   trace,
   type Attributes,
   type Context,
+  type Link,
   type Span,
 } from '@opentelemetry/api';
 
@@ -48,11 +49,11 @@ function contextOf(carrier: TraceCarrier | undefined): Context {
  */
 export async function inSpan<T>(
   name: string,
-  options: { kind: SpanKind; parent?: TraceCarrier; attributes?: Attributes },
+  options: { kind: SpanKind; parent?: TraceCarrier; attributes?: Attributes; links?: Link[] },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = contextOf(options.parent);
-  return tracer().startActiveSpan(name, { kind: options.kind, attributes: options.attributes }, parent, async (span) => {
+  return tracer().startActiveSpan(name, { kind: options.kind, attributes: options.attributes, links: options.links }, parent, async (span) => {
     try {
       return await work(span);
     } catch (error) {
@@ -65,9 +66,45 @@ export async function inSpan<T>(
   });
 }
 
-/** Sets attributes on the active span, if any. */
-export function activeSpanAttributes(attributes: Attributes): void {
-  trace.getActiveSpan()?.setAttributes(attributes);
+/**
+ * Starts a span without making it active, for an input that waits in a
+ * batch: the batch runs its work under it (`withSpan`) and ends it
+ * (`endSpan`) once the batch's transaction settled.
+ */
+export function startSpan(name: string, options: { kind: SpanKind; parent?: TraceCarrier; attributes?: Attributes }): Span {
+  return tracer().startSpan(name, { kind: options.kind, attributes: options.attributes }, contextOf(options.parent));
+}
+
+/** Ends a span from `startSpan`, recording `error` if the work failed. */
+export function endSpan(span: Span, error?: unknown): void {
+  if (error !== undefined) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+  }
+  span.end();
+}
+
+/** The active span, if any (a no-op span when tracing is off). */
+export function activeSpan(): Span | undefined {
+  return trace.getActiveSpan();
+}
+
+/** Runs `fn` with `span` active, so what it does and sends continues that span's trace. */
+export function withSpan<T>(span: Span | undefined, fn: () => T): T {
+  return span ? context.with(trace.setSpan(context.active(), span), fn) : fn();
+}
+
+/**
+ * Runs a batch of inputs (each with its own span, in its own trace) in a
+ * span of its own, a root linked to each input's span: OpenTelemetry's way
+ * of showing batch processing. The database calls of the batch hang below
+ * it; each input's own work runs under its span (`withSpan`).
+ */
+export function inBatchSpan<T>(name: string, inputs: ReadonlyArray<Span | undefined>, work: () => Promise<T>): Promise<T> {
+  const links = inputs.flatMap((span) => (span ? [{ context: span.spanContext() }] : []));
+  return context.with(ROOT_CONTEXT, () =>
+    inSpan(name, { kind: SpanKind.INTERNAL, attributes: { 'baton.batch.size': inputs.length }, links }, work),
+  );
 }
 
 export { SpanKind };

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
+import type { Span } from '@opentelemetry/api';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  BatchQueue,
   IdempotencyKeyReusedError,
   InvalidMessageError,
   consoleLogger,
@@ -23,17 +25,27 @@ import {
   type SagaRuntime,
   type SagaRegistry,
   type SagaStatus,
+  type Settled,
   type StepOutcome,
   type TopicNames,
 } from '@baton/core';
-import { InboxRepository } from '../repositories/inbox.repository';
-import { OutboxRepository } from '../repositories/outbox.repository';
-import { SagaHistoryRepository, type NewHistoryEntry } from '../repositories/saga-history.repository';
+import type { NewHistoryEntry } from '../repositories/saga-history.repository';
 import { SagaTimerRepository, type DueTimer } from '../repositories/saga-timer.repository';
 import { SagaRepository, type LockedSaga } from '../repositories/saga.repository';
-import { inTransaction, sql } from '../sql';
+import { inTransaction, isUniqueViolation, sql } from '../sql';
 import { StepObservations, type ObservedSaga, type StepListener } from './step-observations';
-import { SpanKind, activeSpanAttributes, currentTraceCarrier, inSpan } from '../tracing/saga-tracing';
+import { StepWrites } from './step-writes';
+import {
+  SpanKind,
+  currentTraceCarrier,
+  activeSpan,
+  endSpan,
+  inBatchSpan,
+  inSpan,
+  startSpan,
+  withSpan,
+  type TraceCarrier,
+} from '../tracing/saga-tracing';
 
 export interface StartSagaRequest {
   name: string;
@@ -55,6 +67,14 @@ export interface StartSagaResult {
 /** What became of a delivered message. */
 export type DeliveryResult = 'applied' | 'duplicate' | 'ignored';
 
+/** How inputs share step transactions. */
+export interface StepBatchingOptions {
+  /** Most inputs (starts and messages) applied in one transaction. 1 = a transaction per input. @default 64 */
+  maxBatchSize?: number;
+  /** Step transactions running at once, each on its own connection. @default 2 */
+  concurrency?: number;
+}
+
 interface Cause {
   kind: NewHistoryEntry['kind'];
   eventType: string;
@@ -62,20 +82,56 @@ interface Cause {
   actor: string;
 }
 
+/** A start, validated and run through the engine, waiting for its transaction. */
+interface StartInput {
+  kind: 'start';
+  sagaId: string;
+  definition: SagaDefinition;
+  outcome: StepOutcome;
+  correlationId: string;
+  idempotencyKey: string | null;
+  inputHash: string | null;
+  actor: string;
+  span?: Span;
+}
+
+/** A message for a saga, waiting for its transaction. */
+interface MessageInput {
+  kind: 'message';
+  envelope: MessageEnvelope;
+  actor: string;
+  span?: Span;
+}
+
+type StepInput = StartInput | MessageInput;
+type StepAnswer = StartSagaResult | DeliveryResult;
+
+/** The saga a step works on: a locked row, or the one a start creates (version 0 until written). */
+type StepSaga = Pick<LockedSaga, 'id' | 'name' | 'correlationId' | 'version' | 'stateValue'> &
+  ObservedSaga &
+  Partial<Pick<LockedSaga, 'snapshot' | 'runtime'>>;
+
 /**
- * The step of DESIGN.md: every input to a saga (start, reply, fired timer)
- * becomes one transaction that records the input in the inbox, locks the
- * saga, runs the pure engine, and writes the saga row, one history row, the
- * outbox rows and the timer changes. Nothing leaves the process before it
- * commits; the relay publishes afterwards.
+ * The step of DESIGN.md: every input to a saga (start, reply, fired timer,
+ * operator's action) is recorded in the inbox, applied to the locked saga by
+ * the pure engine, and written with its history row, outbox rows and timer
+ * changes in one transaction. Nothing leaves the process before it commits;
+ * the relay publishes afterwards.
+ *
+ * Starts and messages that arrive while step transactions are busy share
+ * the next one (group commit, see BatchQueue): each input keeps its own
+ * inbox record, its own history row and its own answer, the sagas are
+ * locked in id order, one saga's inputs are applied in the order they
+ * arrived, and all their writes go out in one statement (StepWrites). An
+ * input that fails its validation is left out of the batch; a batch whose
+ * transaction fails is tried again one input per transaction.
  */
 export class SagaStepUnitOfWork {
   private readonly sagas: SagaRepository;
-  private readonly history: SagaHistoryRepository;
-  private readonly inbox = new InboxRepository();
-  private readonly outbox: OutboxRepository;
   private readonly timers: SagaTimerRepository;
   private readonly steps = new StepObservations();
+  private readonly queue: BatchQueue<StepInput, StepAnswer>;
+  private readonly maxBatchSize: number;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -85,11 +141,16 @@ export class SagaStepUnitOfWork {
     /** Called after a transaction that wrote outbox rows committed (wakes the local relay). */
     private readonly onCommandsCommitted: () => void = () => undefined,
     private readonly logger: BatonLogger = consoleLogger,
+    batching: StepBatchingOptions = {},
   ) {
     this.sagas = new SagaRepository(dataSource);
-    this.history = new SagaHistoryRepository(dataSource);
-    this.outbox = new OutboxRepository(dataSource, 'baton_outbox');
     this.timers = new SagaTimerRepository(dataSource);
+    this.maxBatchSize = batching.maxBatchSize ?? 64;
+    this.queue = new BatchQueue((inputs) => this.applyBatch(inputs), {
+      maxBatchSize: this.maxBatchSize,
+      concurrency: batching.concurrency ?? 2,
+      keyOf: (input) => (input.kind === 'start' ? input.sagaId : input.envelope.sagaId),
+    });
   }
 
   /**
@@ -104,59 +165,28 @@ export class SagaStepUnitOfWork {
 
   /** Starts a saga on the newest version of its definition. Throws before touching the database on bad input. */
   start(request: StartSagaRequest): Promise<StartSagaResult> {
-    return inSpan(`saga.start ${request.name}`, { kind: SpanKind.INTERNAL, attributes: { 'saga.name': request.name } }, (span) =>
-      this.startInSpan(request).then((result) => {
-        span.setAttribute('saga.id', result.sagaId);
-        return result;
-      }),
-    );
-  }
-
-  private async startInSpan(request: StartSagaRequest): Promise<StartSagaResult> {
-    const definition = this.registry.latest(request.name);
-    if (!definition) throw new UnknownSagaNameError(request.name, this.registry.names());
-    const parsed = validateWith(definition.input, request.input);
-    if (!parsed.ok) throw new InvalidMessageError('input', parsed.issues, `Saga "${definition.name}" v${definition.version}`);
-
-    const sagaId = uuidv7();
-    const outcome = this.engine.start(definition, sagaId, parsed.value);
-    const correlationId = request.correlationId ?? sagaId;
-    const key = request.idempotencyKey ?? null;
-    const inputHash = key ? createHash('sha256').update(JSON.stringify(parsed.value)).digest('hex') : null;
-
-    const result = await withLogContext({ sagaId, sagaName: definition.name, correlationId }, () => inTransaction(this.dataSource.manager, async (tx) => {
-      const created = await this.sagas.insert(tx, {
-        id: sagaId,
-        name: definition.name,
-        definitionVersion: definition.version,
-        status: outcome.status,
-        stateValue: outcome.stateValue,
-        snapshot: outcome.snapshot,
-        runtime: outcome.runtime,
-        correlationId,
+    return inSpan(`saga.start ${request.name}`, { kind: SpanKind.INTERNAL, attributes: { 'saga.name': request.name } }, async (span) => {
+      const definition = this.registry.latest(request.name);
+      if (!definition) throw new UnknownSagaNameError(request.name, this.registry.names());
+      const parsed = validateWith(definition.input, request.input);
+      if (!parsed.ok) throw new InvalidMessageError('input', parsed.issues, `Saga "${definition.name}" v${definition.version}`);
+      const sagaId = uuidv7();
+      const key = request.idempotencyKey ?? null;
+      const input: StartInput = {
+        kind: 'start',
+        sagaId,
+        definition,
+        outcome: this.engine.start(definition, sagaId, parsed.value),
+        correlationId: request.correlationId ?? sagaId,
         idempotencyKey: key,
-        inputHash,
-        ended: isTerminal(outcome.status),
-      });
-      if (!created) {
-        const existing = (await this.sagas.findByIdempotencyKey(tx, definition.name, key!))!;
-        if (existing.inputHash !== inputHash) throw new IdempotencyKeyReusedError(definition.name, key!, existing.id);
-        return { sagaId: existing.id, created: false, sentCommands: false };
-      }
-      const saga = {
-        id: sagaId,
-        name: definition.name,
-        definitionVersion: definition.version,
-        correlationId,
-        version: 0,
-        stateValue: undefined,
+        inputHash: key ? createHash('sha256').update(JSON.stringify(parsed.value)).digest('hex') : null,
+        actor: request.actor ?? 'api',
+        span,
       };
-      const cause: Cause = { kind: 'start', eventType: 'start', messageId: null, actor: request.actor ?? 'api' };
-      await this.write(tx, saga, outcome, cause, sagaId);
-      return { sagaId, created: true, sentCommands: outcome.commands.length > 0 };
-    }));
-    if (result.sentCommands) this.onCommandsCommitted();
-    return { sagaId: result.sagaId, created: result.created };
+      const result = (await this.queue.push(input)) as StartSagaResult;
+      span.setAttribute('saga.id', result.sagaId);
+      return result;
+    });
   }
 
   /**
@@ -169,93 +199,236 @@ export class SagaStepUnitOfWork {
    */
   deliver(envelope: MessageEnvelope, actor: string): Promise<DeliveryResult> {
     const attributes = { 'saga.id': envelope.sagaId, 'saga.name': envelope.sagaName, 'message.type': envelope.type };
-    return inSpan(`saga.step ${envelope.type}`, { kind: SpanKind.CONSUMER, parent: envelope, attributes }, (span) =>
-      this.deliverInSpan(envelope, actor).then((result) => {
-        span.setAttribute('baton.delivery', result);
-        return result;
-      }),
-    );
+    return inSpan(`saga.step ${envelope.type}`, { kind: SpanKind.CONSUMER, parent: envelope, attributes }, async (span) => {
+      const result = (await this.queue.push({ kind: 'message', envelope, actor, span })) as DeliveryResult;
+      span.setAttribute('baton.delivery', result);
+      return result;
+    });
   }
 
-  private async deliverInSpan(envelope: MessageEnvelope, actor: string): Promise<DeliveryResult> {
-    let wroteCommands = false;
-    const result = await withLogContext(logContextOf(envelope), () => inTransaction(this.dataSource.manager, async (tx): Promise<DeliveryResult> => {
-      wroteCommands = false;
-      if (!(await this.inbox.recordOnce(tx, envelope.messageId, envelope.sagaId, envelope.type))) return this.steps.duplicate(tx, envelope);
-      const saga = await this.sagas.lock(tx, envelope.sagaId);
-      if (!saga) throw new SagaNotFoundError(envelope.sagaId);
-      const definition = this.definitionOf(saga);
-      const cause: Cause = { kind: 'message', eventType: envelope.type, messageId: envelope.messageId, actor };
-      if (isTerminal(saga.status as SagaStatus)) {
-        // Still validated: a malformed late message is a dead letter, not silently dropped.
-        this.engine.toEvent(definition, saga.id, envelope);
-        await this.recordIgnored(tx, saga, cause, `the saga already ended ${saga.status}`);
-        return 'ignored';
-      }
-      const outcome = this.engine.receive(definition, saga.id, persisted(saga), envelope);
-      if (!outcome.accepted) {
-        await this.recordIgnored(tx, saga, cause, `state ${JSON.stringify(saga.stateValue)} does not accept ${envelope.type}`);
-        return 'ignored';
-      }
-      await this.write(tx, saga, outcome, cause, envelope.messageId);
-      wroteCommands = outcome.commands.length > 0;
-      return 'applied';
-    }));
+  /** One transaction for a batch of inputs: each settles on its own, and none is acknowledged before the commit. */
+  private async applyBatch(inputs: StepInput[]): Promise<Array<Settled<StepAnswer>>> {
+    const { results, wroteCommands } = await inBatchSpan(
+      'saga.step.batch',
+      inputs.map((input) => input.span),
+      () =>
+        inTransaction(this.dataSource.manager, async (tx) => {
+          const writes = new StepWrites();
+          const answers: Array<Settled<StepAnswer>> = new Array(inputs.length);
+          const starts = inputs.flatMap((input, i) => (input.kind === 'start' ? [{ input, i }] : []));
+          const messages = inputs.flatMap((input, i) => (input.kind === 'message' ? [{ input, i }] : []));
+          if (starts.length) await this.insertStarts(tx, starts, writes, answers);
+          if (messages.length) await this.applyMessages(tx, messages, writes, answers);
+          await writes.flush(tx);
+          return { results: answers, wroteCommands: writes.wroteCommands };
+        }, { retryOn: (error) => isUniqueViolation(error, 'baton_inbox_pkey') }),
+    );
     if (wroteCommands) this.onCommandsCommitted();
-    return result;
+    return results;
+  }
+
+  private async insertStarts(
+    tx: EntityManager,
+    starts: Array<{ input: StartInput; i: number }>,
+    writes: StepWrites,
+    answers: Array<Settled<StepAnswer>>,
+  ): Promise<void> {
+    const created = await this.sagas.insertMany(
+      tx,
+      starts.map(({ input }) => ({
+        id: input.sagaId,
+        name: input.definition.name,
+        definitionVersion: input.definition.version,
+        status: input.outcome.status,
+        stateValue: input.outcome.stateValue,
+        snapshot: input.outcome.snapshot,
+        runtime: input.outcome.runtime,
+        correlationId: input.correlationId,
+        idempotencyKey: input.idempotencyKey,
+        inputHash: input.inputHash,
+        ended: isTerminal(input.outcome.status),
+      })),
+    );
+    const reused = starts.filter(({ input }) => !created.has(input.sagaId));
+    const existing = reused.length
+      ? await this.sagas.findByIdempotencyKeys(tx, reused.map(({ input }) => ({ name: input.definition.name, key: input.idempotencyKey! })))
+      : [];
+    for (const { input, i } of starts) {
+      const { definition, sagaId, correlationId } = input;
+      if (!created.has(sagaId)) {
+        const first = existing.find((row) => row.name === definition.name && row.idempotencyKey === input.idempotencyKey);
+        if (!first) throw new Error(`Saga "${definition.name}": the start with Idempotency-Key "${input.idempotencyKey}" was neither inserted nor found.`);
+        answers[i] =
+          first.inputHash === input.inputHash
+            ? { ok: true, value: { sagaId: first.id, created: false } }
+            : { ok: false, error: new IdempotencyKeyReusedError(definition.name, input.idempotencyKey!, first.id) };
+        continue;
+      }
+      const saga: StepSaga = { id: sagaId, name: definition.name, definitionVersion: definition.version, correlationId, version: 0, stateValue: undefined };
+      const cause: Cause = { kind: 'start', eventType: 'start', messageId: null, actor: input.actor };
+      withLogContext({ sagaId, sagaName: definition.name, correlationId }, () =>
+        withSpan(input.span, () => this.write(tx, writes, saga, input.outcome, cause, sagaId)),
+      );
+      answers[i] = { ok: true, value: { sagaId, created: true } };
+    }
+  }
+
+  private async applyMessages(
+    tx: EntityManager,
+    messages: Array<{ input: MessageInput; i: number }>,
+    writes: StepWrites,
+    answers: Array<Settled<StepAnswer>>,
+  ): Promise<void> {
+    const { sagas: locked, seen } = await this.sagas.lockWithInbox(
+      tx,
+      [...new Set(messages.map(({ input }) => input.envelope.sagaId))],
+      messages.map(({ input }) => input.envelope.messageId),
+    );
+    for (const { input, i } of messages) {
+      const inContext = <T>(fn: () => T) => withLogContext(logContextOf(input.envelope), () => withSpan(input.span, fn));
+      let apply: () => DeliveryResult;
+      try {
+        apply = inContext(() => this.decideMessage(tx, writes, input, locked.get(input.envelope.sagaId), seen));
+      } catch (error) {
+        // Left out of the batch: it wrote nothing, so the others go on.
+        answers[i] = { ok: false, error };
+        continue;
+      }
+      answers[i] = { ok: true, value: inContext(apply) };
+    }
   }
 
   /**
-   * Fires up to `limit` due timers, each in its own transaction, and returns
-   * how many fired. A timer whose saga is busy with another step is left for
-   * the next round rather than waited for.
+   * Decides what one message does to its saga (as the batch's earlier
+   * inputs left it) and returns the function that adds it to the writes.
+   * Throws, having written nothing, for a message that cannot apply.
+   */
+  private decideMessage(
+    tx: EntityManager,
+    writes: StepWrites,
+    input: MessageInput,
+    saga: LockedSaga | undefined,
+    seen: Set<string>,
+  ): () => DeliveryResult {
+    const { envelope } = input;
+    if (seen.has(envelope.messageId)) return () => this.steps.duplicate(tx, envelope);
+    if (!saga) throw new SagaNotFoundError(envelope.sagaId);
+    const definition = this.definitionOf(saga);
+    const cause: Cause = { kind: 'message', eventType: envelope.type, messageId: envelope.messageId, actor: input.actor };
+    const recorded = (result: DeliveryResult, write: () => void) => () => {
+      write();
+      writes.recordInbox(envelope.messageId, envelope.sagaId, envelope.type);
+      seen.add(envelope.messageId);
+      return result;
+    };
+    if (isTerminal(saga.status)) {
+      // Still validated: a malformed late message is a dead letter, not silently dropped.
+      this.engine.toEvent(definition, saga.id, envelope);
+      return recorded('ignored', () => this.recordIgnored(tx, writes, saga, cause, `the saga already ended ${saga.status}`));
+    }
+    const outcome = this.engine.receive(definition, saga.id, persisted(saga), envelope);
+    if (!outcome.accepted) {
+      const note = `state ${JSON.stringify(saga.stateValue)} does not accept ${envelope.type}`;
+      return recorded('ignored', () => this.recordIgnored(tx, writes, saga, cause, note));
+    }
+    return recorded('applied', () => this.write(tx, writes, saga, outcome, cause, envelope.messageId));
+  }
+
+  /**
+   * Fires up to `limit` due timers and returns how many fired: each batch of
+   * them in one transaction, on sagas locked without waiting. A timer whose
+   * saga is busy with another step is left for the next round; one that
+   * cannot fire is dead-lettered (permanently) or left to try again.
    */
   async fireDueTimers(limit: number): Promise<number> {
     let fired = 0;
     // Timers passed over in this round: their saga is busy, or firing them failed.
     const skip: string[] = [];
+    let batchSize = this.maxBatchSize;
     while (fired < limit) {
-      let wroteCommands = false;
-      let claimed: DueTimer | undefined;
-      let result: 'none' | 'busy' | 'fired';
+      let claimed: DueTimer[] = [];
+      let round: { fired: number; passedOver: DueTimer[]; failed: Array<{ timer: DueTimer; error: unknown }> };
       try {
-        result = await inTransaction(this.dataSource.manager, async (tx) => {
-          wroteCommands = false;
-          const timer = (claimed = await this.timers.claimDue(tx, skip));
-          if (!timer) return 'none' as const;
-          return withLogContext({ sagaId: timer.sagaId }, () => inSpan(
-            `saga.timer ${timer.timerKey}`,
-            { kind: SpanKind.INTERNAL, parent: timer, attributes: { 'saga.id': timer.sagaId, 'timer.key': timer.timerKey } },
-            async () => {
-          // Saga after timer is the opposite lock order of a reply step (saga, then its timers): skip, never wait.
-          const saga = await this.sagas.lock(tx, timer.sagaId, { skipLocked: true });
-          if (!saga) return 'busy' as const;
-          await this.timers.delete(tx, timer.id);
-          if (isTerminal(saga.status as SagaStatus)) return 'fired' as const;
-          const definition = this.definitionOf(saga);
-          const outcome = this.engine.fireTimer(definition, saga.id, persisted(saga), timer.timerKey);
-          if (outcome.accepted) {
-            const cause: Cause = { kind: 'timer', eventType: timer.timerKey, messageId: null, actor: 'timer' };
-            await this.write(tx, saga, outcome, cause, `timer:${timer.id}`);
-            wroteCommands = outcome.commands.length > 0;
-          }
-          return 'fired' as const;
-            },
-          ));
-        });
+        round = await this.fireTimerBatch(Math.min(batchSize, limit - fired), skip, (timers) => (claimed = timers));
       } catch (error) {
-        if (!claimed) throw error;
-        // One timer that cannot fire must not hold up the others.
-        skip.push(claimed.id);
-        await withLogContext({ sagaId: claimed.sagaId }, () => this.timerFailed(claimed!, error));
-        continue;
+        if (!claimed.length) throw error;
+        if (claimed.length > 1) {
+          // Find the timer that fails its batch: fire the rest of this round one per transaction.
+          batchSize = 1;
+          continue;
+        }
+        round = { fired: 0, passedOver: [], failed: [{ timer: claimed[0], error }] };
       }
-      if (result === 'none') break;
-      if (result === 'busy') skip.push(claimed!.id);
-      if (result === 'fired') fired++;
-      if (wroteCommands) this.onCommandsCommitted();
+      if (!claimed.length) break;
+      fired += round.fired;
+      skip.push(...round.passedOver.map((timer) => timer.id), ...round.failed.map(({ timer }) => timer.id));
+      for (const { timer, error } of round.failed) await withLogContext({ sagaId: timer.sagaId }, () => this.timerFailed(timer, error));
     }
     return fired;
+  }
+
+  private async fireTimerBatch(
+    limit: number,
+    skip: readonly string[],
+    onClaimed: (timers: DueTimer[]) => void,
+  ): Promise<{ fired: number; passedOver: DueTimer[]; failed: Array<{ timer: DueTimer; error: unknown }> }> {
+    const spans = new Map<DueTimer, Span>();
+    let failure: unknown;
+    try {
+      const round = await inTransaction(this.dataSource.manager, async (tx) => {
+        const timers = await this.timers.claimDue(tx, limit, skip);
+        onClaimed(timers);
+        const result = { fired: 0, passedOver: [] as DueTimer[], failed: [] as Array<{ timer: DueTimer; error: unknown }>, wroteCommands: false };
+        if (!timers.length) return result;
+        // Saga after timer is the opposite lock order of a reply step (saga, then its timers): skip, never wait.
+        const locked = await this.sagas.lock(tx, [...new Set(timers.map((timer) => timer.sagaId))], { skipLocked: true });
+        const writes = new StepWrites();
+        for (const timer of timers) {
+          const saga = locked.get(timer.sagaId);
+          if (!saga) {
+            result.passedOver.push(timer);
+            continue;
+          }
+          if (!spans.has(timer)) {
+            const attributes = { 'saga.id': timer.sagaId, 'timer.key': timer.timerKey };
+            spans.set(timer, startSpan(`saga.timer ${timer.timerKey}`, { kind: SpanKind.INTERNAL, parent: timer, attributes }));
+          }
+          const inContext = <T>(fn: () => T) =>
+            withLogContext({ sagaId: saga.id, sagaName: saga.name, correlationId: saga.correlationId }, () => withSpan(spans.get(timer), fn));
+          let apply: () => void;
+          try {
+            apply = inContext(() => this.decideTimer(tx, writes, saga, timer));
+          } catch (error) {
+            result.failed.push({ timer, error });
+            continue;
+          }
+          inContext(apply);
+          result.fired++;
+        }
+        await writes.flush(tx);
+        return { ...result, wroteCommands: writes.wroteCommands };
+      });
+      if (round.wroteCommands) this.onCommandsCommitted();
+      return round;
+    } catch (error) {
+      failure = error;
+      throw error;
+    } finally {
+      spans.forEach((span) => endSpan(span, failure));
+    }
+  }
+
+  /** Decides what a due timer does to its saga; the returned function adds it to the writes (the timer's row goes). */
+  private decideTimer(tx: EntityManager, writes: StepWrites, saga: LockedSaga, timer: DueTimer): () => void {
+    const outcome = isTerminal(saga.status)
+      ? undefined
+      : this.engine.fireTimer(this.definitionOf(saga), saga.id, persisted(saga), timer.timerKey);
+    return () => {
+      writes.cancelTimers(saga.id, [timer.timerKey]);
+      if (!outcome?.accepted) return;
+      const cause: Cause = { kind: 'timer', eventType: timer.timerKey, messageId: null, actor: 'timer' };
+      this.write(tx, writes, saga, outcome, cause, `timer:${timer.id}`);
+    };
   }
 
   /**
@@ -322,28 +495,26 @@ export class SagaStepUnitOfWork {
     });
   }
 
-  /** An operator's action on a saga: one step, in one transaction, on the locked saga. */
+  /** An operator's action on a saga: one step, in a transaction of its own, on the locked saga. */
   private operate(
     sagaId: string,
     decide: (saga: LockedSaga, definition: SagaDefinition) => { outcome: StepOutcome; cause: Cause },
   ): Promise<void> {
-    return inSpan('saga.signal', { kind: SpanKind.INTERNAL, attributes: { 'saga.id': sagaId } }, () => this.operateInSpan(sagaId, decide));
-  }
-
-  private async operateInSpan(
-    sagaId: string,
-    decide: (saga: LockedSaga, definition: SagaDefinition) => { outcome: StepOutcome; cause: Cause },
-  ): Promise<void> {
-    let wroteCommands = false;
-    await withLogContext({ sagaId }, () => inTransaction(this.dataSource.manager, async (tx) => {
-      const saga = await this.sagas.lock(tx, sagaId);
-      if (!saga) throw new SagaNotFoundError(sagaId);
-      const { outcome, cause } = decide(saga, this.definitionOf(saga));
-      await this.inbox.recordOnce(tx, cause.messageId!, saga.id, cause.eventType);
-      await this.write(tx, saga, outcome, cause, cause.messageId!);
-      wroteCommands = outcome.commands.length > 0;
-    }));
-    if (wroteCommands) this.onCommandsCommitted();
+    return inSpan('saga.signal', { kind: SpanKind.INTERNAL, attributes: { 'saga.id': sagaId } }, async () => {
+      const wroteCommands = await withLogContext({ sagaId }, () =>
+        inTransaction(this.dataSource.manager, async (tx) => {
+          const saga = (await this.sagas.lock(tx, [sagaId])).get(sagaId);
+          if (!saga) throw new SagaNotFoundError(sagaId);
+          const { outcome, cause } = decide(saga, this.definitionOf(saga));
+          const writes = new StepWrites();
+          writes.recordInbox(cause.messageId!, saga.id, cause.eventType);
+          this.write(tx, writes, saga, outcome, cause, cause.messageId!);
+          await writes.flush(tx);
+          return writes.wroteCommands;
+        }),
+      );
+      if (wroteCommands) this.onCommandsCommitted();
+    });
   }
 
   private definitionOf(saga: LockedSaga): SagaDefinition {
@@ -354,16 +525,15 @@ export class SagaStepUnitOfWork {
     return definition;
   }
 
-  private async write(
-    tx: EntityManager,
-    saga: Pick<LockedSaga, 'id' | 'name' | 'correlationId' | 'version' | 'stateValue'> & ObservedSaga,
-    outcome: StepOutcome,
-    cause: Cause,
-    causationId: string,
-  ): Promise<void> {
+  /**
+   * Adds one applied step to the transaction's writes and moves `saga` (the
+   * batch's copy of the row) to its new state, so a later input of the same
+   * saga in the batch starts from it. Runs under the input's span: the
+   * commands carry its trace context, whenever the relay publishes them.
+   */
+  private write(tx: EntityManager, writes: StepWrites, saga: StepSaga, outcome: StepOutcome, cause: Cause, causationId: string): void {
     const sentAt = new Date().toISOString();
-    // The step's span is the parent of each command's publish, whenever the relay gets to it.
-    const trace = currentTraceCarrier();
+    const trace: TraceCarrier = currentTraceCarrier();
     const commands = outcome.commands.map((command) => ({
       topic: this.topics.commands(command.participant),
       participant: command.participant,
@@ -384,18 +554,20 @@ export class SagaStepUnitOfWork {
     }));
     const newVersion = saga.version + 1;
     this.steps.record(tx, saga, cause, { status: outcome.status, commands: outcome.commands.map((c) => c.type) }, 'applied');
+    // A start inserted its row with this state already.
     if (saga.version > 0) {
-      const updated = await this.sagas.update(tx, saga.id, saga.version, {
+      writes.updateSaga({
+        id: saga.id,
+        expectedVersion: saga.version,
+        version: newVersion,
         status: outcome.status,
         stateValue: outcome.stateValue,
         snapshot: outcome.snapshot,
         runtime: outcome.runtime,
         ended: isTerminal(outcome.status),
       });
-      // The row is locked FOR UPDATE, so this only trips if that invariant is broken.
-      if (!updated) throw new Error(`Saga ${saga.id} changed under a locked step (expected version ${saga.version}).`);
     }
-    await this.history.append(tx, {
+    writes.appendHistory({
       sagaId: saga.id,
       sagaVersion: newVersion,
       kind: cause.kind,
@@ -413,21 +585,28 @@ export class SagaStepUnitOfWork {
       })),
       note: outcome.parkedBecause ? `parked: ${outcome.parkedBecause}` : undefined,
     });
-    await this.outbox.append(tx, commands);
+    for (const command of commands) writes.appendOutbox(command.topic, command.envelope);
+    writes.cancelTimers(saga.id, outcome.timers.cancel);
+    writes.scheduleTimers(saga.id, outcome.timers.schedule, trace);
     const step = { kind: cause.kind, event: cause.eventType, from: saga.stateValue ?? null, to: outcome.stateValue, status: outcome.status };
     withLogContext({ sagaId: saga.id, sagaName: saga.name, correlationId: saga.correlationId }, () => this.logger.debug?.('Step applied', step));
-    await this.timers.cancel(tx, saga.id, outcome.timers.cancel);
-    await this.timers.schedule(tx, saga.id, outcome.timers.schedule, trace);
-    activeSpanAttributes({
+    activeSpan()?.setAttributes({
       'saga.name': saga.name,
       'saga.state.before': JSON.stringify(saga.stateValue ?? null),
       'saga.state.after': JSON.stringify(outcome.stateValue),
       'saga.status': outcome.status,
     });
+    Object.assign(saga, {
+      version: newVersion,
+      status: outcome.status,
+      stateValue: outcome.stateValue,
+      snapshot: outcome.snapshot,
+      runtime: outcome.runtime,
+    });
   }
 
-  private async recordIgnored(tx: EntityManager, saga: LockedSaga, cause: Cause, note: string): Promise<void> {
-    await this.history.append(tx, {
+  private recordIgnored(tx: EntityManager, writes: StepWrites, saga: LockedSaga, cause: Cause, note: string): void {
+    writes.appendHistory({
       sagaId: saga.id,
       sagaVersion: saga.version,
       kind: 'ignored',

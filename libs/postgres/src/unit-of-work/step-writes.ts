@@ -1,0 +1,193 @@
+import type { EntityManager } from 'typeorm';
+import type { MessageEnvelope, TimerToSchedule } from '@baton/core';
+import type { NewHistoryEntry } from '../repositories/saga-history.repository';
+import { sql } from '../sql';
+import type { TraceCarrier } from '../tracing/saga-tracing';
+
+/** A saga row after the steps of one transaction. */
+export interface SagaRowChange {
+  id: string;
+  /** The row version when the transaction locked it. */
+  expectedVersion: number;
+  version: number;
+  status: string;
+  stateValue: unknown;
+  snapshot: unknown;
+  runtime: unknown;
+  ended: boolean;
+}
+
+type TimerChange =
+  | { sagaId: string; key: string; armed: false }
+  | { sagaId: string; key: string; armed: true; delayMs: number; trace: TraceCarrier };
+
+/**
+ * Everything the steps of one transaction write, gathered in memory and
+ * written by `flush` in a single statement: saga rows, history, inbox,
+ * outbox (and the NOTIFY that wakes relays) and timer changes. However many
+ * inputs share the transaction, their writes cost one round trip.
+ *
+ * Rows keep the order they were added in (history and outbox through
+ * `WITH ORDINALITY`, so ids follow it: the relay publishes a saga's commands
+ * in id order). A saga changed by several steps is written once, with its
+ * last state, checked against the version it was locked at. Timer changes
+ * are folded per (saga, key) into their net effect, so one statement never
+ * deletes and re-arms the same row.
+ */
+export class StepWrites {
+  private readonly sagas = new Map<string, SagaRowChange>();
+  private readonly history: NewHistoryEntry[] = [];
+  private readonly inbox: Array<{ message_id: string; saga_id: string | null; message_type: string }> = [];
+  private readonly outbox: Array<{ topic: string; envelope: MessageEnvelope }> = [];
+  private readonly timers = new Map<string, TimerChange>();
+
+  /** Whether any command was written: the relay has work once this commits. */
+  get wroteCommands(): boolean {
+    return this.outbox.length > 0;
+  }
+
+  updateSaga(change: SagaRowChange): void {
+    const earlier = this.sagas.get(change.id);
+    this.sagas.set(change.id, earlier ? { ...change, expectedVersion: earlier.expectedVersion } : change);
+  }
+
+  appendHistory(entry: NewHistoryEntry): void {
+    this.history.push(entry);
+  }
+
+  recordInbox(messageId: string, sagaId: string | null, messageType: string): void {
+    this.inbox.push({ message_id: messageId, saga_id: sagaId, message_type: messageType });
+  }
+
+  appendOutbox(topic: string, envelope: MessageEnvelope): void {
+    this.outbox.push({ topic, envelope });
+  }
+
+  cancelTimers(sagaId: string, keys: readonly string[]): void {
+    for (const key of keys) this.timers.set(`${sagaId} ${key}`, { sagaId, key, armed: false });
+  }
+
+  /** Arms timers; arming one that exists (its state was re-entered) moves its due time. */
+  scheduleTimers(sagaId: string, timers: readonly TimerToSchedule[], trace: TraceCarrier): void {
+    for (const { key, delayMs } of timers) this.timers.set(`${sagaId} ${key}`, { sagaId, key, armed: true, delayMs, trace });
+  }
+
+  /** Writes everything in one statement. Throws if a saga row was not at the version it was locked at. */
+  async flush(tx: EntityManager): Promise<void> {
+    const parts: string[] = [];
+    const params: unknown[] = [];
+    const param = (value: unknown) => {
+      params.push(JSON.stringify(value));
+      return `$${params.length}`;
+    };
+
+    const sagas = [...this.sagas.values()];
+    if (sagas.length) {
+      // Primary key lookups; the version check makes a lost update impossible even without the row lock.
+      parts.push(`saga_rows AS (
+        UPDATE baton_saga AS s
+           SET status = v.status, state_value = v.state_value, snapshot = v.snapshot, runtime = v.runtime,
+               version = v.version, updated_at = now(), ended_at = CASE WHEN v.ended THEN now() END
+          FROM jsonb_to_recordset(${param(sagas.map(sagaRow))}::jsonb)
+               AS v(id uuid, expected integer, version integer, status text, state_value jsonb, snapshot jsonb, runtime jsonb, ended boolean)
+         WHERE s.id = v.id AND s.version = v.expected
+        RETURNING 1)`);
+    }
+    if (this.history.length) {
+      parts.push(`history_rows AS (
+        INSERT INTO baton_saga_history
+               (saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note)
+        SELECT saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note
+          FROM ROWS FROM (jsonb_to_recordset(${param(this.history.map(historyRow))}::jsonb)
+               AS (saga_id uuid, saga_version integer, kind text, event_type text, message_id text, actor text,
+                   from_state jsonb, to_state jsonb, status text, commands jsonb, note text))
+               WITH ORDINALITY AS v(saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note, n)
+         ORDER BY n)`);
+    }
+    if (this.inbox.length) {
+      parts.push(`inbox_rows AS (
+        INSERT INTO baton_inbox (message_id, saga_id, message_type)
+        SELECT message_id, saga_id, message_type
+          FROM jsonb_to_recordset(${param(this.inbox)}::jsonb) AS v(message_id text, saga_id uuid, message_type text))`);
+    }
+    if (this.outbox.length) {
+      const rows = this.outbox.map(({ topic, envelope }) => ({
+        message_id: envelope.messageId,
+        saga_id: envelope.sagaId,
+        topic,
+        message_type: envelope.type,
+        envelope,
+      }));
+      parts.push(`outbox_rows AS (
+        INSERT INTO baton_outbox (message_id, saga_id, topic, message_type, envelope)
+        SELECT message_id, saga_id, topic, message_type, envelope
+          FROM ROWS FROM (jsonb_to_recordset(${param(rows)}::jsonb)
+               AS (message_id uuid, saga_id uuid, topic text, message_type text, envelope jsonb))
+               WITH ORDINALITY AS v(message_id, saga_id, topic, message_type, envelope, n)
+         ORDER BY n)`);
+    }
+    const timers = [...this.timers.values()];
+    const cancelled = timers.filter((t) => !t.armed).map((t) => ({ saga_id: t.sagaId, timer_key: t.key }));
+    if (cancelled.length) {
+      // Unique (saga_id, timer_key) index.
+      parts.push(`timers_cancelled AS (
+        DELETE FROM baton_timer AS t
+         USING jsonb_to_recordset(${param(cancelled)}::jsonb) AS v(saga_id uuid, timer_key text)
+         WHERE t.saga_id = v.saga_id AND t.timer_key = v.timer_key)`);
+    }
+    const armed = timers.flatMap((t) =>
+      t.armed
+        ? [{ saga_id: t.sagaId, timer_key: t.key, delay_ms: t.delayMs, traceparent: t.trace.traceparent, tracestate: t.trace.tracestate }]
+        : [],
+    );
+    if (armed.length) {
+      // Due = the database's clock + delay, so every replica's poller agrees on it.
+      parts.push(`timers_armed AS (
+        INSERT INTO baton_timer (saga_id, timer_key, due_at, traceparent, tracestate)
+        SELECT saga_id, timer_key, clock_timestamp() + make_interval(secs => delay_ms / 1000), traceparent, tracestate
+          FROM jsonb_to_recordset(${param(armed)}::jsonb)
+               AS v(saga_id uuid, timer_key text, delay_ms double precision, traceparent text, tracestate text)
+        ON CONFLICT (saga_id, timer_key) DO UPDATE
+           SET due_at = EXCLUDED.due_at, created_at = now(), traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate)`);
+    }
+    if (!parts.length) return;
+
+    // Relays listening in every replica are woken when this commits.
+    const notify = this.outbox.length ? `, pg_notify('baton_outbox', '') IS NULL AS notified` : '';
+    const updated = sagas.length ? `(SELECT count(*) FROM saga_rows)::int` : '0';
+    const { rows } = await sql<{ updated: number }>(tx, `WITH ${parts.join(',\n')}\nSELECT ${updated} AS updated${notify}`, params);
+    if (rows[0].updated !== sagas.length) {
+      // The rows are locked FOR UPDATE, so this only trips if that invariant is broken.
+      throw new Error(`Saga rows changed under a locked step: ${sagas.length - rows[0].updated} of ${sagas.length} were not at their expected version.`);
+    }
+  }
+}
+
+function sagaRow(change: SagaRowChange) {
+  return {
+    id: change.id,
+    expected: change.expectedVersion,
+    version: change.version,
+    status: change.status,
+    state_value: change.stateValue,
+    snapshot: change.snapshot,
+    runtime: change.runtime,
+    ended: change.ended,
+  };
+}
+
+function historyRow(entry: NewHistoryEntry) {
+  return {
+    saga_id: entry.sagaId,
+    saga_version: entry.sagaVersion,
+    kind: entry.kind,
+    event_type: entry.eventType,
+    message_id: entry.messageId,
+    actor: entry.actor,
+    from_state: entry.fromState ?? null,
+    to_state: entry.toState,
+    status: entry.status,
+    commands: entry.commands,
+    note: entry.note ?? null,
+  };
+}
