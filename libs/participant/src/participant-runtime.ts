@@ -1,5 +1,7 @@
+import type { Span } from '@opentelemetry/api';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  BatchQueue,
   CommandFailed,
   PermanentMessageError,
   consoleLogger,
@@ -11,6 +13,7 @@ import {
   type BatonLogger,
   type EventContract,
   type MessageEnvelope,
+  type Settled,
   type TopicNames,
   type Transport,
 } from '@baton/core';
@@ -20,13 +23,15 @@ import {
   OutboxRepository,
   SpanKind,
   currentTraceCarrier,
+  inBatchSpan,
   inSpan,
   inTransaction,
   sql,
+  withSpan,
   type OutboxRelayOptions,
   type TraceCarrier,
 } from '@baton/postgres';
-import type { CommandHandler } from './command-handler';
+import type { CommandHandler, Reply } from './command-handler';
 import { TransientCommandError } from './transient-command.error';
 
 export interface ParticipantOptions {
@@ -34,7 +39,16 @@ export interface ParticipantOptions {
   name: string;
   handlers: readonly CommandHandler<any>[];
   topics: TopicNames;
+  /**
+   * The relay that publishes the replies in `participant_outbox`. Participants
+   * sharing a database share one (ParticipantExplorer does that; whoever
+   * passes it starts and stops it). Without it the runtime runs its own.
+   */
+  replies?: OutboxRelay;
+  /** Options of the runtime's own relay, when `replies` is not given. */
   relay?: OutboxRelayOptions;
+  /** How commands share transactions. */
+  batching?: CommandBatchingOptions;
   logger?: BatonLogger;
   /**
    * Runs before each command is handled, outside any transaction (the
@@ -43,8 +57,34 @@ export interface ParticipantOptions {
   beforeHandle?: (envelope: MessageEnvelope) => Promise<void>;
 }
 
+/** How commands that arrive together share a transaction. */
+export interface CommandBatchingOptions {
+  /** Most commands handled in one transaction. 1 = a transaction per command. @default 64 */
+  maxBatchSize?: number;
+  /** Transactions of this participant running at once. @default 1 */
+  concurrency?: number;
+}
+
 /** What became of a delivered command. */
 export type CommandResult = 'handled' | 'duplicate' | 'failed-transiently';
+
+/** A valid command waiting for its transaction. */
+interface PendingCommand {
+  envelope: MessageEnvelope;
+  handler: CommandHandler<any>;
+  payload: unknown;
+  span?: Span;
+}
+
+/** Thrown inside a batch's transaction when a handler fails: it rolls the batch back and names the command. */
+class HandlerFailed extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: unknown,
+  ) {
+    super('a command handler failed');
+  }
+}
 
 /**
  * Runs a participant's command handlers with the guarantees sagas rely on:
@@ -52,13 +92,23 @@ export type CommandResult = 'handled' | 'duplicate' | 'failed-transiently';
  * its reply leaves only if that transaction commits (outbox, published by a
  * relay afterwards), and a malformed command becomes a dead letter with the
  * reason instead of an exception loop.
+ *
+ * Commands that arrive while the participant's transaction is busy share the
+ * next one (group commit): one inbox statement for all, each handler in
+ * turn on the same transaction, one outbox statement for all replies. One
+ * saga's commands are handled in the order they arrived. A handler that
+ * throws rolls back the batch; its command gets its own outcome (a
+ * transient failure is answered CommandFailed) and the others are handled
+ * again, one transaction each.
  */
 export class ParticipantRuntime {
   private readonly handlers = new Map<string, CommandHandler<any>>();
   private readonly outbox: OutboxRepository;
   private readonly deadLetters: DeadLetterRepository;
   private readonly relay: OutboxRelay;
+  private readonly ownsRelay: boolean;
   private readonly logger: BatonLogger;
+  private readonly queue: BatchQueue<PendingCommand, CommandResult>;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -76,10 +126,18 @@ export class ParticipantRuntime {
     this.logger = options.logger ?? consoleLogger;
     this.outbox = new OutboxRepository(dataSource, 'participant_outbox');
     this.deadLetters = new DeadLetterRepository(dataSource, 'participant_dead_letter');
-    this.relay = new OutboxRelay(this.outbox, transport, {
-      ...options.relay,
-      logger: this.logger,
-      name: `participant ${options.name} outbox relay`,
+    this.ownsRelay = !options.replies;
+    this.relay =
+      options.replies ??
+      new OutboxRelay(this.outbox, transport, {
+        ...options.relay,
+        logger: this.logger,
+        name: `participant ${options.name} outbox relay`,
+      });
+    this.queue = new BatchQueue((commands) => this.handleBatch(commands), {
+      maxBatchSize: options.batching?.maxBatchSize ?? 64,
+      concurrency: options.batching?.concurrency ?? 1,
+      keyOf: (command) => command.envelope.sagaId,
     });
   }
 
@@ -91,9 +149,9 @@ export class ParticipantRuntime {
     return this.options.topics.commands(this.options.name);
   }
 
-  /** Starts publishing replies. Subscribing to the command topic is the caller's (see `subscribe`). */
+  /** Starts publishing replies (its own relay; a shared one is started by whoever passed it). */
   start(): void {
-    this.relay.start();
+    if (this.ownsRelay) this.relay.start();
   }
 
   /** Subscribes `handle` to the participant's command topic; its dead letters go to `participant_dead_letter`. */
@@ -108,8 +166,9 @@ export class ParticipantRuntime {
     );
   }
 
-  stop(): Promise<void> {
-    return this.relay.stop();
+  async stop(): Promise<void> {
+    await this.queue.idle();
+    if (this.ownsRelay) await this.relay.stop();
   }
 
   /**
@@ -124,53 +183,124 @@ export class ParticipantRuntime {
       'message.type': envelope.type,
       'baton.participant': this.name,
     };
-    return inSpan(`handle ${envelope.type}`, { kind: SpanKind.CONSUMER, parent: envelope, attributes }, () =>
-      this.handleInSpan(envelope),
+    return inSpan(`handle ${envelope.type}`, { kind: SpanKind.CONSUMER, parent: envelope, attributes }, async (span) => {
+      const handler = this.handlers.get(envelope.type);
+      if (!handler) {
+        throw new PermanentMessageError(`participant "${this.name}" has no handler for command type "${envelope.type}"`);
+      }
+      const parsed = validatePayload(handler.command, envelope.payload, envelope.version);
+      if (!parsed.ok) {
+        throw new PermanentMessageError(`${envelope.type} payload is invalid: ${describeIssues(parsed.issues)}`);
+      }
+      return this.queue.push({ envelope, handler, payload: parsed.value, span });
+    });
+  }
+
+  /** One transaction for a batch of commands; see the class comment for what a failing handler does. */
+  private async handleBatch(commands: PendingCommand[]): Promise<Array<Settled<CommandResult>>> {
+    let results: CommandResult[];
+    try {
+      results = await inBatchSpan(`handle.batch ${this.name}`, commands.map((c) => c.span), () =>
+        inTransaction(this.dataSource.manager, (tx) => this.handleInTransaction(tx, commands)),
+      );
+    } catch (error) {
+      if (!(error instanceof HandlerFailed)) throw error;
+      return this.afterHandlerFailed(commands, error);
+    }
+    if (results.some((result) => result === 'handled')) this.relay.wake();
+    return results.map((value) => ({ ok: true, value }));
+  }
+
+  private async handleInTransaction(tx: EntityManager, commands: PendingCommand[]): Promise<CommandResult[]> {
+    // The participant_inbox primary key (participant, message_id): an id recorded before is a redelivery.
+    const { rows } = await sql<{ message_id: string }>(
+      tx,
+      `INSERT INTO participant_inbox (participant, message_id, message_type, saga_id)
+       SELECT $1, message_id, message_type, saga_id
+         FROM jsonb_to_recordset($2::jsonb) AS v(message_id text, message_type text, saga_id uuid)
+       ON CONFLICT (participant, message_id) DO NOTHING
+       RETURNING message_id`,
+      [
+        this.name,
+        JSON.stringify(commands.map(({ envelope }) => ({ message_id: envelope.messageId, message_type: envelope.type, saga_id: envelope.sagaId }))),
+      ],
+    );
+    const fresh = new Set(rows.map((row) => row.message_id));
+    const replies: Array<{ topic: string; envelope: MessageEnvelope }> = [];
+    const results: CommandResult[] = [];
+    for (const [index, { envelope, handler, payload, span }] of commands.entries()) {
+      // Recorded before, or a second copy in this batch.
+      if (!fresh.delete(envelope.messageId)) {
+        results.push('duplicate');
+        continue;
+      }
+      await withLogContext(logContextOf(envelope), () =>
+        withSpan(span, async () => {
+          let answer: Reply | void;
+          try {
+            answer = await handler.handle(payload, { tx, envelope, participant: this.name });
+            if (answer) replies.push(this.replyTo(envelope, answer.contract, answer.payload));
+          } catch (error) {
+            throw new HandlerFailed(index, error);
+          }
+        }),
+      );
+      results.push('handled');
+    }
+    await this.outbox.append(tx, replies);
+    return results;
+  }
+
+  /**
+   * The batch rolled back because one handler threw: that command gets its
+   * outcome from its error, and the rest are handled again, one transaction
+   * each, in order (a later command of the same saga waits for it).
+   */
+  private async afterHandlerFailed(commands: PendingCommand[], failed: HandlerFailed): Promise<Array<Settled<CommandResult>>> {
+    const results: Array<Settled<CommandResult>> = [];
+    for (const [index, command] of commands.entries()) {
+      try {
+        const value =
+          index === failed.index
+            ? await this.failedOnce(command, failed.error)
+            : await this.handleBatch([command]).then(([result]) => (result.ok ? result.value : Promise.reject(result.error)));
+        results.push({ ok: true, value });
+      } catch (error) {
+        results.push({ ok: false, error });
+      }
+    }
+    return results;
+  }
+
+  /**
+   * A handler threw. A TransientCommandError is answered CommandFailed
+   * (transient): the work rolled back and the command stays unrecorded, so
+   * the saga's retry (same id) runs it again. Any other error asks the
+   * transport to redeliver the command.
+   */
+  private async failedOnce(command: PendingCommand, error: unknown): Promise<CommandResult> {
+    const { envelope } = command;
+    if (!(error instanceof TransientCommandError)) throw error;
+    return withLogContext(logContextOf(envelope), () =>
+      withSpan(command.span, async () => {
+        this.logger.warn(`${this.name}: ${envelope.type} ${envelope.messageId} failed transiently: ${error.message}`);
+        const reply = this.replyTo(envelope, CommandFailed, { command: envelope.type, reason: error.message, transient: true });
+        await inTransaction(this.dataSource.manager, (tx) => this.outbox.append(tx, [reply]));
+        this.relay.wake();
+        return 'failed-transiently' as const;
+      }),
     );
   }
 
-  private async handleInSpan(envelope: MessageEnvelope): Promise<CommandResult> {
-    const handler = this.handlers.get(envelope.type);
-    if (!handler) {
-      throw new PermanentMessageError(`participant "${this.name}" has no handler for command type "${envelope.type}"`);
-    }
-    const parsed = validatePayload(handler.command, envelope.payload, envelope.version);
-    if (!parsed.ok) {
-      throw new PermanentMessageError(`${envelope.type} payload is invalid: ${describeIssues(parsed.issues)}`);
-    }
-    const result = await withLogContext(logContextOf(envelope), () => inTransaction(this.dataSource.manager, async (tx): Promise<CommandResult> => {
-      const { rowCount } = await sql(
-        tx,
-        `INSERT INTO participant_inbox (participant, message_id, message_type, saga_id) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (participant, message_id) DO NOTHING`,
-        [this.name, envelope.messageId, envelope.type, envelope.sagaId],
-      );
-      if (rowCount === 0) return 'duplicate';
-      const answer = await handler.handle(parsed.value, { tx, envelope, participant: this.name });
-      if (answer) await this.sendReply(tx, envelope, answer.contract, answer.payload);
-      return 'handled';
-    }).catch(async (error: unknown) => {
-      if (!(error instanceof TransientCommandError)) throw error;
-      // The work rolled back and the command stays unrecorded, so the saga's retry (same id) runs it again.
-      this.logger.warn(`${this.name}: ${envelope.type} ${envelope.messageId} failed transiently: ${error.message}`);
-      await inTransaction(this.dataSource.manager, (tx) =>
-        this.sendReply(tx, envelope, CommandFailed, { command: envelope.type, reason: error.message, transient: true }),
-      );
-      return 'failed-transiently' as const;
-    }));
-    if (result !== 'duplicate') this.relay.wake();
-    return result;
-  }
-
-  /** Writes a reply to the outbox, in the caller's transaction, answering `command`. */
-  private async sendReply(tx: EntityManager, command: MessageEnvelope, contract: EventContract, payload: unknown): Promise<void> {
+  /** The reply answering `command`, for the outbox. Throws if the handler's payload breaks its contract. */
+  private replyTo(command: MessageEnvelope, contract: EventContract, payload: unknown): { topic: string; envelope: MessageEnvelope } {
     const valid = validatePayload(contract, payload);
     if (!valid.ok) {
       throw new Error(
         `Participant "${this.name}" replied to ${command.type} with an invalid ${contract.type}: ${describeIssues(valid.issues)}`,
       );
     }
-    const reply: MessageEnvelope = {
+    const envelope: MessageEnvelope = {
       messageId: uuidv7(),
       type: contract.type,
       version: contract.version,
@@ -183,7 +313,7 @@ export class ParticipantRuntime {
       ...replyTrace(command),
       payload: valid.value,
     };
-    await this.outbox.append(tx, [{ topic: command.replyTo ?? this.options.topics.replies, envelope: reply }]);
+    return { topic: command.replyTo ?? this.options.topics.replies, envelope };
   }
 }
 

@@ -10,7 +10,7 @@ import {
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { defaultTopicNames, type CommandContract } from '@baton/core';
-import { createDataSource } from '@baton/postgres';
+import { OutboxRelay, OutboxRepository, createDataSource } from '@baton/postgres';
 import { handleCommand, type CommandHandler } from '../command-handler';
 import { ParticipantSchema1763800000101 } from '../migrations/0101-participant-schema.migration';
 import { ParticipantRuntime } from '../participant-runtime';
@@ -22,14 +22,16 @@ import type { ParticipantModuleOptions } from './participant-module.options';
 /**
  * Finds every `@HandleCommand` method of the app's providers, groups them by
  * participant (from each command's contract), and runs one ParticipantRuntime
- * per participant: subscribed while modules initialise, publishing replies
- * once the app has bootstrapped, drained on shutdown.
+ * per participant, subscribed while modules initialise and drained on
+ * shutdown, and one relay for all their replies, publishing once the app has
+ * bootstrapped.
  */
 @Injectable()
 export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('Participants');
   private dataSource?: DataSource;
   private ownsDataSource = false;
+  private replies?: OutboxRelay;
   readonly runtimes: ParticipantRuntime[] = [];
 
   constructor(
@@ -52,11 +54,17 @@ export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap
       this.ownsDataSource = true;
     }
     const topics = defaultTopicNames(this.options.topics);
+    // One relay publishes the replies of every participant on this database.
+    this.replies = new OutboxRelay(new OutboxRepository(this.dataSource, 'participant_outbox'), this.options.transport, {
+      logger: this.logger,
+      name: 'participant outbox relay',
+    });
     for (const [name, handlers] of byParticipant) {
       const runtime = new ParticipantRuntime(this.dataSource, this.options.transport, {
         name,
         handlers,
         topics,
+        replies: this.replies,
         logger: this.logger,
         beforeHandle: this.options.beforeHandle,
       });
@@ -71,11 +79,12 @@ export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap
       await this.options.transport.ensureTopics(this.runtimes.map((runtime) => runtime.commandTopic));
       await this.options.transport.start();
     }
-    this.runtimes.forEach((runtime) => runtime.start());
+    this.replies?.start();
   }
 
   async onModuleDestroy(): Promise<void> {
     await Promise.all(this.runtimes.map((runtime) => runtime.stop()));
+    await this.replies?.stop();
   }
 
   async onApplicationShutdown(): Promise<void> {

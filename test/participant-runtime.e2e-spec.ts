@@ -1,0 +1,115 @@
+import { defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
+import { ParticipantRuntime, ParticipantSchema1763800000101, TransientCommandError, handleCommand, reply } from '@baton/participant';
+import { createDataSource, sql } from '@baton/postgres';
+import { ReserveStock, StockReserved } from '@baton/sagas';
+import type { DataSource } from 'typeorm';
+import { RecordingTransport } from './support/recording-transport';
+import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+
+/**
+ * A participant's commands against the real PostgreSQL: commands that
+ * arrive together share a transaction, and a handler that fails in such a
+ * batch costs the others nothing but a second try.
+ */
+
+const topics = defaultTopicNames();
+let schema: TestSchema;
+let dataSource: DataSource;
+/** Orders whose reservation fails transiently (the warehouse is down), every time. */
+const flaky = new Set<string>();
+/** Every run of the handler, committed or not. */
+const runs: string[] = [];
+
+const runtime = () =>
+  new ParticipantRuntime(dataSource, new RecordingTransport(), {
+    name: 'inventory',
+    topics,
+    logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+    handlers: [
+      handleCommand(ReserveStock, async ({ orderId }, { tx, envelope }) => {
+        runs.push(orderId);
+        if (flaky.has(orderId)) throw new TransientCommandError('the warehouse system did not answer');
+        await sql(tx, `INSERT INTO reservations (order_id, command_id) VALUES ($1, $2)`, [orderId, envelope.messageId]);
+        return reply(StockReserved, { reservationId: `res-${orderId}` });
+      }),
+    ],
+  });
+
+function reserve(orderId: string): MessageEnvelope {
+  const sagaId = uuidv7();
+  return {
+    messageId: uuidv7(),
+    type: 'ReserveStock',
+    version: 1,
+    sagaId,
+    sagaName: 'order-fulfillment',
+    correlationId: sagaId,
+    replyTo: topics.replies,
+    sentAt: new Date().toISOString(),
+    payload: { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] },
+  };
+}
+
+async function rows(text: string, params: unknown[] = []): Promise<any[]> {
+  return dataSource.query(text, params);
+}
+
+beforeAll(async () => {
+  schema = await TestSchema.create('participant');
+  dataSource = await createDataSource({ url: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, migrations: [ParticipantSchema1763800000101] });
+  await dataSource.query(`CREATE TABLE reservations (order_id text NOT NULL, command_id uuid NOT NULL)`);
+});
+
+afterAll(async () => {
+  await dataSource?.destroy();
+  await schema.drop();
+});
+
+describe('Commands that arrive together', () => {
+  it('share one transaction: inbox, work and replies of each, each answered on its own', async () => {
+    const participant = runtime();
+    const commands = Array.from({ length: 20 }, (_, i) => reserve(`together-${i}`));
+    const results = await Promise.all(commands.map((command) => participant.handle(command)));
+    expect(results).toEqual(commands.map(() => 'handled'));
+
+    const replies = await rows(`SELECT envelope FROM participant_outbox WHERE saga_id = ANY($1::uuid[])`, [commands.map((c) => c.sagaId)]);
+    expect(replies.map((r) => r.envelope.causationId).sort()).toEqual(commands.map((c) => c.messageId).sort());
+    // Rows written by one transaction carry its id.
+    const txs = await rows(`SELECT DISTINCT xmin::text AS tx FROM participant_inbox WHERE message_id = ANY($1::text[])`, [
+      commands.map((c) => c.messageId),
+    ]);
+    expect(txs.length).toBeLessThan(5);
+  });
+
+  it('hold a redelivered command and a second copy in the same batch to one effect', async () => {
+    const participant = runtime();
+    const command = reserve('twice');
+    expect(await participant.handle(command)).toBe('handled');
+    const results = await Promise.all([participant.handle({ ...command }), participant.handle({ ...command })]);
+    expect(results).toEqual(['duplicate', 'duplicate']);
+    const fresh = reserve('copies');
+    expect(await Promise.all([participant.handle(fresh), participant.handle({ ...fresh })])).toEqual(['handled', 'duplicate']);
+    expect(await rows(`SELECT order_id FROM reservations WHERE order_id IN ('twice', 'copies')`)).toHaveLength(2);
+  });
+});
+
+describe('A handler that fails transiently in a batch', () => {
+  it('is answered CommandFailed, while the other commands are handled once each', async () => {
+    const participant = runtime();
+    flaky.add('flaky-1');
+    const commands = ['ok-1', 'flaky-1', 'ok-2', 'ok-3'].map(reserve);
+    runs.length = 0;
+
+    const results = await Promise.all(commands.map((command) => participant.handle(command)));
+
+    expect(results).toEqual(['handled', 'failed-transiently', 'handled', 'handled']);
+    // The failing handler ran once; the batch it rolled back ran again without it.
+    expect(runs.filter((orderId) => orderId === 'flaky-1')).toHaveLength(1);
+    const reserved = await rows(`SELECT order_id FROM reservations WHERE order_id LIKE 'ok-%' OR order_id = 'flaky-1' ORDER BY order_id`);
+    expect(reserved.map((r) => r.order_id)).toEqual(['ok-1', 'ok-2', 'ok-3']);
+    const [failed] = await rows(`SELECT envelope FROM participant_outbox WHERE saga_id = $1`, [commands[1].sagaId]);
+    expect(failed.envelope).toMatchObject({ type: 'CommandFailed', payload: { command: 'ReserveStock', transient: true } });
+    // Not recorded: the saga's retry (same message id) runs it again.
+    expect(await rows(`SELECT 1 FROM participant_inbox WHERE message_id = $1`, [commands[1].messageId])).toHaveLength(0);
+  });
+});
