@@ -20,15 +20,10 @@ export interface OutboxBacklog {
  * (`participant_outbox`); both have the same columns.
  */
 export class OutboxRepository {
-  /** Claimers of the same table serialise on this advisory lock key (see `claim`). */
-  private readonly claimLockKey: number;
-
   constructor(
     private readonly dataSource: DataSource,
     readonly table: 'baton_outbox' | 'participant_outbox',
-  ) {
-    this.claimLockKey = table === 'baton_outbox' ? 7_301_001 : 7_301_002;
-  }
+  ) {}
 
   /** Writes messages in the caller's transaction: they exist only if the state change that caused them commits. */
   async append(tx: EntityManager, messages: ReadonlyArray<{ topic: string; envelope: MessageEnvelope }>): Promise<void> {
@@ -52,47 +47,56 @@ export class OutboxRepository {
   }
 
   /**
-   * Leases up to `limit` unpublished rows for `leaseMs`, oldest first. The
-   * lease is committed at once, so publishing happens outside any
-   * transaction and a relay that dies only delays its rows until the lease
-   * runs out. A row is not claimed while an older row of the same saga is
-   * leased (being published, or backing off after a failure), so one saga's
-   * messages go out in the order they were written. The advisory lock makes
-   * concurrent claimers take turns, which that check needs to be exact; SKIP
-   * LOCKED keeps a claim from waiting on a row another relay is marking
-   * published. Uses the partial indexes on unpublished rows.
+   * Leases up to `limit` unpublished rows for `leaseMs`, oldest first, in one
+   * statement (its own transaction). The lease is committed at once, so
+   * publishing happens outside any transaction and a relay that dies only
+   * delays its rows until the lease runs out.
+   *
+   * One saga's messages go out in the order they were written: a row is
+   * claimed only if every older unpublished row of its saga is claimed with
+   * it. An older row leased by another relay (being published, or backing
+   * off after a failure) holds the saga's later rows back, and so does one
+   * that another claim has just locked (its UPDATE has not committed, so it
+   * still reads as unpublished). That is exact for any number of concurrent
+   * claimers without making them take turns; SKIP LOCKED keeps a claim from
+   * waiting on rows another one is taking or marking published. Uses the
+   * partial indexes on unpublished rows: (id) for the oldest first, (saga_id,
+   * id) for the older rows of a saga.
    */
   async claim(limit: number, leaseMs: number): Promise<OutboxRow[]> {
-    return this.dataSource.transaction(async (tx) => {
-      await sql(tx, `SELECT pg_advisory_xact_lock($1)`, [this.claimLockKey]);
-      const { rows } = await sql<OutboxRow>(
-        tx,
-        `UPDATE ${this.table} AS o
-            SET locked_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000),
-                attempts = o.attempts + 1
-          WHERE o.id IN (
-                SELECT c.id FROM ${this.table} AS c
-                 WHERE c.published_at IS NULL
-                   AND (c.locked_until IS NULL OR c.locked_until < clock_timestamp())
-                   AND NOT EXISTS (
-                         SELECT 1 FROM ${this.table} AS e
-                          WHERE e.saga_id = c.saga_id AND e.published_at IS NULL AND e.id < c.id
-                            AND e.locked_until >= clock_timestamp())
-                 ORDER BY c.id
-                 LIMIT $1
-                   FOR UPDATE SKIP LOCKED)
-        RETURNING o.id, o.topic, o.saga_id AS "sagaId", o.envelope, o.attempts`,
-        [limit, leaseMs],
-      );
-      return rows.sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
-    });
+    const { rows } = await sql<OutboxRow>(
+      this.dataSource.manager,
+      `WITH candidate AS (
+         SELECT id, saga_id FROM ${this.table}
+          WHERE published_at IS NULL AND (locked_until IS NULL OR locked_until < now())
+          ORDER BY id
+          LIMIT $1
+            FOR UPDATE SKIP LOCKED),
+       claimable AS (
+         SELECT c.id FROM candidate AS c
+          WHERE NOT EXISTS (
+                SELECT 1 FROM ${this.table} AS e
+                 WHERE e.saga_id = c.saga_id AND e.published_at IS NULL AND e.id < c.id
+                   AND e.id NOT IN (SELECT id FROM candidate)))
+       UPDATE ${this.table} AS o
+          SET locked_until = now() + make_interval(secs => $2::double precision / 1000),
+              attempts = o.attempts + 1
+         FROM claimable
+        WHERE o.id = claimable.id
+       RETURNING o.id, o.topic, o.saga_id AS "sagaId", o.envelope, o.attempts`,
+      [limit, leaseMs],
+    );
+    return rows.sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
   }
 
-  async markPublished(ids: readonly string[]): Promise<void> {
+  /** Marks rows published, each at the moment the broker (or in-process consumer) accepted it. */
+  async markPublished(ids: readonly string[], at: readonly Date[]): Promise<void> {
     if (!ids.length) return;
     await this.dataSource.query(
-      `UPDATE ${this.table} SET published_at = now(), locked_until = NULL, last_error = NULL WHERE id = ANY($1::bigint[])`,
-      [ids],
+      `UPDATE ${this.table} AS o SET published_at = v.at, locked_until = NULL, last_error = NULL
+         FROM unnest($1::bigint[], $2::timestamptz[]) AS v(id, at)
+        WHERE o.id = v.id`,
+      [ids, at],
     );
   }
 

@@ -15,8 +15,14 @@ export interface OutboxRelayOptions {
   leaseMs?: number;
   /** Pause when the outbox is empty and nothing wakes the relay. @default 1000 */
   idleMs?: number;
-  /** Sagas published at once (each saga's own messages go one after another). @default 16 */
+  /** Sagas published at once (each saga's own messages go one after another). @default 100 */
   concurrency?: number;
+  /**
+   * Rounds (claim, publish, mark) in flight at once: while one batch is being
+   * published the next can be claimed. A saga's rows still go out in order
+   * (a claim skips the rows of a saga with an older row leased). @default 2
+   */
+  rounds?: number;
   /** Backoff after a failed publish: first delay, doubled per attempt up to the max. @default 200 / 30000 */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -44,7 +50,8 @@ export class OutboxRelay {
       batchSize: options.batchSize ?? 100,
       leaseMs: options.leaseMs ?? 5_000,
       idleMs: options.idleMs ?? 1_000,
-      concurrency: options.concurrency ?? 16,
+      concurrency: options.concurrency ?? 100,
+      rounds: options.rounds ?? 2,
       retryDelayMs: options.retryDelayMs ?? 200,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
     };
@@ -52,6 +59,7 @@ export class OutboxRelay {
     this.loop = new PollingLoop(() => this.publishBatch(), {
       name: options.name ?? `outbox relay (${outbox.table})`,
       idleMs: this.options.idleMs,
+      concurrency: this.options.rounds,
       logger: this.logger,
     });
   }
@@ -88,6 +96,7 @@ export class OutboxRelay {
     for (const row of rows) bySaga.set(row.sagaId, [...(bySaga.get(row.sagaId) ?? []), row]);
 
     const published: string[] = [];
+    const publishedAt: Date[] = [];
     const untried: string[] = [];
     const queue = [...bySaga.values()];
     const worker = async () => {
@@ -97,6 +106,7 @@ export class OutboxRelay {
           try {
             await withLogContext(logContextOf(row.envelope), () => this.publishInSpan(row));
             published.push(row.id);
+            publishedAt.push(new Date());
           } catch (error) {
             const delay = Math.min(this.options.maxRetryDelayMs, this.options.retryDelayMs * 2 ** (row.attempts - 1));
             const reason = error instanceof Error ? error.message : String(error);
@@ -113,7 +123,7 @@ export class OutboxRelay {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queue.length) }, worker));
-    await this.outbox.markPublished(published);
+    await this.outbox.markPublished(published, publishedAt);
     await this.outbox.release(untried);
     return published.length;
   }
