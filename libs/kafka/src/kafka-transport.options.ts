@@ -23,7 +23,7 @@ export interface KafkaTransportOptions {
   /** Backoff between attempts: first delay, doubled up to the max. @default 200 / 5000 */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
-  /** Partitions whose messages are handled at the same time (each partition stays in order). @default 3 */
+  /** Partitions whose batches are handled at the same time (each saga's messages stay in order). @default 6 */
   partitionsConsumedConcurrently?: number;
   logger?: BatonLogger;
 }

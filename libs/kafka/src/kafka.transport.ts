@@ -8,9 +8,11 @@ import {
   type KafkaConfig,
   type KafkaMessage,
   type LogEntry,
+  type Message,
   type Producer,
 } from 'kafkajs';
 import {
+  BatchQueue,
   PermanentMessageError,
   consoleLogger,
   withLogContext,
@@ -18,6 +20,7 @@ import {
   type MessageEnvelope,
   type MessageHandler,
   type PartitionLag,
+  type Settled,
   type SubscribeOptions,
   type Transport,
   type TransportHealth,
@@ -57,6 +60,10 @@ export class KafkaTransport implements Transport {
   private producer?: Producer;
   private producerReady?: Promise<void>;
   private consumer?: Consumer;
+  /** What publish hands over, sent one produce request at a time (the idempotent producer allows one in flight). */
+  private readonly outgoing = new BatchQueue<{ topic: string; message: Message }, void>((batch) => this.send(batch), {
+    maxBatchSize: 1000,
+  });
   private started = false;
   private closed = false;
   private producerConnected = false;
@@ -78,10 +85,27 @@ export class KafkaTransport implements Transport {
     });
   }
 
+  /**
+   * Resolves once the broker acknowledged the message (all in-sync
+   * replicas). Messages published while a produce request is in flight go
+   * together in the next one, in the order they were published.
+   */
   async publish(topic: string, envelope: MessageEnvelope): Promise<void> {
     if (this.closed) throw new Error('The Kafka transport is closed.');
-    const producer = await this.connectedProducer();
-    await producer.send({ topic, acks: -1, messages: [encodeMessage(envelope)] });
+    await this.outgoing.push({ topic, message: encodeMessage(envelope) });
+  }
+
+  /** One produce request for a batch; if it fails, every message of it fails (the relay retries them). */
+  private async send(batch: Array<{ topic: string; message: Message }>): Promise<Array<Settled<void>>> {
+    try {
+      const producer = await this.connectedProducer();
+      const byTopic = new Map<string, Message[]>();
+      for (const { topic, message } of batch) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      return batch.map(() => ({ ok: true, value: undefined }));
+    } catch (error) {
+      return batch.map(() => ({ ok: false, error }));
+    }
   }
 
   async subscribe(topic: string, handler: MessageHandler, options: SubscribeOptions): Promise<void> {
@@ -152,16 +176,17 @@ export class KafkaTransport implements Transport {
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
       eachBatch: (payload) => this.consumeBatch(payload),
     });
   }
 
-  /** Finishes the batch in hand, commits its offsets, leaves the group, disconnects. */
+  /** Finishes the batch in hand, commits its offsets, leaves the group, sends what was handed over, disconnects. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await this.consumer?.disconnect();
+    await this.outgoing.idle();
     await this.producer?.disconnect();
   }
 
@@ -229,16 +254,38 @@ export class KafkaTransport implements Transport {
     return this.producerReady.then(() => this.producer!);
   }
 
+  /**
+   * Handles a partition's batch: the messages of one key (saga) one after
+   * the other, different keys side by side, so the handler can apply many
+   * sagas' messages together while each saga's stay in order. An offset is
+   * resolved only once it and every message before it have been handled,
+   * i.e. their database transactions committed.
+   */
   private async consumeBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
     const subscription = this.subscriptions.get(batch.topic)!;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) return;
-      await withLogContext(logContextOfMessage(message), () => this.consumeMessage(batch.topic, message, subscription));
-      // Only now, with the handler's transaction committed, may the offset move past it.
-      resolveOffset(message.offset);
-      await commitOffsetsIfNecessary();
-      await heartbeat();
-    }
+    const { messages } = batch;
+    const handled = messages.map(() => false);
+    let resolved = 0;
+    const chains = new Map<string, number[]>();
+    messages.forEach((message, i) => {
+      const key = message.key?.toString('utf8') ?? `#${i}`;
+      chains.set(key, [...(chains.get(key) ?? []), i]);
+    });
+    const settled = await Promise.allSettled(
+      [...chains.values()].map(async (chain) => {
+        for (const i of chain) {
+          if (!isRunning() || isStale()) return;
+          await withLogContext(logContextOfMessage(messages[i]), () => this.consumeMessage(batch.topic, messages[i], subscription));
+          handled[i] = true;
+          // Only now, with the handler's transaction committed, may the offset move past it.
+          while (resolved < messages.length && handled[resolved]) resolveOffset(messages[resolved++].offset);
+          await heartbeat();
+        }
+      }),
+    );
+    await commitOffsetsIfNecessary();
+    const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   private async consumeMessage(topic: string, message: KafkaMessage, { handler, options }: Subscription): Promise<void> {
