@@ -29,6 +29,7 @@ import {
   sql,
   withSpan,
   type OutboxRelayOptions,
+  type OutboxWritten,
   type TraceCarrier,
 } from '@baton/postgres';
 import type { CommandHandler, Reply } from './command-handler';
@@ -199,19 +200,20 @@ export class ParticipantRuntime {
   /** One transaction for a batch of commands; see the class comment for what a failing handler does. */
   private async handleBatch(commands: PendingCommand[]): Promise<Array<Settled<CommandResult>>> {
     let results: CommandResult[];
+    let written: OutboxWritten;
     try {
-      results = await inBatchSpan(`handle.batch ${this.name}`, commands.map((c) => c.span), () =>
+      ({ results, written } = await inBatchSpan(`handle.batch ${this.name}`, commands.map((c) => c.span), () =>
         inTransaction(this.dataSource.manager, (tx) => this.handleInTransaction(tx, commands)),
-      );
+      ));
     } catch (error) {
       if (!(error instanceof HandlerFailed)) throw error;
       return this.afterHandlerFailed(commands, error);
     }
-    if (results.some((result) => result === 'handled')) this.relay.wake();
+    this.committed(written);
     return results.map((value) => ({ ok: true, value }));
   }
 
-  private async handleInTransaction(tx: EntityManager, commands: PendingCommand[]): Promise<CommandResult[]> {
+  private async handleInTransaction(tx: EntityManager, commands: PendingCommand[]): Promise<{ results: CommandResult[]; written: OutboxWritten }> {
     // The participant_inbox primary key (participant, message_id): an id recorded before is a redelivery.
     const { rows } = await sql<{ message_id: string }>(
       tx,
@@ -247,8 +249,7 @@ export class ParticipantRuntime {
       );
       results.push('handled');
     }
-    await this.outbox.append(tx, replies);
-    return results;
+    return { results, written: await this.outbox.append(tx, replies, this.relay.leaseMs) };
   }
 
   /**
@@ -285,11 +286,16 @@ export class ParticipantRuntime {
       withSpan(command.span, async () => {
         this.logger.warn(`${this.name}: ${envelope.type} ${envelope.messageId} failed transiently: ${error.message}`);
         const reply = this.replyTo(envelope, CommandFailed, { command: envelope.type, reason: error.message, transient: true });
-        await inTransaction(this.dataSource.manager, (tx) => this.outbox.append(tx, [reply]));
-        this.relay.wake();
+        this.committed(await inTransaction(this.dataSource.manager, (tx) => this.outbox.append(tx, [reply], this.relay.leaseMs)));
         return 'failed-transiently' as const;
       }),
     );
+  }
+
+  /** After a commit: the relay publishes the replies leased to it at once, and claims the rest. */
+  private committed(written: OutboxWritten): void {
+    if (written.leased.length) this.relay.handOff(written.leased);
+    if (written.unleased) this.relay.wake();
   }
 
   /** The reply answering `command`, for the outbox. Throws if the handler's payload breaks its contract. */

@@ -15,6 +15,20 @@ export interface OutboxBacklog {
   oldestAgeMs: number;
 }
 
+/** A message to write to the outbox. */
+export interface NewOutboxMessage {
+  topic: string;
+  envelope: MessageEnvelope;
+}
+
+/** What an outbox write left to do after its commit. */
+export interface OutboxWritten {
+  /** Rows leased to the writer's relay by the insert itself: it publishes them at once (see OutboxRelay.handOff). */
+  leased: OutboxRow[];
+  /** Rows that wait for a relay's claim (an older row of their saga was still unpublished). */
+  unleased: number;
+}
+
 /**
  * An outbox table: the orchestrator's (`baton_outbox`) or a participant's
  * (`participant_outbox`); both have the same columns.
@@ -25,25 +39,67 @@ export class OutboxRepository {
     readonly table: 'baton_outbox' | 'participant_outbox',
   ) {}
 
-  /** Writes messages in the caller's transaction: they exist only if the state change that caused them commits. */
-  async append(tx: EntityManager, messages: ReadonlyArray<{ topic: string; envelope: MessageEnvelope }>): Promise<void> {
-    if (!messages.length) return;
-    const params: unknown[] = [];
-    const values = messages.map(({ topic, envelope }, i) => {
-      params.push(envelope.messageId, envelope.sagaId, topic, envelope.type, JSON.stringify(envelope));
-      const p = i * 5;
-      return `($${p + 1}, $${p + 2}, $${p + 3}, $${p + 4}, $${p + 5})`;
-    });
-    // One round trip: the rows, and a wake-up for relays listening on this
-    // channel in every replica, delivered when the transaction commits.
-    await sql(
-      tx,
-      `WITH written AS (
-         INSERT INTO ${this.table} (message_id, saga_id, topic, message_type, envelope) VALUES ${values.join(', ')}
-         RETURNING 1)
-       SELECT pg_notify($${params.length + 1}, '') FROM (SELECT 1 FROM written LIMIT 1) AS any_row`,
-      [...params, this.table],
+  /**
+   * The INSERT that writes messages (the rows in `$rows`, see `rowsParam`),
+   * for the caller's transaction, in order: ids follow the order of the
+   * array, and so does publishing. With a lease (`$lease`, in ms, not null),
+   * a row with no older unpublished row of its saga on its topic is written
+   * already leased to the writer's relay, as if claimed: its process
+   * publishes it right after the commit, without a claim. A row behind an
+   * older unpublished one is left to the relays' claims, which keep the
+   * order (see `claim`). Returns `id` and `leased` of each row (index
+   * (saga_id, id) on unpublished rows).
+   */
+  insertStatement(rows: string, lease: string): string {
+    return `INSERT INTO ${this.table} (message_id, saga_id, topic, message_type, envelope, locked_until, attempts)
+        SELECT v.message_id, v.saga_id, v.topic, v.message_type, v.envelope,
+               CASE WHEN l.leased THEN now() + make_interval(secs => ${lease}::double precision / 1000) END,
+               CASE WHEN l.leased THEN 1 ELSE 0 END
+          FROM ROWS FROM (jsonb_to_recordset(${rows}::jsonb)
+               AS (message_id uuid, saga_id uuid, topic text, message_type text, envelope jsonb))
+               WITH ORDINALITY AS v(message_id, saga_id, topic, message_type, envelope, n)
+         CROSS JOIN LATERAL (
+               SELECT ${lease}::double precision IS NOT NULL AND NOT EXISTS (
+                        SELECT 1 FROM ${this.table} AS e
+                         WHERE e.saga_id = v.saga_id AND e.topic = v.topic AND e.published_at IS NULL) AS leased) AS l
+         ORDER BY v.n
+        RETURNING id::text AS id, locked_until IS NOT NULL AS leased`;
+  }
+
+  /** The `$rows` parameter of `insertStatement`. */
+  rowsParam(messages: readonly NewOutboxMessage[]): string {
+    return JSON.stringify(
+      messages.map(({ topic, envelope }) => ({ message_id: envelope.messageId, saga_id: envelope.sagaId, topic, message_type: envelope.type, envelope })),
     );
+  }
+
+  /** Pairs what `insertStatement` returned (ids in the order written) with the messages written. */
+  written(messages: readonly NewOutboxMessage[], returned: ReadonlyArray<{ id: string; leased: boolean }> | null): OutboxWritten {
+    const rows = [...(returned ?? [])].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    if (rows.length !== messages.length) throw new Error(`Outbox: ${messages.length} messages written, ${rows.length} rows returned.`);
+    const leased = rows.flatMap((row, i) =>
+      row.leased ? [{ id: row.id, topic: messages[i].topic, sagaId: messages[i].envelope.sagaId, envelope: messages[i].envelope, attempts: 1 }] : [],
+    );
+    return { leased, unleased: rows.length - leased.length };
+  }
+
+  /**
+   * Writes messages in the caller's transaction: they exist only if the
+   * state change that caused them commits. `leaseMs`: see `insertStatement`.
+   * One round trip: the rows, and, if any waits for a claim, a wake-up for
+   * relays listening on this channel in every replica, delivered when the
+   * transaction commits.
+   */
+  async append(tx: EntityManager, messages: readonly NewOutboxMessage[], leaseMs?: number): Promise<OutboxWritten> {
+    if (!messages.length) return { leased: [], unleased: 0 };
+    const { rows } = await sql<{ written: Array<{ id: string; leased: boolean }> }>(
+      tx,
+      `WITH written AS (${this.insertStatement('$1', '$2')})
+       SELECT (SELECT json_agg(written) FROM written) AS written,
+              (SELECT count(pg_notify($3, '')) FROM (SELECT 1 FROM written WHERE NOT leased LIMIT 1) AS waiting) AS notified`,
+      [this.rowsParam(messages), leaseMs ?? null, this.table],
+    );
+    return this.written(messages, rows[0].written);
   }
 
   /**
@@ -52,22 +108,25 @@ export class OutboxRepository {
    * publishing happens outside any transaction and a relay that dies only
    * delays its rows until the lease runs out.
    *
-   * One saga's messages go out in the order they were written: a row is
-   * claimed only if every older unpublished row of its saga is claimed with
-   * it. An older row leased by another relay (being published, or backing
+   * One saga's messages to a topic go out in the order they were written
+   * (the order its consumer sees: on Kafka, the saga's partition keeps it;
+   * across topics there is no order to keep): a row is claimed only if every
+   * older unpublished row of its saga on its topic is claimed with it. An
+   * older row leased by another relay (being published, or backing
    * off after a failure) holds the saga's later rows back, and so does one
    * that another claim has just locked (its UPDATE has not committed, so it
    * still reads as unpublished). That is exact for any number of concurrent
    * claimers without making them take turns; SKIP LOCKED keeps a claim from
    * waiting on rows another one is taking or marking published. Uses the
    * partial indexes on unpublished rows: (id) for the oldest first, (saga_id,
-   * id) for the older rows of a saga.
+   * id) for the older rows of a saga. `blocked`: rows due for publishing that
+   * this claim had to leave, behind an older row of their saga.
    */
-  async claim(limit: number, leaseMs: number): Promise<OutboxRow[]> {
-    const { rows } = await sql<OutboxRow>(
+  async claim(limit: number, leaseMs: number): Promise<{ rows: OutboxRow[]; blocked: number }> {
+    const { rows } = await sql<{ candidates: number; claimed: OutboxRow[] | null }>(
       this.dataSource.manager,
       `WITH candidate AS (
-         SELECT id, saga_id FROM ${this.table}
+         SELECT id, saga_id, topic FROM ${this.table}
           WHERE published_at IS NULL AND (locked_until IS NULL OR locked_until < now())
           ORDER BY id
           LIMIT $1
@@ -76,17 +135,20 @@ export class OutboxRepository {
          SELECT c.id FROM candidate AS c
           WHERE NOT EXISTS (
                 SELECT 1 FROM ${this.table} AS e
-                 WHERE e.saga_id = c.saga_id AND e.published_at IS NULL AND e.id < c.id
-                   AND e.id NOT IN (SELECT id FROM candidate)))
-       UPDATE ${this.table} AS o
-          SET locked_until = now() + make_interval(secs => $2::double precision / 1000),
-              attempts = o.attempts + 1
-         FROM claimable
-        WHERE o.id = claimable.id
-       RETURNING o.id, o.topic, o.saga_id AS "sagaId", o.envelope, o.attempts`,
+                 WHERE e.saga_id = c.saga_id AND e.topic = c.topic AND e.published_at IS NULL AND e.id < c.id
+                   AND e.id NOT IN (SELECT id FROM candidate))),
+       claimed AS (
+         UPDATE ${this.table} AS o
+            SET locked_until = now() + make_interval(secs => $2::double precision / 1000),
+                attempts = o.attempts + 1
+           FROM claimable
+          WHERE o.id = claimable.id
+         RETURNING o.id::text AS id, o.topic, o.saga_id AS "sagaId", o.envelope, o.attempts)
+       SELECT (SELECT count(*) FROM candidate)::int AS candidates, (SELECT json_agg(claimed) FROM claimed) AS claimed`,
       [limit, leaseMs],
     );
-    return rows.sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+    const claimed = (rows[0].claimed ?? []).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    return { rows: claimed, blocked: rows[0].candidates - claimed.length };
   }
 
   /** Marks rows published, each at the moment the broker (or in-process consumer) accepted it. */

@@ -29,12 +29,14 @@ import {
   type StepOutcome,
   type TopicNames,
 } from '@baton/core';
+import { OutboxRepository, type OutboxWritten } from '../repositories/outbox.repository';
 import type { NewHistoryEntry } from '../repositories/saga-history.repository';
 import { SagaTimerRepository, type DueTimer } from '../repositories/saga-timer.repository';
 import { SagaRepository, type LockedSaga } from '../repositories/saga.repository';
 import { inTransaction, isUniqueViolation, sql } from '../sql';
 import { StepObservations, type ObservedSaga, type StepListener } from './step-observations';
 import { StepWrites } from './step-writes';
+import type { OutboxHandoff } from '../workers/outbox-relay';
 import {
   SpanKind,
   currentTraceCarrier,
@@ -129,6 +131,7 @@ type StepSaga = Pick<LockedSaga, 'id' | 'name' | 'correlationId' | 'version' | '
 export class SagaStepUnitOfWork {
   private readonly sagas: SagaRepository;
   private readonly timers: SagaTimerRepository;
+  private readonly outbox: OutboxRepository;
   private readonly steps = new StepObservations();
   private readonly queue: BatchQueue<StepInput, StepAnswer>;
   private readonly maxBatchSize: number;
@@ -138,13 +141,14 @@ export class SagaStepUnitOfWork {
     private readonly registry: SagaRegistry,
     private readonly topics: TopicNames,
     private readonly engine: SagaEngine = new SagaEngine(),
-    /** Called after a transaction that wrote outbox rows committed (wakes the local relay). */
-    private readonly onCommandsCommitted: () => void = () => undefined,
+    /** The host's relay: commands written are handed to it once their transaction committed. Without it, relays claim them. */
+    private readonly relay?: OutboxHandoff,
     private readonly logger: BatonLogger = consoleLogger,
     batching: StepBatchingOptions = {},
   ) {
     this.sagas = new SagaRepository(dataSource);
     this.timers = new SagaTimerRepository(dataSource);
+    this.outbox = new OutboxRepository(dataSource, 'baton_outbox');
     this.maxBatchSize = batching.maxBatchSize ?? 64;
     this.queue = new BatchQueue((inputs) => this.applyBatch(inputs), {
       maxBatchSize: this.maxBatchSize,
@@ -208,22 +212,21 @@ export class SagaStepUnitOfWork {
 
   /** One transaction for a batch of inputs: each settles on its own, and none is acknowledged before the commit. */
   private async applyBatch(inputs: StepInput[]): Promise<Array<Settled<StepAnswer>>> {
-    const { results, wroteCommands } = await inBatchSpan(
+    const { results, written } = await inBatchSpan(
       'saga.step.batch',
       inputs.map((input) => input.span),
       () =>
         inTransaction(this.dataSource.manager, async (tx) => {
-          const writes = new StepWrites();
+          const writes = new StepWrites(this.outbox);
           const answers: Array<Settled<StepAnswer>> = new Array(inputs.length);
           const starts = inputs.flatMap((input, i) => (input.kind === 'start' ? [{ input, i }] : []));
           const messages = inputs.flatMap((input, i) => (input.kind === 'message' ? [{ input, i }] : []));
           if (starts.length) await this.insertStarts(tx, starts, writes, answers);
           if (messages.length) await this.applyMessages(tx, messages, writes, answers);
-          await writes.flush(tx);
-          return { results: answers, wroteCommands: writes.wroteCommands };
+          return { results: answers, written: await writes.flush(tx, this.relay?.leaseMs) };
         }, { retryOn: (error) => isUniqueViolation(error, 'baton_inbox_pkey') }),
     );
-    if (wroteCommands) this.onCommandsCommitted();
+    this.committed(written);
     return results;
   }
 
@@ -378,11 +381,11 @@ export class SagaStepUnitOfWork {
       const round = await inTransaction(this.dataSource.manager, async (tx) => {
         const timers = await this.timers.claimDue(tx, limit, skip);
         onClaimed(timers);
-        const result = { fired: 0, passedOver: [] as DueTimer[], failed: [] as Array<{ timer: DueTimer; error: unknown }>, wroteCommands: false };
+        const result = { fired: 0, passedOver: [] as DueTimer[], failed: [] as Array<{ timer: DueTimer; error: unknown }>, written: NOTHING_WRITTEN };
         if (!timers.length) return result;
         // Saga after timer is the opposite lock order of a reply step (saga, then its timers): skip, never wait.
         const locked = await this.sagas.lock(tx, [...new Set(timers.map((timer) => timer.sagaId))], { skipLocked: true });
-        const writes = new StepWrites();
+        const writes = new StepWrites(this.outbox);
         for (const timer of timers) {
           const saga = locked.get(timer.sagaId);
           if (!saga) {
@@ -405,10 +408,9 @@ export class SagaStepUnitOfWork {
           inContext(apply);
           result.fired++;
         }
-        await writes.flush(tx);
-        return { ...result, wroteCommands: writes.wroteCommands };
+        return { ...result, written: await writes.flush(tx, this.relay?.leaseMs) };
       });
-      if (round.wroteCommands) this.onCommandsCommitted();
+      this.committed(round.written);
       return round;
     } catch (error) {
       failure = error;
@@ -501,20 +503,25 @@ export class SagaStepUnitOfWork {
     decide: (saga: LockedSaga, definition: SagaDefinition) => { outcome: StepOutcome; cause: Cause },
   ): Promise<void> {
     return inSpan('saga.signal', { kind: SpanKind.INTERNAL, attributes: { 'saga.id': sagaId } }, async () => {
-      const wroteCommands = await withLogContext({ sagaId }, () =>
+      const written = await withLogContext({ sagaId }, () =>
         inTransaction(this.dataSource.manager, async (tx) => {
           const saga = (await this.sagas.lock(tx, [sagaId])).get(sagaId);
           if (!saga) throw new SagaNotFoundError(sagaId);
           const { outcome, cause } = decide(saga, this.definitionOf(saga));
-          const writes = new StepWrites();
+          const writes = new StepWrites(this.outbox);
           writes.recordInbox(cause.messageId!, saga.id, cause.eventType);
           this.write(tx, writes, saga, outcome, cause, cause.messageId!);
-          await writes.flush(tx);
-          return writes.wroteCommands;
+          return writes.flush(tx, this.relay?.leaseMs);
         }),
       );
-      if (wroteCommands) this.onCommandsCommitted();
+      this.committed(written);
     });
+  }
+
+  /** After a commit: the relay publishes the commands leased to it at once, and claims the rest. */
+  private committed(written: OutboxWritten): void {
+    if (written.leased.length) this.relay?.handOff(written.leased);
+    if (written.unleased) this.relay?.wake();
   }
 
   private definitionOf(saga: LockedSaga): SagaDefinition {
@@ -622,6 +629,8 @@ export class SagaStepUnitOfWork {
     this.steps.record(tx, saga, cause, { status: saga.status, commands: [] }, 'ignored');
   }
 }
+
+const NOTHING_WRITTEN: OutboxWritten = { leased: [], unleased: 0 };
 
 function persisted(saga: LockedSaga): { snapshot: unknown; runtime: SagaRuntime } {
   return { snapshot: saga.snapshot, runtime: saga.runtime as SagaRuntime };

@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { MessageEnvelope, TimerToSchedule } from '@baton/core';
+import type { NewOutboxMessage, OutboxRepository, OutboxWritten } from '../repositories/outbox.repository';
 import type { NewHistoryEntry } from '../repositories/saga-history.repository';
 import { sql } from '../sql';
 import type { TraceCarrier } from '../tracing/saga-tracing';
@@ -24,7 +25,8 @@ type TimerChange =
 /**
  * Everything the steps of one transaction write, gathered in memory and
  * written by `flush` in a single statement: saga rows, history, inbox,
- * outbox (and the NOTIFY that wakes relays) and timer changes. However many
+ * outbox (leased to the writer's relay where the saga's order allows, and
+ * the NOTIFY that wakes relays for the rest) and timer changes. However many
  * inputs share the transaction, their writes cost one round trip.
  *
  * Rows keep the order they were added in (history and outbox through
@@ -35,16 +37,13 @@ type TimerChange =
  * deletes and re-arms the same row.
  */
 export class StepWrites {
+  constructor(private readonly outboxTable: OutboxRepository) {}
+
   private readonly sagas = new Map<string, SagaRowChange>();
   private readonly history: NewHistoryEntry[] = [];
   private readonly inbox: Array<{ message_id: string; saga_id: string | null; message_type: string }> = [];
-  private readonly outbox: Array<{ topic: string; envelope: MessageEnvelope }> = [];
+  private readonly outbox: NewOutboxMessage[] = [];
   private readonly timers = new Map<string, TimerChange>();
-
-  /** Whether any command was written: the relay has work once this commits. */
-  get wroteCommands(): boolean {
-    return this.outbox.length > 0;
-  }
 
   updateSaga(change: SagaRowChange): void {
     const earlier = this.sagas.get(change.id);
@@ -72,12 +71,21 @@ export class StepWrites {
     for (const { key, delayMs } of timers) this.timers.set(`${sagaId} ${key}`, { sagaId, key, armed: true, delayMs, trace });
   }
 
-  /** Writes everything in one statement. Throws if a saga row was not at the version it was locked at. */
-  async flush(tx: EntityManager): Promise<void> {
+  /**
+   * Writes everything in one statement and answers what the relay has to
+   * publish (`leaseMs`: lease commands to the writer's relay, see
+   * OutboxRepository.insertStatement). Throws if a saga row was not at the
+   * version it was locked at.
+   */
+  async flush(tx: EntityManager, leaseMs?: number): Promise<OutboxWritten> {
     const parts: string[] = [];
     const params: unknown[] = [];
-    const param = (value: unknown) => {
-      params.push(JSON.stringify(value));
+    const param = (json: string) => {
+      params.push(json);
+      return `$${params.length}`;
+    };
+    const leaseParam = () => {
+      params.push(leaseMs ?? null);
       return `$${params.length}`;
     };
 
@@ -88,7 +96,7 @@ export class StepWrites {
         UPDATE baton_saga AS s
            SET status = v.status, state_value = v.state_value, snapshot = v.snapshot, runtime = v.runtime,
                version = v.version, updated_at = now(), ended_at = CASE WHEN v.ended THEN now() END
-          FROM jsonb_to_recordset(${param(sagas.map(sagaRow))}::jsonb)
+          FROM jsonb_to_recordset(${param(JSON.stringify(sagas.map(sagaRow)))}::jsonb)
                AS v(id uuid, expected integer, version integer, status text, state_value jsonb, snapshot jsonb, runtime jsonb, ended boolean)
          WHERE s.id = v.id AND s.version = v.expected
         RETURNING 1)`);
@@ -98,7 +106,7 @@ export class StepWrites {
         INSERT INTO baton_saga_history
                (saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note)
         SELECT saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note
-          FROM ROWS FROM (jsonb_to_recordset(${param(this.history.map(historyRow))}::jsonb)
+          FROM ROWS FROM (jsonb_to_recordset(${param(JSON.stringify(this.history.map(historyRow)))}::jsonb)
                AS (saga_id uuid, saga_version integer, kind text, event_type text, message_id text, actor text,
                    from_state jsonb, to_state jsonb, status text, commands jsonb, note text))
                WITH ORDINALITY AS v(saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note, n)
@@ -108,23 +116,10 @@ export class StepWrites {
       parts.push(`inbox_rows AS (
         INSERT INTO baton_inbox (message_id, saga_id, message_type)
         SELECT message_id, saga_id, message_type
-          FROM jsonb_to_recordset(${param(this.inbox)}::jsonb) AS v(message_id text, saga_id uuid, message_type text))`);
+          FROM jsonb_to_recordset(${param(JSON.stringify(this.inbox))}::jsonb) AS v(message_id text, saga_id uuid, message_type text))`);
     }
     if (this.outbox.length) {
-      const rows = this.outbox.map(({ topic, envelope }) => ({
-        message_id: envelope.messageId,
-        saga_id: envelope.sagaId,
-        topic,
-        message_type: envelope.type,
-        envelope,
-      }));
-      parts.push(`outbox_rows AS (
-        INSERT INTO baton_outbox (message_id, saga_id, topic, message_type, envelope)
-        SELECT message_id, saga_id, topic, message_type, envelope
-          FROM ROWS FROM (jsonb_to_recordset(${param(rows)}::jsonb)
-               AS (message_id uuid, saga_id uuid, topic text, message_type text, envelope jsonb))
-               WITH ORDINALITY AS v(message_id, saga_id, topic, message_type, envelope, n)
-         ORDER BY n)`);
+      parts.push(`outbox_rows AS (${this.outboxTable.insertStatement(param(this.outboxTable.rowsParam(this.outbox)), leaseParam())})`);
     }
     const timers = [...this.timers.values()];
     const cancelled = timers.filter((t) => !t.armed).map((t) => ({ saga_id: t.sagaId, timer_key: t.key }));
@@ -132,7 +127,7 @@ export class StepWrites {
       // Unique (saga_id, timer_key) index.
       parts.push(`timers_cancelled AS (
         DELETE FROM baton_timer AS t
-         USING jsonb_to_recordset(${param(cancelled)}::jsonb) AS v(saga_id uuid, timer_key text)
+         USING jsonb_to_recordset(${param(JSON.stringify(cancelled))}::jsonb) AS v(saga_id uuid, timer_key text)
          WHERE t.saga_id = v.saga_id AND t.timer_key = v.timer_key)`);
     }
     const armed = timers.flatMap((t) =>
@@ -145,21 +140,29 @@ export class StepWrites {
       parts.push(`timers_armed AS (
         INSERT INTO baton_timer (saga_id, timer_key, due_at, traceparent, tracestate)
         SELECT saga_id, timer_key, clock_timestamp() + make_interval(secs => delay_ms / 1000), traceparent, tracestate
-          FROM jsonb_to_recordset(${param(armed)}::jsonb)
+          FROM jsonb_to_recordset(${param(JSON.stringify(armed))}::jsonb)
                AS v(saga_id uuid, timer_key text, delay_ms double precision, traceparent text, tracestate text)
         ON CONFLICT (saga_id, timer_key) DO UPDATE
            SET due_at = EXCLUDED.due_at, created_at = now(), traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate)`);
     }
-    if (!parts.length) return;
+    if (!parts.length) return { leased: [], unleased: 0 };
 
-    // Relays listening in every replica are woken when this commits.
-    const notify = this.outbox.length ? `, pg_notify('baton_outbox', '') IS NULL AS notified` : '';
+    // Relays listening in every replica are woken when this commits, if a command waits for their claim.
+    const outbox = this.outbox.length
+      ? `, (SELECT json_agg(outbox_rows) FROM outbox_rows) AS outbox,
+         (SELECT count(pg_notify('${this.outboxTable.table}', '')) FROM (SELECT 1 FROM outbox_rows WHERE NOT leased LIMIT 1) AS waiting) AS notified`
+      : '';
     const updated = sagas.length ? `(SELECT count(*) FROM saga_rows)::int` : '0';
-    const { rows } = await sql<{ updated: number }>(tx, `WITH ${parts.join(',\n')}\nSELECT ${updated} AS updated${notify}`, params);
+    const { rows } = await sql<{ updated: number; outbox?: Array<{ id: string; leased: boolean }> }>(
+      tx,
+      `WITH ${parts.join(',\n')}\nSELECT ${updated} AS updated${outbox}`,
+      params,
+    );
     if (rows[0].updated !== sagas.length) {
       // The rows are locked FOR UPDATE, so this only trips if that invariant is broken.
       throw new Error(`Saga rows changed under a locked step: ${sagas.length - rows[0].updated} of ${sagas.length} were not at their expected version.`);
     }
+    return this.outbox.length ? this.outboxTable.written(this.outbox, rows[0].outbox ?? null) : { leased: [], unleased: 0 };
   }
 }
 

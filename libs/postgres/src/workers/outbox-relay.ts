@@ -1,4 +1,4 @@
-import { consoleLogger, logContextOf, withLogContext, type BatonLogger, type Transport } from '@baton/core';
+import { BatchQueue, consoleLogger, logContextOf, withLogContext, type BatonLogger, type Transport } from '@baton/core';
 import type { OutboxRepository, OutboxRow } from '../repositories/outbox.repository';
 import { SpanKind, currentTraceCarrier, inSpan, type TraceCarrier } from '../tracing/saga-tracing';
 import { PollingLoop } from './polling-loop';
@@ -15,7 +15,7 @@ export interface OutboxRelayOptions {
   leaseMs?: number;
   /** Pause when the outbox is empty and nothing wakes the relay. @default 1000 */
   idleMs?: number;
-  /** Sagas published at once (each saga's own messages go one after another). @default 100 */
+  /** Sagas published at once (each saga's messages to one topic go one after another). @default 100 */
   concurrency?: number;
   /**
    * Rounds (claim, publish, mark) in flight at once: while one batch is being
@@ -23,6 +23,12 @@ export interface OutboxRelayOptions {
    * (a claim skips the rows of a saga with an older row leased). @default 2
    */
   rounds?: number;
+  /**
+   * Batches of handed-over rows (see `handOff`) being published at once. On
+   * the in-process transport a publish lasts until the consumer committed,
+   * so more batches in flight keep commands from queueing behind a slow one. @default 8
+   */
+  handOffBatches?: number;
   /** Backoff after a failed publish: first delay, doubled per attempt up to the max. @default 200 / 30000 */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
@@ -31,15 +37,37 @@ export interface OutboxRelayOptions {
 }
 
 /**
- * Publishes committed outbox rows through the transport: claims a batch,
- * publishes each saga's rows in order (sagas in parallel), marks what went
- * out, and backs off what failed. Woken right after a step commits, so
- * latency does not wait for the poll.
+ * What a writer needs of its relay: rows it wrote already leased (see
+ * OutboxRepository.insertStatement) are handed over after the commit and
+ * published at once; for rows left to a claim, the relay is woken.
  */
-export class OutboxRelay {
+export interface OutboxHandoff {
+  /** How long a row written for hand-off stays leased: if this process dies, another relay publishes it after that. */
+  readonly leaseMs: number;
+  /** Rows just committed and leased to this relay: published at once, without a claim. */
+  handOff(rows: readonly OutboxRow[]): void;
+  /** Rows were committed that wait for a claim. */
+  wake(): void;
+}
+
+/**
+ * Publishes committed outbox rows through the transport, by two paths. Rows
+ * its own process wrote are handed over right after their commit, already
+ * leased, and published without a claim. Every other row (written behind
+ * an older unpublished row of its saga, left by a relay that died, backing
+ * off after a failed publish, written by another replica) is claimed by a
+ * polling loop, woken when such rows are committed (NOTIFY) and after a
+ * publish that unblocked a saga. Either way each saga's rows to a topic go
+ * out in order (the rest in parallel), are marked published, or backed off.
+ */
+export class OutboxRelay implements OutboxHandoff {
   private readonly loop: PollingLoop;
+  private readonly handedOver: BatchQueue<OutboxRow, void>;
   private readonly options: Required<Omit<OutboxRelayOptions, 'logger' | 'name'>>;
   private readonly logger: BatonLogger;
+  private running = false;
+  /** A claim left rows behind an older row of their saga: claim again once something was published. */
+  private blocked = false;
 
   constructor(
     private readonly outbox: OutboxRepository,
@@ -52,6 +80,7 @@ export class OutboxRelay {
       idleMs: options.idleMs ?? 1_000,
       concurrency: options.concurrency ?? 100,
       rounds: options.rounds ?? 2,
+      handOffBatches: options.handOffBatches ?? 8,
       retryDelayMs: options.retryDelayMs ?? 200,
       maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
     };
@@ -62,9 +91,21 @@ export class OutboxRelay {
       concurrency: this.options.rounds,
       logger: this.logger,
     });
+    this.handedOver = new BatchQueue<OutboxRow, void>(
+      async (rows) => {
+        await this.publishRows(rows);
+        return rows.map(() => ({ ok: true, value: undefined }));
+      },
+      { maxBatchSize: this.options.batchSize, concurrency: this.options.handOffBatches, keyOf: orderKey },
+    );
+  }
+
+  get leaseMs(): number {
+    return this.options.leaseMs;
   }
 
   start(): void {
+    this.running = true;
     this.loop.start();
   }
 
@@ -72,8 +113,22 @@ export class OutboxRelay {
     this.loop.wake();
   }
 
-  stop(): Promise<void> {
-    return this.loop.stop();
+  handOff(rows: readonly OutboxRow[]): void {
+    // Stopped: the rows stay leased, and a relay claims them once the lease has run out.
+    if (!this.running) return;
+    for (const row of rows) {
+      this.handedOver.push(row).catch((error: unknown) =>
+        withLogContext(logContextOf(row.envelope), () =>
+          this.logger.warn(`Publishing ${row.envelope.type} ${row.envelope.messageId} of saga ${row.sagaId} failed, a claim will retry it: ${describe(error)}`),
+        ),
+      );
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop.stop();
+    await this.handedOver.idle();
   }
 
   /**
@@ -88,12 +143,20 @@ export class OutboxRelay {
     );
   }
 
-  /** One round: returns how many rows were published. */
+  /** One claim round: returns how many rows were published. */
   async publishBatch(): Promise<number> {
-    const rows = await this.outbox.claim(this.options.batchSize, this.options.leaseMs);
-    if (!rows.length) return 0;
+    const { rows, blocked } = await this.outbox.claim(this.options.batchSize, this.options.leaseMs);
+    if (blocked) this.blocked = true;
+    return rows.length ? this.publishRows(rows) : 0;
+  }
+
+  /**
+   * Publishes leased rows, each saga's rows to one topic in order, the rest
+   * side by side; marks what went out and backs off what failed.
+   */
+  private async publishRows(rows: readonly OutboxRow[]): Promise<number> {
     const bySaga = new Map<string, OutboxRow[]>();
-    for (const row of rows) bySaga.set(row.sagaId, [...(bySaga.get(row.sagaId) ?? []), row]);
+    for (const row of rows) bySaga.set(orderKey(row), [...(bySaga.get(orderKey(row)) ?? []), row]);
 
     const published: string[] = [];
     const publishedAt: Date[] = [];
@@ -109,13 +172,13 @@ export class OutboxRelay {
             publishedAt.push(new Date());
           } catch (error) {
             const delay = Math.min(this.options.maxRetryDelayMs, this.options.retryDelayMs * 2 ** (row.attempts - 1));
-            const reason = error instanceof Error ? error.message : String(error);
+            const reason = describe(error);
             withLogContext(logContextOf(row.envelope), () => this.logger.warn(
               `Publishing ${row.envelope.type} ${row.envelope.messageId} of saga ${row.sagaId} to ${row.topic} failed ` +
                 `(attempt ${row.attempts}), retrying in ${delay} ms: ${reason}`,
             ));
             await this.outbox.backOff(row.id, delay, reason);
-            // The saga's later rows wait behind this one, to keep its order.
+            // The saga's later rows to this topic wait behind this one, to keep their order.
             untried.push(...group.slice(i + 1).map((r) => r.id));
             break;
           }
@@ -125,6 +188,19 @@ export class OutboxRelay {
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queue.length) }, worker));
     await this.outbox.markPublished(published, publishedAt);
     await this.outbox.release(untried);
+    if (this.blocked && published.length) {
+      this.blocked = false;
+      this.loop.wake();
+    }
     return published.length;
   }
+}
+
+/** The rows that must go out in the order they were written: one saga's to one topic. */
+function orderKey(row: OutboxRow): string {
+  return `${row.sagaId} ${row.topic}`;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
