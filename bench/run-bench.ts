@@ -1,26 +1,53 @@
 import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
+import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { BATON_DATA_SOURCE, SagaOrchestrator } from '@baton/nest';
+import { SagaStepUnitOfWork } from '@baton/postgres';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
-import { measureStepCeiling } from './database-ceiling';
+import { measureCeiling, type StepSample } from './database-ceiling';
+import { RssSampler, measureCpu, settledRssMb } from './machine-load';
 import { distribution, type Distribution } from './percentiles';
+import { SagaCounters, closedLoop, openLoop } from './saga-load';
 
 /**
- * `npm run bench`: runs N order sagas (mixed outcomes) through the host and
- * its in-process participants, on the embedded database, or on PostgreSQL
- * with DATABASE_URL, over Kafka with KAFKA_BROKERS; then measures, in the
- * same run, the database's ceiling for the transaction one step needs.
- * Writes bench-results/<time>.json and prints a table.
+ * `npm run bench`: order sagas (70% completing, 30% compensating: stock
+ * refused, payment refused, payment timing out) through the host and its
+ * in-process participants, on the embedded database, on PostgreSQL with
+ * DATABASE_URL, over Kafka with KAFKA_BROKERS. Three phases:
+ *
+ * 1. peak: BENCH_SAGAS sagas, BENCH_CONCURRENCY in flight (closed loop),
+ *    after a warm-up: sagas and steps per second, saga duration, step
+ *    latency, outbox lag, CPU and memory;
+ * 2. half load: sagas started at half the peak rate for
+ *    BENCH_HALF_LOAD_SECONDS (open loop): step latency there;
+ * 3. ceiling: the database's rate for the transaction one step needs, on
+ *    the same database, at the host's pool size (see database-ceiling.ts).
+ *
+ * Prints a table and writes bench-results/<time>-<database>-<transport>.json.
  */
 
-const SAGAS = Number(process.env.BENCH_SAGAS ?? 2000);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
-const CEILING_MS = Number(process.env.BENCH_CEILING_MS ?? 5000);
+const POSTGRES = !!process.env.DATABASE_URL;
+const SAGAS = integer('BENCH_SAGAS', POSTGRES ? 20_000 : 5_000);
+const CONCURRENCY = integer('BENCH_CONCURRENCY', 200);
+const WARMUP = integer('BENCH_WARMUP_SAGAS', Math.min(1_000, Math.ceil(SAGAS / 10)));
+const HALF_LOAD_SECONDS = integer('BENCH_HALF_LOAD_SECONDS', 10);
+const CEILING_MS = integer('BENCH_CEILING_MS', 10_000);
+const PAYMENT_TIMEOUT_MS = integer('ORDER_PAYMENT_TIMEOUT_MS', 1_000);
+
 const MIX = ['completes', 'completes', 'completes', 'completes', 'completes', 'completes', 'completes', 'stock-refused', 'payment-refused', 'payment-times-out'] as const;
+
+function integer(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}".`);
+  return value;
+}
 
 function order(i: number) {
   const scenario = MIX[i % MIX.length];
@@ -35,123 +62,209 @@ function order(i: number) {
   };
 }
 
+class Progress {
+  private drawnAt = 0;
+  constructor(
+    private readonly phase: string,
+    private readonly total: number,
+    private readonly counters: SagaCounters,
+    private readonly endedBefore = counters.ended,
+    private readonly began = performance.now(),
+  ) {}
+
+  draw = (): void => {
+    const ended = this.counters.ended - this.endedBefore;
+    if (performance.now() - this.drawnAt < 250 && ended < this.total) return;
+    this.drawnAt = performance.now();
+    const width = 30;
+    const filled = Math.min(width, Math.round((ended / this.total) * width));
+    const rate = ended / Math.max(0.001, (performance.now() - this.began) / 1000);
+    process.stderr.write(`\r${this.phase.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${ended}/${this.total} sagas ended, ${rate.toFixed(0)}/s   `);
+  };
+
+  done(): void {
+    this.draw();
+    process.stderr.write('\n');
+  }
+}
+
 async function main(): Promise<void> {
-  const schema = process.env.DATABASE_URL ? `bench_${Date.now()}` : undefined;
+  const runId = `${Date.now()}`;
+  const schema = POSTGRES ? `bench_${runId}` : undefined;
+  const topicPrefix = process.env.KAFKA_BROKERS ? `bench-${runId}.` : process.env.TOPIC_PREFIX;
   const config = loadConfig({
     ...process.env,
     PGLITE_DATA_DIR: 'memory://',
     ...(schema ? { DATABASE_SCHEMA: schema } : {}),
+    ...(topicPrefix ? { TOPIC_PREFIX: topicPrefix } : {}),
     PARTICIPANTS: 'in-process',
-    ORDER_PAYMENT_TIMEOUT_MS: process.env.ORDER_PAYMENT_TIMEOUT_MS ?? '1000',
-    TIMER_POLL_INTERVAL_MS: '50',
+    ORDER_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS),
+    TIMER_POLL_INTERVAL_MS: process.env.TIMER_POLL_INTERVAL_MS ?? '50',
     MAX_STARTS_PER_SECOND: '1000000',
     MAX_SAGAS_IN_FLIGHT: '100000000',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   });
+  const database = config.databaseUrl ? 'postgres' : 'pglite';
+  const transport = config.kafka ? 'kafka' : 'in-process';
+  process.stderr.write(`Baton benchmark: ${database}, ${transport}; ${SAGAS} sagas at ${CONCURRENCY} in flight\n`);
+
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
   await app.init();
   const orchestrator = app.get(SagaOrchestrator);
   const dataSource = app.get<DataSource>(BATON_DATA_SOURCE);
-  const database = config.databaseUrl ? 'postgres' : 'pglite';
-  const transport = config.kafka ? 'kafka' : 'in-process';
+  const counters = new SagaCounters();
+  app.get(SagaStepUnitOfWork, { strict: false }).observe(counters.listener);
+  const startAs = (phase: string) => (i: number) =>
+    orchestrator.start({ name: 'order-fulfillment', input: order(i), correlationId: `${phase}-${i}` }).then((r) => r.sagaId);
 
-  let peakRss = process.memoryUsage().rss;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 100);
-  const endedCount = async () =>
-    Number((await dataSource.query(`SELECT count(*) AS n FROM baton_saga WHERE ended_at IS NOT NULL AND name = 'order-fulfillment'`))[0].n);
+  const warmup = new Progress('warm-up', WARMUP, counters);
+  await closedLoop(WARMUP, CONCURRENCY, counters, startAs('warmup'), warmup.draw);
+  warmup.done();
+  const rssAfterWarmupMb = settledRssMb();
 
-  // Closed loop: keep CONCURRENCY sagas in flight until SAGAS have started, then wait for the rest.
-  let started = 0;
-  let ended = 0;
-  const t0 = Date.now();
-  let drawnAt = 0;
-  const progress = () => {
-    if (Date.now() - drawnAt < 250 && ended < SAGAS) return;
-    drawnAt = Date.now();
-    const width = 30;
-    const filled = Math.round((ended / SAGAS) * width);
-    const rate = ended / Math.max(0.001, (Date.now() - t0) / 1000);
-    process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${ended}/${SAGAS} sagas ended, ${rate.toFixed(0)}/s   `);
-  };
-  while (ended < SAGAS) {
-    const room = Math.min(SAGAS - started, CONCURRENCY - (started - ended));
-    await Promise.all(Array.from({ length: Math.max(0, room) }, () => orchestrator.start({ name: 'order-fulfillment', input: order(started++) })));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    ended = await endedCount();
-    progress();
-  }
-  process.stderr.write('\n');
-  clearInterval(rssTimer);
+  const rss = new RssSampler();
+  const peak = new Progress('peak', SAGAS, counters);
+  const stepsBefore = counters.steps;
+  const cpu = measureCpu();
+  const peakBegan = performance.now();
+  await closedLoop(SAGAS, CONCURRENCY, counters, startAs('peak'), peak.draw);
+  const peakMs = performance.now() - peakBegan;
+  const cpuShare = cpu();
+  const peakSteps = counters.steps - stepsBefore;
+  peak.done();
+  rss.stop();
+  const rssAfterPeakMb = settledRssMb();
+  const sagasPerSecond = (SAGAS / peakMs) * 1000;
+  const stepsPerSecond = (peakSteps / peakMs) * 1000;
 
-  const [span] = await dataSource.query(
-    `SELECT EXTRACT(EPOCH FROM (max(ended_at) - min(created_at))) * 1000 AS ms, count(*) AS n FROM baton_saga`,
-  );
-  const elapsedMs = Number(span.ms);
-  const [steps] = await dataSource.query(`SELECT count(*) AS n FROM baton_saga_history WHERE kind <> 'ignored'`);
+  const halfRate = sagasPerSecond / 2;
+  const half = new Progress('half load', Math.round(halfRate * HALF_LOAD_SECONDS), counters);
+  await openLoop(halfRate, HALF_LOAD_SECONDS, counters, startAs('half'), SAGAS + WARMUP, half.draw);
+  half.done();
+
   const ms = (rows: Array<{ ms: string | number }>) => rows.map((row) => Number(row.ms));
-  const sagaDurations = ms(await dataSource.query(`SELECT EXTRACT(EPOCH FROM (ended_at - created_at)) * 1000 AS ms FROM baton_saga`));
-  const stepLatency = ms(
+  const sagaDurations = ms(
+    await dataSource.query(`SELECT EXTRACT(EPOCH FROM (ended_at - created_at)) * 1000 AS ms FROM baton_saga WHERE correlation_id LIKE 'peak-%'`),
+  );
+  // Reply consumed (the step's transaction began) → each command it sent accepted by the transport.
+  const stepLatencyOf = async (phase: string) =>
+    ms(
+      await dataSource.query(
+        `SELECT EXTRACT(EPOCH FROM (o.published_at - h.at)) * 1000 AS ms
+           FROM baton_saga s
+           JOIN baton_saga_history h ON h.saga_id = s.id AND h.kind = 'message'
+           CROSS JOIN LATERAL jsonb_array_elements(h.commands) c
+           JOIN baton_outbox o ON o.message_id = (c->>'messageId')::uuid
+          WHERE s.correlation_id LIKE $1 AND o.published_at IS NOT NULL`,
+        [`${phase}-%`],
+      ),
+    );
+  const peakStepLatency = await stepLatencyOf('peak');
+  const halfLoadStepLatency = await stepLatencyOf('half');
+  const outboxLag = ms(
     await dataSource.query(
-      `SELECT EXTRACT(EPOCH FROM (o.published_at - h.at)) * 1000 AS ms
-         FROM baton_saga_history h
-         CROSS JOIN LATERAL jsonb_array_elements(h.commands) c
-         JOIN baton_outbox o ON o.message_id = (c->>'messageId')::uuid
-        WHERE h.kind = 'message' AND o.published_at IS NOT NULL`,
+      `SELECT EXTRACT(EPOCH FROM (o.published_at - o.created_at)) * 1000 AS ms
+         FROM baton_outbox o JOIN baton_saga s ON s.id = o.saga_id
+        WHERE s.correlation_id LIKE 'peak-%' AND o.published_at IS NOT NULL`,
     ),
   );
-  const outboxLag = ms(
-    await dataSource.query(`SELECT EXTRACT(EPOCH FROM (published_at - created_at)) * 1000 AS ms FROM baton_outbox WHERE published_at IS NOT NULL`),
+  const statuses: Array<{ status: string; n: string }> = await dataSource.query(
+    `SELECT status, count(*) AS n FROM baton_saga WHERE correlation_id LIKE 'peak-%' GROUP BY status ORDER BY status`,
   );
-  const statuses = await dataSource.query(`SELECT status, count(*) AS n FROM baton_saga GROUP BY status ORDER BY status`);
+  // A saga of median snapshot size, and one of its commands: what a step of this run writes.
+  const [sample]: StepSample[] = await dataSource.query(
+    `WITH peak AS (SELECT id, snapshot, runtime FROM baton_saga WHERE correlation_id LIKE 'peak-%'),
+          median AS (SELECT * FROM peak ORDER BY length(snapshot::text) OFFSET (SELECT count(*) / 2 FROM peak) LIMIT 1)
+     SELECT m.snapshot::text AS snapshot, m.runtime::text AS runtime,
+            (SELECT o.envelope::text FROM baton_outbox o WHERE o.saga_id = m.id LIMIT 1) AS envelope
+       FROM median m`,
+  );
+  const serverVersion = database === 'postgres' ? String((await dataSource.query(`SHOW server_version`))[0].server_version) : 'PGlite';
 
-  process.stderr.write(`Measuring the database ceiling (${CEILING_MS} ms) ...\n`);
-  const clients = database === 'pglite' ? 1 : config.databasePoolSize;
-  const ceiling = await measureStepCeiling(dataSource, clients, CEILING_MS);
+  process.stderr.write(`Measuring the database ceiling for ${CEILING_MS / 1000} s ...\n`);
+  const ceiling = await measureCeiling(dataSource, {
+    url: config.databaseUrl,
+    schema,
+    clients: database === 'pglite' ? 1 : config.databasePoolSize,
+    durationMs: CEILING_MS,
+    sample,
+  });
   await app.close();
-  if (schema) {
-    const { Client } = await import('pg');
-    const client = new Client({ connectionString: config.databaseUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA ${schema} CASCADE`);
-    await client.end();
-  }
+  await cleanUp(config.databaseUrl, schema, config.kafka?.brokers, topicPrefix);
 
-  const sagasPerSecond = (Number(span.n) / elapsedMs) * 1000;
-  const stepsPerSecond = (Number(steps.n) / elapsedMs) * 1000;
   const round = (d: Distribution) => ({ p50: +d.p50.toFixed(1), p95: +d.p95.toFixed(1), p99: +d.p99.toFixed(1) });
   const result = {
     at: new Date().toISOString(),
-    machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 1024 ** 3),
+      node: process.version,
+      database: serverVersion,
+    },
     database,
     transport,
-    sagas: Number(span.n),
-    concurrency: CONCURRENCY,
-    statuses: Object.fromEntries(statuses.map((s: { status: string; n: string }) => [s.status, Number(s.n)])),
-    elapsedMs: Math.round(elapsedMs),
-    sagasPerSecond: +sagasPerSecond.toFixed(1),
-    stepsPerSecond: +stepsPerSecond.toFixed(1),
-    sagaDurationMs: round(distribution(sagaDurations)),
-    stepLatencyMs: round(distribution(stepLatency)),
-    outboxLagMs: round(distribution(outboxLag)),
-    peakRssMb: Math.round(peakRss / 1024 / 1024),
-    ceiling: { stepTransactionsPerSecond: +ceiling.toFixed(1), clients },
-    stepsPerCeiling: +(stepsPerSecond / ceiling).toFixed(3),
+    settings: { sagas: SAGAS, concurrency: CONCURRENCY, warmupSagas: WARMUP, paymentTimeoutMs: PAYMENT_TIMEOUT_MS, halfLoadSeconds: HALF_LOAD_SECONDS },
+    peak: {
+      statuses: Object.fromEntries(statuses.map((s) => [s.status, Number(s.n)])),
+      elapsedMs: Math.round(peakMs),
+      sagasPerSecond: +sagasPerSecond.toFixed(1),
+      stepsPerSecond: +stepsPerSecond.toFixed(1),
+      sagaDurationMs: round(distribution(sagaDurations)),
+      stepLatencyMs: round(distribution(peakStepLatency)),
+      outboxLagMs: round(distribution(outboxLag)),
+      hostCpuPercent: cpuShare.processPercent,
+      machineCpuPercent: cpuShare.machinePercent,
+    },
+    halfLoad: {
+      sagasPerSecond: +halfRate.toFixed(1),
+      stepLatencyMs: round(distribution(halfLoadStepLatency)),
+    },
+    memory: {
+      peakRssMb: Math.round(rss.peakBytes / 1024 / 1024),
+      rssAfterWarmupMb,
+      rssAfterPeakMb,
+    },
+    ceiling: { stepTransactionsPerSecond: +ceiling.transactionsPerSecond.toFixed(1), clients: ceiling.clients, tool: ceiling.tool },
+    stepsPerCeiling: +(stepsPerSecond / ceiling.transactionsPerSecond).toFixed(3),
   };
   const dir = join(process.cwd(), 'bench-results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${result.at.replace(/[:.]/g, '-')}-${database}-${transport}.json`);
-  writeFileSync(file, JSON.stringify(result, null, 2));
+  writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
+
+  const d = (x: { p50: number; p95: number; p99: number }) => `${x.p50} / ${x.p95} / ${x.p99}`;
   console.table({
-    'sagas/s': result.sagasPerSecond,
-    'steps/s': result.stepsPerSecond,
-    'ceiling tx/s': result.ceiling.stepTransactionsPerSecond,
+    'sagas/s': result.peak.sagasPerSecond,
+    'steps/s': result.peak.stepsPerSecond,
+    [`ceiling tx/s (${ceiling.tool}, ${ceiling.clients} clients)`]: result.ceiling.stepTransactionsPerSecond,
     'steps/s ÷ ceiling': result.stepsPerCeiling,
-    'saga p50/p95/p99 ms': `${result.sagaDurationMs.p50} / ${result.sagaDurationMs.p95} / ${result.sagaDurationMs.p99}`,
-    'step latency p50/p95/p99 ms': `${result.stepLatencyMs.p50} / ${result.stepLatencyMs.p95} / ${result.stepLatencyMs.p99}`,
-    'outbox lag p50/p95/p99 ms': `${result.outboxLagMs.p50} / ${result.outboxLagMs.p95} / ${result.outboxLagMs.p99}`,
-    'peak RSS MB': result.peakRssMb,
+    'saga duration p50/p95/p99 ms': d(result.peak.sagaDurationMs),
+    'step latency p50/p95/p99 ms': d(result.peak.stepLatencyMs),
+    'outbox lag p50/p95/p99 ms': d(result.peak.outboxLagMs),
+    [`step latency at half load (${result.halfLoad.sagasPerSecond} sagas/s)`]: d(result.halfLoad.stepLatencyMs),
+    'host CPU % of a core / machine %': `${result.peak.hostCpuPercent} / ${result.peak.machineCpuPercent ?? 'n/a'}`,
+    'RSS MB: after warm-up / after peak / peak': `${rssAfterWarmupMb} / ${rssAfterPeakMb} / ${result.memory.peakRssMb}`,
   });
-  console.log(`${result.sagas} sagas on ${database} over ${transport} (${JSON.stringify(result.statuses)}); figures in ${file}`);
+  console.log(`${SAGAS} sagas on ${database} over ${transport} (${JSON.stringify(result.peak.statuses)}); figures in ${file}`);
+}
+
+/** Drops the run's schema and deletes its topics. */
+async function cleanUp(url: string | undefined, schema: string | undefined, brokers: string[] | undefined, topicPrefix: string | undefined) {
+  if (url && schema) {
+    const { Client } = await import('pg');
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    await client.query(`DROP SCHEMA ${schema} CASCADE`);
+    await client.end();
+  }
+  if (brokers && topicPrefix) {
+    const admin = new Kafka({ clientId: 'baton-bench', brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(topicPrefix));
+    if (topics.length) await admin.deleteTopics({ topics });
+    await admin.disconnect();
+  }
 }
 
 main().catch((error) => {
