@@ -46,10 +46,11 @@ export class RssSampler {
   }
 }
 
-/** Resident set size after a full garbage collection (run with --expose-gc; without it, as it is). */
-export function settledRssMb(): number {
+/** Resident set size and live JavaScript heap after a full garbage collection (run with --expose-gc; without it, as they are). */
+export function settledMemory(): { rssMb: number; heapUsedMb: number } {
   (globalThis as { gc?: () => void }).gc?.();
-  return Math.round(process.memoryUsage.rss() / 1024 / 1024);
+  const { rss, heapUsed } = process.memoryUsage();
+  return { rssMb: Math.round(rss / 1024 / 1024), heapUsedMb: Math.round(heapUsed / 1024 / 1024) };
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;

@@ -10,7 +10,7 @@ import { SagaStepUnitOfWork } from '@baton/postgres';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
 import { measureCeiling, type StepSample } from './database-ceiling';
-import { RssSampler, measureCpu, settledRssMb } from './machine-load';
+import { RssSampler, measureCpu, settledMemory } from './machine-load';
 import { distribution, type Distribution } from './percentiles';
 import { SagaCounters, closedLoop, openLoop } from './saga-load';
 
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   const warmup = new Progress('warm-up', WARMUP, counters);
   await closedLoop(WARMUP, CONCURRENCY, counters, startAs('warmup'), warmup.draw);
   warmup.done();
-  const rssAfterWarmupMb = settledRssMb();
+  const afterWarmup = settledMemory();
 
   const rss = new RssSampler();
   const peak = new Progress('peak', SAGAS, counters);
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   const peakSteps = counters.steps - stepsBefore;
   peak.done();
   rss.stop();
-  const rssAfterPeakMb = settledRssMb();
+  const afterPeak = settledMemory();
   const sagasPerSecond = (SAGAS / peakMs) * 1000;
   const stepsPerSecond = (peakSteps / peakMs) * 1000;
 
@@ -222,8 +222,8 @@ async function main(): Promise<void> {
     },
     memory: {
       peakRssMb: Math.round(rss.peakBytes / 1024 / 1024),
-      rssAfterWarmupMb,
-      rssAfterPeakMb,
+      afterWarmup,
+      afterPeak,
     },
     ceiling: { stepTransactionsPerSecond: +ceiling.transactionsPerSecond.toFixed(1), clients: ceiling.clients, tool: ceiling.tool },
     stepsPerCeiling: +(stepsPerSecond / ceiling.transactionsPerSecond).toFixed(3),
@@ -244,7 +244,8 @@ async function main(): Promise<void> {
     'outbox lag p50/p95/p99 ms': d(result.peak.outboxLagMs),
     [`step latency at half load (${result.halfLoad.sagasPerSecond} sagas/s)`]: d(result.halfLoad.stepLatencyMs),
     'host CPU % of a core / machine %': `${result.peak.hostCpuPercent} / ${result.peak.machineCpuPercent ?? 'n/a'}`,
-    'RSS MB: after warm-up / after peak / peak': `${rssAfterWarmupMb} / ${rssAfterPeakMb} / ${result.memory.peakRssMb}`,
+    'RSS MB: after warm-up / after peak / peak': `${afterWarmup.rssMb} / ${afterPeak.rssMb} / ${result.memory.peakRssMb}`,
+    'live heap MB: after warm-up / after peak': `${afterWarmup.heapUsedMb} / ${afterPeak.heapUsedMb}`,
   });
   console.log(`${SAGAS} sagas on ${database} over ${transport} (${JSON.stringify(result.peak.statuses)}); figures in ${file}`);
 }

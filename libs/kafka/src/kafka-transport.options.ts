@@ -23,7 +23,12 @@ export interface KafkaTransportOptions {
   /** Backoff between attempts: first delay, doubled up to the max. @default 200 / 5000 */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
-  /** Partitions whose batches are handled at the same time (each saga's messages stay in order). @default 6 */
+  /**
+   * Partition batches handled at the same time (each saga's messages stay in
+   * order). The consumer fetches again only once every batch of a fetch is
+   * done, and the handlers apply concurrent messages in shared transactions,
+   * so this is best at least the number of partitions consumed. @default 64
+   */
   partitionsConsumedConcurrently?: number;
   logger?: BatonLogger;
 }

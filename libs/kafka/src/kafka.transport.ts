@@ -176,7 +176,7 @@ export class KafkaTransport implements Transport {
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 6,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 64,
       eachBatch: (payload) => this.consumeBatch(payload),
     });
   }
