@@ -30,21 +30,21 @@ export class InventoryParticipant {
     const missing = items.find((item) => item.sku.startsWith('OOS-'));
     if (missing || this.settings.unlucky()) {
       const reason = missing ? `SKU ${missing.sku} is out of stock` : 'inventory refused (simulated failure)';
-      await recordEffect(context, orderId, 'refused', { reason });
+      recordEffect(context, orderId, 'refused', { reason });
       return reply(StockRefused, { reason });
     }
     const reservationId = `res-${context.envelope.messageId}`;
-    await recordEffect(context, orderId, 'reserved', { reservationId, items });
+    recordEffect(context, orderId, 'reserved', { reservationId, items });
     return reply(StockReserved, { reservationId });
   }
 
   @HandleCommand(ReleaseStock)
   async release({ orderId, reservationId }: PayloadOf<typeof ReleaseStock>, context: CommandContext) {
     if (await this.firstReleaseOfStuckOrder(orderId, context)) {
-      await recordEffect(context, orderId, 'release-refused', { reservationId });
+      recordEffect(context, orderId, 'release-refused', { reservationId });
       return reply(CommandFailed, { command: 'ReleaseStock', reason: 'the reservation is locked by a stock count', transient: false });
     }
-    await recordEffect(context, orderId, 'released', { reservationId });
+    recordEffect(context, orderId, 'released', { reservationId });
     return reply(StockReleased, { reservationId });
   }
 

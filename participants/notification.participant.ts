@@ -9,6 +9,6 @@ import { recordEffect } from './ledger';
 export class NotificationParticipant {
   @HandleCommand(NotifyCustomer)
   async notify({ orderId, customerId, template }: PayloadOf<typeof NotifyCustomer>, context: CommandContext) {
-    await recordEffect(context, orderId, 'sent', { customerId, template });
+    recordEffect(context, orderId, 'sent', { customerId, template });
   }
 }

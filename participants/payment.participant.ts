@@ -43,7 +43,7 @@ export class PaymentParticipant {
 
   @HandleCommand(VoidAuthorization)
   async void({ orderId }: PayloadOf<typeof VoidAuthorization>, context: CommandContext) {
-    await recordEffect(context, orderId, 'voided');
+    recordEffect(context, orderId, 'voided');
     return reply(AuthorizationVoided, { orderId });
   }
 }

@@ -18,11 +18,11 @@ export class ShippingParticipant {
     const unserved = UNSERVED_COUNTRIES.includes(address.country);
     if (unserved || this.settings.unlucky()) {
       const reason = unserved ? `no carrier serves ${address.country}` : 'shipping refused (simulated failure)';
-      await recordEffect(context, orderId, 'refused', { reason });
+      recordEffect(context, orderId, 'refused', { reason });
       return reply(ShipmentRefused, { reason });
     }
     const shipmentId = `shp-${context.envelope.messageId}`;
-    await recordEffect(context, orderId, 'scheduled', { shipmentId });
+    recordEffect(context, orderId, 'scheduled', { shipmentId });
     return reply(ShipmentScheduled, { shipmentId });
   }
 }

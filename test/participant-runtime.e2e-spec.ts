@@ -26,10 +26,11 @@ const runtime = () =>
     topics,
     logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
     handlers: [
-      handleCommand(ReserveStock, async ({ orderId }, { tx, envelope }) => {
+      handleCommand(ReserveStock, async ({ orderId }, { tx, envelope, append }) => {
         runs.push(orderId);
+        if (orderId.startsWith('appended-')) append('reservations', { order_id: orderId, command_id: envelope.messageId });
+        else await sql(tx, `INSERT INTO reservations (order_id, command_id) VALUES ($1, $2)`, [orderId, envelope.messageId]);
         if (flaky.has(orderId)) throw new TransientCommandError('the warehouse system did not answer');
-        await sql(tx, `INSERT INTO reservations (order_id, command_id) VALUES ($1, $2)`, [orderId, envelope.messageId]);
         return reply(StockReserved, { reservationId: `res-${orderId}` });
       }),
     ],
@@ -57,7 +58,9 @@ async function rows(text: string, params: unknown[] = []): Promise<any[]> {
 beforeAll(async () => {
   schema = await TestSchema.create('participant');
   dataSource = await createDataSource({ url: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, migrations: [ParticipantSchema1763800000101] });
-  await dataSource.query(`CREATE TABLE reservations (order_id text NOT NULL, command_id uuid NOT NULL)`);
+  await dataSource.query(
+    `CREATE TABLE reservations (id bigserial PRIMARY KEY, order_id text NOT NULL, command_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+  );
 });
 
 afterAll(async () => {
@@ -111,5 +114,44 @@ describe('A handler that fails transiently in a batch', () => {
     expect(failed.envelope).toMatchObject({ type: 'CommandFailed', payload: { command: 'ReserveStock', transient: true } });
     // Not recorded: the saga's retry (same message id) runs it again.
     expect(await rows(`SELECT 1 FROM participant_inbox WHERE message_id = $1`, [commands[1].messageId])).toHaveLength(0);
+  });
+});
+
+describe('Rows that handlers append', () => {
+  it("are written in their batch's transaction, one INSERT for all, with the columns left out taking their defaults", async () => {
+    const participant = runtime();
+    const commands = Array.from({ length: 10 }, (_, i) => reserve(`appended-${i}`));
+    expect(await Promise.all(commands.map((command) => participant.handle(command)))).toEqual(commands.map(() => 'handled'));
+    const written = await rows(
+      `SELECT r.order_id, r.command_id, r.at IS NOT NULL AS dated, r.xmin::text AS tx, i.xmin::text AS inbox_tx
+         FROM reservations r JOIN participant_inbox i ON i.message_id = r.command_id::text
+        WHERE r.order_id LIKE 'appended-%' ORDER BY r.id`,
+    );
+    expect(written.map((r) => r.order_id)).toEqual(commands.map((c) => c.payload.orderId));
+    written.forEach((r) => expect(r).toMatchObject({ dated: true, tx: r.inbox_tx }));
+  });
+
+  it('vanish with a batch that rolls back: a failed command leaves none, the others one each', async () => {
+    const participant = runtime();
+    flaky.add('appended-flaky');
+    const commands = ['appended-a', 'appended-flaky', 'appended-b'].map(reserve);
+    expect(await Promise.all(commands.map((command) => participant.handle(command)))).toEqual(['handled', 'failed-transiently', 'handled']);
+    const written = await rows(`SELECT order_id FROM reservations WHERE order_id IN ('appended-a', 'appended-flaky', 'appended-b') ORDER BY order_id`);
+    expect(written.map((r) => r.order_id)).toEqual(['appended-a', 'appended-b']);
+  });
+
+  it('must name a table and columns with plain identifiers', async () => {
+    const participant = new ParticipantRuntime(dataSource, new RecordingTransport(), {
+      name: 'inventory',
+      topics,
+      logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
+      handlers: [
+        handleCommand(ReserveStock, async (_, { append }) => {
+          append('reservations; DROP TABLE reservations', { order_id: 'x' });
+        }),
+      ],
+    });
+    await expect(participant.handle(reserve('bad-table'))).rejects.toThrow('is not a plain SQL identifier');
+    expect(await rows(`SELECT to_regclass('reservations')::text AS t`)).toEqual([{ t: 'reservations' }]);
   });
 });

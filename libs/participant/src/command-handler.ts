@@ -7,6 +7,15 @@ export interface CommandContext {
   readonly tx: EntityManager;
   readonly envelope: MessageEnvelope;
   readonly participant: string;
+  /**
+   * Inserts `row` into `table` in this command's transaction, together with
+   * the rows the other commands of its batch append: one INSERT per table
+   * before the commit, instead of a round trip per command. For rows the
+   * handlers do not read back in the same batch (an effect log, an audit
+   * trail): they are not visible before the batch's handlers have all run.
+   * Keys are column names; columns left out take their defaults.
+   */
+  append(table: string, row: Record<string, unknown>): void;
 }
 
 /** A reply to send back to the saga. */

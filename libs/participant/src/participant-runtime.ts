@@ -32,6 +32,7 @@ import {
   type OutboxWritten,
   type TraceCarrier,
 } from '@baton/postgres';
+import { AppendedRows } from './appended-rows';
 import type { CommandHandler, Reply } from './command-handler';
 import { TransientCommandError } from './transient-command.error';
 
@@ -96,7 +97,8 @@ class HandlerFailed extends Error {
  *
  * Commands that arrive while the participant's transaction is busy share the
  * next one (group commit): one inbox statement for all, each handler in
- * turn on the same transaction, one outbox statement for all replies. One
+ * turn on the same transaction, one INSERT per table for the rows they
+ * appended, one outbox statement for all replies. One
  * saga's commands are handled in the order they arrived. A handler that
  * throws rolls back the batch; its command gets its own outcome (a
  * transient failure is answered CommandFailed) and the others are handled
@@ -228,6 +230,7 @@ export class ParticipantRuntime {
       ],
     );
     const fresh = new Set(rows.map((row) => row.message_id));
+    const appended = new AppendedRows();
     const replies: Array<{ topic: string; envelope: MessageEnvelope }> = [];
     const results: CommandResult[] = [];
     for (const [index, { envelope, handler, payload, span }] of commands.entries()) {
@@ -240,7 +243,7 @@ export class ParticipantRuntime {
         withSpan(span, async () => {
           let answer: Reply | void;
           try {
-            answer = await handler.handle(payload, { tx, envelope, participant: this.name });
+            answer = await handler.handle(payload, { tx, envelope, participant: this.name, append: (table, row) => appended.add(table, row) });
             if (answer) replies.push(this.replyTo(envelope, answer.contract, answer.payload));
           } catch (error) {
             throw new HandlerFailed(index, error);
@@ -249,6 +252,7 @@ export class ParticipantRuntime {
       );
       results.push('handled');
     }
+    await appended.flush(tx);
     return { results, written: await this.outbox.append(tx, replies, this.relay.leaseMs) };
   }
 
