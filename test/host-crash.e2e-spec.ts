@@ -24,7 +24,8 @@ beforeAll(async () => {
     PORT: String(41000 + Math.floor(Math.random() * 2000)),
     DATABASE_URL: TEST_DATABASE_URL,
     DATABASE_SCHEMA: schema.name,
-    PARTICIPANT_LATENCY_MS: '40',
+    // Each command takes 150 ms, so a saga needs about half a second: the kill at 300 ms lands mid-flight.
+    PARTICIPANT_LATENCY_MS: '150',
     // Longer than a restart plus the dead relay's lease (5 s) on the commands it had
     // claimed, so only the orders meant to time out do.
     ORDER_PAYMENT_TIMEOUT_MS: '15000',
