@@ -127,7 +127,7 @@ describe('Rows that handlers append', () => {
          FROM reservations r JOIN participant_inbox i ON i.message_id = r.command_id::text
         WHERE r.order_id LIKE 'appended-%' ORDER BY r.id`,
     );
-    expect(written.map((r) => r.order_id)).toEqual(commands.map((c) => c.payload.orderId));
+    expect(written.map((r) => r.order_id)).toEqual(commands.map((c) => (c.payload as { orderId: string }).orderId));
     written.forEach((r) => expect(r).toMatchObject({ dated: true, tx: r.inbox_tx }));
   });
 
