@@ -14,4 +14,5 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 EXPOSE 3000
 USER node
-CMD ["node", "dist/src/main.js"]
+# A young generation of 32 MB: fewer scavenges under load (see the README, Benchmark).
+CMD ["node", "--max-semi-space-size=32", "dist/src/main.js"]
