@@ -1,5 +1,5 @@
 import type { SagaDefinition, SagaLimits, Transport } from '@baton/core';
-import type { BatonDataSourceOptions, OutboxRelayOptions, TimerPollerOptions } from '@baton/postgres';
+import type { BatonDataSourceOptions, OutboxRelayOptions, StepBatchingOptions, TimerPollerOptions } from '@baton/postgres';
 import type { SagaAdmissionOptions } from './admission/saga-admission.options';
 import type { BatonAuthOptions } from './auth/baton-auth.options';
 
@@ -24,8 +24,13 @@ export interface SagaModuleOptions {
   topics?: { prefix?: string; replies?: string };
   /** Timer poller tuning. @default { pollIntervalMs: 250, batchSize: 100 } */
   timers?: Omit<TimerPollerOptions, 'logger'>;
-  /** Outbox relay tuning. @default { batchSize: 100, leaseMs: 5000, concurrency: 16 } */
+  /** Outbox relay tuning. @default { batchSize: 100, leaseMs: 5000, concurrency: 100, rounds: 2, handOffBatches: 8 } */
   relay?: Omit<OutboxRelayOptions, 'logger' | 'name'>;
+  /**
+   * How starts, replies and timers that arrive together share step
+   * transactions (group commit). @default { maxBatchSize: 64, concurrency: 2 }
+   */
+  steps?: StepBatchingOptions;
   /**
    * API keys of the REST API. Every POST of its controllers needs an operator
    * key; reads need a key only with `protectReads`.

@@ -110,7 +110,7 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): Ap
     {
       provide: SagaStepUnitOfWork,
       useFactory: (o: SagaModuleOptions, dataSource: DataSource, registry: SagaRegistry, topics: TopicNames, relay: OutboxRelay) =>
-        new SagaStepUnitOfWork(dataSource, registry, topics, new SagaEngine({ limits: o.limits }), relay, new Logger('SagaStep')),
+        new SagaStepUnitOfWork(dataSource, registry, topics, new SagaEngine({ limits: o.limits }), relay, new Logger('SagaStep'), o.steps),
       inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE, SagaRegistry, BATON_TOPICS, OutboxRelay],
     },
     {

@@ -65,6 +65,7 @@ export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap
         handlers,
         topics,
         replies: this.replies,
+        batching: this.options.batching,
         logger: this.logger,
         beforeHandle: this.options.beforeHandle,
       });

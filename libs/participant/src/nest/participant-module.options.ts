@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { MessageEnvelope, Transport } from '@baton/core';
 import type { DatabaseOptions } from '@baton/postgres';
+import type { CommandBatchingOptions } from '../participant-runtime';
 
 /** Options of `ParticipantModule.forRoot` / `forRootAsync`. */
 export interface ParticipantModuleOptions {
@@ -19,6 +20,8 @@ export interface ParticipantModuleOptions {
    * when the app's SagaModule shares it and does that. @default true
    */
   manageTransport?: boolean;
+  /** How commands that arrive together share a transaction. @default { maxBatchSize: 64, concurrency: 1 } per participant */
+  batching?: CommandBatchingOptions;
   /** Runs before each command, outside any transaction. @default none */
   beforeHandle?: (envelope: MessageEnvelope) => Promise<void>;
 }
