@@ -375,8 +375,10 @@ export class SagaStepUnitOfWork {
     skip: readonly string[],
     onClaimed: (timers: DueTimer[]) => void,
   ): Promise<{ fired: number; passedOver: DueTimer[]; failed: Array<{ timer: DueTimer; error: unknown }> }> {
-    const spans = new Map<DueTimer, Span>();
+    // By timer id: a transaction retried after a conflict keeps each timer's span.
+    const spans = new Map<string, Span>();
     let failure: unknown;
+    let failed: Array<{ timer: DueTimer; error: unknown }> = [];
     try {
       const round = await inTransaction(this.dataSource.manager, async (tx) => {
         const timers = await this.timers.claimDue(tx, limit, skip);
@@ -392,12 +394,12 @@ export class SagaStepUnitOfWork {
             result.passedOver.push(timer);
             continue;
           }
-          if (!spans.has(timer)) {
+          if (!spans.has(timer.id)) {
             const attributes = { 'saga.id': timer.sagaId, 'timer.key': timer.timerKey };
-            spans.set(timer, startSpan(`saga.timer ${timer.timerKey}`, { kind: SpanKind.INTERNAL, parent: timer, attributes }));
+            spans.set(timer.id, startSpan(`saga.timer ${timer.timerKey}`, { kind: SpanKind.INTERNAL, parent: timer, attributes }));
           }
           const inContext = <T>(fn: () => T) =>
-            withLogContext({ sagaId: saga.id, sagaName: saga.name, correlationId: saga.correlationId }, () => withSpan(spans.get(timer), fn));
+            withLogContext({ sagaId: saga.id, sagaName: saga.name, correlationId: saga.correlationId }, () => withSpan(spans.get(timer.id), fn));
           let apply: () => void;
           try {
             apply = inContext(() => this.decideTimer(tx, writes, saga, timer));
@@ -411,12 +413,13 @@ export class SagaStepUnitOfWork {
         return { ...result, written: await writes.flush(tx, this.relay?.leaseMs) };
       });
       this.committed(round.written);
+      failed = round.failed;
       return round;
     } catch (error) {
       failure = error;
       throw error;
     } finally {
-      spans.forEach((span) => endSpan(span, failure));
+      spans.forEach((span, id) => endSpan(span, failure ?? failed.find(({ timer }) => timer.id === id)?.error));
     }
   }
 
