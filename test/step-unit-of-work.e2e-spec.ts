@@ -336,6 +336,55 @@ describe('The outbox relay', () => {
     expect(transport.published.map((p) => p.envelope.type)).toEqual(['AuthorizePayment', 'ReserveStock', 'ReleaseStock']);
   });
 
+  it('publishes the commands its own host wrote right after the commit, without a claim', async () => {
+    const { dataSource } = await host();
+    const transport = new RecordingTransport();
+    // Claims would only run every 10 minutes: whatever goes out in time was handed over.
+    const relay = new OutboxRelay(new OutboxRepository(dataSource, 'baton_outbox'), transport, { idleMs: 600_000 });
+    relay.start();
+    try {
+      const unitOfWork = new SagaStepUnitOfWork(dataSource, registry, topics, undefined, relay);
+      const sagaId = await startOrder(unitOfWork);
+      await eventually(
+        async () => (transport.published.filter((p) => p.envelope.sagaId === sagaId).length === 2 ? true : undefined),
+        5_000,
+        'the start to publish its two commands',
+      );
+      await eventually(
+        async () => ((await count(dataSource, `SELECT count(*) AS n FROM baton_outbox WHERE saga_id = $1 AND published_at IS NULL`, [sagaId])) === 0 ? true : undefined),
+        5_000,
+        'its rows to be marked published',
+      );
+      const rows: Array<{ attempts: number }> = await dataSource.query(`SELECT attempts FROM baton_outbox WHERE saga_id = $1`, [sagaId]);
+      expect(rows).toEqual([{ attempts: 1 }, { attempts: 1 }]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it("leaves a command behind an unpublished one of its saga to the same participant to a claim, which keeps their order", async () => {
+    const { dataSource } = await host();
+    const transport = new RecordingTransport();
+    const relay = new OutboxRelay(new OutboxRepository(dataSource, 'baton_outbox'), transport, { idleMs: 600_000, retryDelayMs: 300 });
+    relay.start();
+    try {
+      const unitOfWork = new SagaStepUnitOfWork(dataSource, registry, topics, undefined, relay);
+      transport.failNext = 1; // ReserveStock fails once and backs off
+      const sagaId = await startOrder(unitOfWork);
+      await unitOfWork.deliver(reply(sagaId, 'StockReserved', { reservationId: 'r-1' }), 'test');
+      await unitOfWork.deliver(reply(sagaId, 'PaymentRefused', { reason: 'card declined' }), 'test');
+      await eventually(
+        async () => (transport.published.filter((p) => p.envelope.sagaId === sagaId).length === 3 ? true : undefined),
+        5_000,
+        'the three commands to be published',
+      );
+      const inventory = transport.published.filter((p) => p.envelope.sagaId === sagaId && p.topic === 'inventory.commands');
+      expect(inventory.map((p) => p.envelope.type)).toEqual(['ReserveStock', 'ReleaseStock']);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('retries a failed publish after a backoff and publishes it once', async () => {
     const { dataSource, unitOfWork } = await host();
     const transport = new RecordingTransport();

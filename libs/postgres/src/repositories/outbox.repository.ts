@@ -121,9 +121,11 @@ export class OutboxRepository {
    * partial indexes on unpublished rows: (id) for the oldest first, (saga_id,
    * id) for the older rows of a saga. `blocked`: rows due for publishing that
    * this claim had to leave, behind an older row of their saga.
+   * `nextLeaseEndsInMs`: when the earliest lease of an unpublished row runs
+   * out (a relay died, a failed publish backs off), if any does.
    */
-  async claim(limit: number, leaseMs: number): Promise<{ rows: OutboxRow[]; blocked: number }> {
-    const { rows } = await sql<{ candidates: number; claimed: OutboxRow[] | null }>(
+  async claim(limit: number, leaseMs: number): Promise<{ rows: OutboxRow[]; blocked: number; nextLeaseEndsInMs?: number }> {
+    const { rows } = await sql<{ candidates: number; claimed: OutboxRow[] | null; next_lease_end_ms: number | null }>(
       this.dataSource.manager,
       `WITH candidate AS (
          SELECT id, saga_id, topic FROM ${this.table}
@@ -144,11 +146,14 @@ export class OutboxRepository {
            FROM claimable
           WHERE o.id = claimable.id
          RETURNING o.id::text AS id, o.topic, o.saga_id AS "sagaId", o.envelope, o.attempts)
-       SELECT (SELECT count(*) FROM candidate)::int AS candidates, (SELECT json_agg(claimed) FROM claimed) AS claimed`,
+       SELECT (SELECT count(*) FROM candidate)::int AS candidates, (SELECT json_agg(claimed) FROM claimed) AS claimed,
+              (SELECT EXTRACT(EPOCH FROM min(locked_until) - now()) * 1000 FROM ${this.table}
+                WHERE published_at IS NULL AND locked_until >= now())::float8 AS next_lease_end_ms`,
       [limit, leaseMs],
     );
     const claimed = (rows[0].claimed ?? []).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    return { rows: claimed, blocked: rows[0].candidates - claimed.length };
+    const next = rows[0].next_lease_end_ms;
+    return { rows: claimed, blocked: rows[0].candidates - claimed.length, ...(next == null ? {} : { nextLeaseEndsInMs: Math.max(1, Math.ceil(next)) }) };
   }
 
   /** Marks rows published, each at the moment the broker (or in-process consumer) accepted it. */

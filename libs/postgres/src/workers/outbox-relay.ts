@@ -85,7 +85,7 @@ export class OutboxRelay implements OutboxHandoff {
       maxRetryDelayMs: options.maxRetryDelayMs ?? 30_000,
     };
     this.logger = options.logger ?? consoleLogger;
-    this.loop = new PollingLoop(() => this.publishBatch(), {
+    this.loop = new PollingLoop(() => this.claimRound(), {
       name: options.name ?? `outbox relay (${outbox.table})`,
       idleMs: this.options.idleMs,
       concurrency: this.options.rounds,
@@ -93,7 +93,12 @@ export class OutboxRelay implements OutboxHandoff {
     });
     this.handedOver = new BatchQueue<OutboxRow, void>(
       async (rows) => {
-        await this.publishRows(rows);
+        try {
+          await this.publishRows(rows);
+        } catch (error) {
+          // Marking or backing off failed (the database is gone, say): the rows stay leased, and a claim retries them once the lease has run out.
+          this.logger.warn(`Publishing ${rows.length} handed-over rows failed, a claim will retry them after the lease: ${describe(error)}`);
+        }
         return rows.map(() => ({ ok: true, value: undefined }));
       },
       { maxBatchSize: this.options.batchSize, concurrency: this.options.handOffBatches, keyOf: orderKey },
@@ -116,13 +121,7 @@ export class OutboxRelay implements OutboxHandoff {
   handOff(rows: readonly OutboxRow[]): void {
     // Stopped: the rows stay leased, and a relay claims them once the lease has run out.
     if (!this.running) return;
-    for (const row of rows) {
-      this.handedOver.push(row).catch((error: unknown) =>
-        withLogContext(logContextOf(row.envelope), () =>
-          this.logger.warn(`Publishing ${row.envelope.type} ${row.envelope.messageId} of saga ${row.sagaId} failed, a claim will retry it: ${describe(error)}`),
-        ),
-      );
-    }
+    for (const row of rows) void this.handedOver.push(row);
   }
 
   async stop(): Promise<void> {
@@ -145,9 +144,14 @@ export class OutboxRelay implements OutboxHandoff {
 
   /** One claim round: returns how many rows were published. */
   async publishBatch(): Promise<number> {
-    const { rows, blocked } = await this.outbox.claim(this.options.batchSize, this.options.leaseMs);
+    return (await this.claimRound()).workDone;
+  }
+
+  /** A claim round for the polling loop: what it published, and when a lease held now runs out (so a claim is due again). */
+  private async claimRound(): Promise<{ workDone: number; nextInMs?: number }> {
+    const { rows, blocked, nextLeaseEndsInMs } = await this.outbox.claim(this.options.batchSize, this.options.leaseMs);
     if (blocked) this.blocked = true;
-    return rows.length ? this.publishRows(rows) : 0;
+    return { workDone: rows.length ? await this.publishRows(rows) : 0, nextInMs: nextLeaseEndsInMs };
   }
 
   /**
@@ -161,6 +165,7 @@ export class OutboxRelay implements OutboxHandoff {
     const published: string[] = [];
     const publishedAt: Date[] = [];
     const untried: string[] = [];
+    let backedOff = false;
     const queue = [...bySaga.values()];
     const worker = async () => {
       for (let group = queue.shift(); group; group = queue.shift()) {
@@ -178,6 +183,7 @@ export class OutboxRelay implements OutboxHandoff {
                 `(attempt ${row.attempts}), retrying in ${delay} ms: ${reason}`,
             ));
             await this.outbox.backOff(row.id, delay, reason);
+            backedOff = true;
             // The saga's later rows to this topic wait behind this one, to keep their order.
             untried.push(...group.slice(i + 1).map((r) => r.id));
             break;
@@ -188,7 +194,8 @@ export class OutboxRelay implements OutboxHandoff {
     await Promise.all(Array.from({ length: Math.min(this.options.concurrency, queue.length) }, worker));
     await this.outbox.markPublished(published, publishedAt);
     await this.outbox.release(untried);
-    if (this.blocked && published.length) {
+    // A saga may have been waiting on what went out; what backed off is the claims' to retry, at its time.
+    if ((this.blocked && published.length) || backedOff) {
       this.blocked = false;
       this.loop.wake();
     }
