@@ -142,7 +142,6 @@ describe('The REST API with AUTH_READS=true', () => {
 });
 
 describe('The host process without API_KEYS', () => {
-  const port = () => String(43000 + Math.floor(Math.random() * 2000));
   let host: HostProcess | undefined;
 
   afterEach(async () => {
@@ -151,7 +150,7 @@ describe('The host process without API_KEYS', () => {
   });
 
   it('warns at start that it accepts the development key, and accepts it on a start', async () => {
-    host = new HostProcess({ PORT: port(), PGLITE_DATA_DIR: 'memory://', NODE_ENV: 'development', API_KEYS: '' });
+    host = new HostProcess({ PGLITE_DATA_DIR: 'memory://', NODE_ENV: 'development', API_KEYS: '' });
     await host.start();
 
     expect(host.output.join('')).toMatch(/API_KEYS is unset: the development key "baton-dev-key" \(role operator\) is accepted/);
@@ -164,7 +163,7 @@ describe('The host process without API_KEYS', () => {
   });
 
   it('refuses to start with NODE_ENV=production, saying which variable to set', async () => {
-    host = new HostProcess({ PORT: port(), PGLITE_DATA_DIR: 'memory://', NODE_ENV: 'production', API_KEYS: '' });
+    host = new HostProcess({ PGLITE_DATA_DIR: 'memory://', NODE_ENV: 'production', API_KEYS: '' });
 
     await expect(host.start()).rejects.toThrow(/exited with 2:[\s\S]*API_KEYS is unset, and NODE_ENV=production[\s\S]*set API_KEYS=name:key:role/);
   });

@@ -50,7 +50,6 @@ const WAVE = 50;
 const schemas: TestSchema[] = [];
 const clients: Client[] = [];
 const hosts: HostProcess[] = [];
-const ports = new Set<number>();
 
 /** A schema of its own, hosts that run on it, and SQL against it. */
 async function deployment(prefix: string) {
@@ -63,7 +62,6 @@ async function deployment(prefix: string) {
   return {
     host(env: Record<string, string>): HostProcess {
       const host = new HostProcess({
-        PORT: String(freePort()),
         DATABASE_URL: TEST_DATABASE_URL,
         DATABASE_SCHEMA: schema.name,
         ...env,
@@ -79,13 +77,6 @@ async function deployment(prefix: string) {
   };
 }
 
-function freePort(): number {
-  let port: number;
-  do port = 45000 + Math.floor(Math.random() * 2000);
-  while (ports.has(port));
-  ports.add(port);
-  return port;
-}
 
 async function startOrder(host: HostProcess, scenario: OrderScenario): Promise<string> {
   const response = await fetch(`${host.baseUrl}/sagas/order-fulfillment`, {

@@ -21,7 +21,6 @@ beforeAll(async () => {
   db = new Client({ connectionString: TEST_DATABASE_URL });
   await db.connect();
   host = new HostProcess({
-    PORT: String(41000 + Math.floor(Math.random() * 2000)),
     DATABASE_URL: TEST_DATABASE_URL,
     DATABASE_SCHEMA: schema.name,
     // Each command takes 150 ms, so a saga needs about half a second: the kill at 300 ms lands mid-flight.

@@ -40,7 +40,6 @@ beforeAll(async () => {
   };
   host = new HostProcess({
     ...common,
-    PORT: String(43000 + Math.floor(Math.random() * 2000)),
     DATABASE_SCHEMA: hostSchema.name,
     // Long enough to sit out a broker restart; only the unresponsive payments time out.
     ORDER_PAYMENT_TIMEOUT_MS: '20000',

@@ -23,7 +23,6 @@ afterAll(async () => {
 
 function startHost(env: Record<string, string>): Promise<HostProcess> {
   const host = new HostProcess({
-    PORT: String(47000 + Math.floor(Math.random() * 2000)),
     PGLITE_DATA_DIR: 'memory://',
     PARTICIPANTS: 'in-process',
     // Empty counts as unset: whatever the test's environment says, the embedded defaults.

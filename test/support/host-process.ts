@@ -1,4 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
@@ -39,18 +40,24 @@ export class HostProcess {
     return `http://127.0.0.1:${this.env.PORT}`;
   }
 
+  /** Starts it; without a PORT in its environment, on a port the system says is free (kept across restarts). */
   async start(): Promise<void> {
+    this.env.PORT ??= String(await freePort());
     this.child = spawn(process.execPath, [join(ROOT, this.entry)], {
       cwd: ROOT,
       env: { ...process.env, HOST: '127.0.0.1', ...this.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child.stdout!.on('data', (chunk) => this.output.push(String(chunk)));
-    this.child.stderr!.on('data', (chunk) => this.output.push(String(chunk)));
+    const child = this.child;
+    child.stdout!.on('data', (chunk) => this.output.push(String(chunk)));
+    child.stderr!.on('data', (chunk) => this.output.push(String(chunk)));
+    // Closed: it exited and what it wrote has been read.
+    const closed = new Promise((resolve) => child.once('close', resolve));
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (this.child.exitCode !== null) {
-        throw new Error(`${this.entry} exited with ${this.child.exitCode}:\n${this.output.join('')}`);
+      if (child.exitCode !== null) {
+        await closed;
+        throw new Error(`${this.entry} exited with ${child.exitCode}:\n${this.output.join('')}`);
       }
       try {
         if (await this.ready(this)) return;
@@ -78,4 +85,20 @@ export class HostProcess {
     child.kill(signal);
     await exited;
   }
+}
+
+/**
+ * A port nobody listens on, from the system. A port picked at random can be
+ * one an outgoing connection (to Postgres, to Kafka) is using: they come from
+ * the same range.
+ */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
