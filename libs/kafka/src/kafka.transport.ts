@@ -100,7 +100,11 @@ export class KafkaTransport implements Transport {
     try {
       const producer = await this.connectedProducer();
       const byTopic = new Map<string, Message[]>();
-      for (const { topic, message } of batch) byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+      for (const { topic, message } of batch) {
+        const messages = byTopic.get(topic);
+        if (messages) messages.push(message);
+        else byTopic.set(topic, [message]);
+      }
       await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
       return batch.map(() => ({ ok: true, value: undefined }));
     } catch (error) {
@@ -269,7 +273,9 @@ export class KafkaTransport implements Transport {
     const chains = new Map<string, number[]>();
     messages.forEach((message, i) => {
       const key = message.key?.toString('utf8') ?? `#${i}`;
-      chains.set(key, [...(chains.get(key) ?? []), i]);
+      const chain = chains.get(key);
+      if (chain) chain.push(i);
+      else chains.set(key, [i]);
     });
     const settled = await Promise.allSettled(
       [...chains.values()].map(async (chain) => {

@@ -98,11 +98,10 @@ class HandlerFailed extends Error {
  * Commands that arrive while the participant's transaction is busy share the
  * next one (group commit): one inbox statement for all, each handler in
  * turn on the same transaction, one INSERT per table for the rows they
- * appended, one outbox statement for all replies. One
- * saga's commands are handled in the order they arrived. A handler that
- * throws rolls back the batch; its command gets its own outcome (a
- * transient failure is answered CommandFailed) and the others are handled
- * again, one transaction each.
+ * appended, one outbox statement for all replies. One saga's commands are
+ * handled in the order they arrived. A handler that throws rolls back the
+ * batch; its command gets its own outcome (a transient failure is answered
+ * CommandFailed) and the others are handled again, one transaction each.
  */
 export class ParticipantRuntime {
   private readonly handlers = new Map<string, CommandHandler<any>>();

@@ -160,7 +160,11 @@ export class OutboxRelay implements OutboxHandoff {
    */
   private async publishRows(rows: readonly OutboxRow[]): Promise<number> {
     const bySaga = new Map<string, OutboxRow[]>();
-    for (const row of rows) bySaga.set(orderKey(row), [...(bySaga.get(orderKey(row)) ?? []), row]);
+    for (const row of rows) {
+      const group = bySaga.get(orderKey(row));
+      if (group) group.push(row);
+      else bySaga.set(orderKey(row), [row]);
+    }
 
     const published: string[] = [];
     const publishedAt: Date[] = [];
