@@ -1,5 +1,4 @@
-import type { EntityManager } from 'typeorm';
-import { sql } from '@baton/postgres';
+import type { WriteStatement } from '@baton/postgres';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -14,8 +13,9 @@ function quoted(name: string, what: string): string {
 /**
  * Rows the handlers of one batch append (CommandContext.append), written
  * together before the batch's transaction commits: one INSERT per table,
- * whatever the number of commands. Column values go through JSON and are
- * converted to the table's column types by Postgres.
+ * whatever the number of commands, in the statement that also writes the
+ * batch's replies. Column values go through JSON and are converted to the
+ * table's column types by Postgres.
  */
 export class AppendedRows {
   private readonly tables = new Map<string, { columns: Set<string>; rows: Array<Record<string, unknown>> }>();
@@ -31,12 +31,15 @@ export class AppendedRows {
     this.tables.set(target, entry);
   }
 
-  async flush(tx: EntityManager): Promise<void> {
-    for (const [table, { columns, rows }] of this.tables) {
+  /** Adds one INSERT per table to `statement`. */
+  addTo(statement: WriteStatement): void {
+    [...this.tables].forEach(([table, { columns, rows }], i) => {
       const list = [...columns].map((column) => `"${column}"`).join(', ');
       // Only the columns given: the others take their defaults.
-      await sql(tx, `INSERT INTO ${table} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${table}, $1::jsonb)`, [JSON.stringify(rows)]);
-    }
-    this.tables.clear();
+      statement.with(
+        `appended_${i}`,
+        `INSERT INTO ${table} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${table}, ${statement.param(JSON.stringify(rows))}::jsonb)`,
+      );
+    });
   }
 }

@@ -28,6 +28,8 @@ import {
   inTransaction,
   sql,
   withSpan,
+  WriteStatement,
+  type NewOutboxMessage,
   type OutboxRelayOptions,
   type OutboxWritten,
   type TraceCarrier,
@@ -230,7 +232,7 @@ export class ParticipantRuntime {
     );
     const fresh = new Set(rows.map((row) => row.message_id));
     const appended = new AppendedRows();
-    const replies: Array<{ topic: string; envelope: MessageEnvelope }> = [];
+    const replies: NewOutboxMessage[] = [];
     const results: CommandResult[] = [];
     for (const [index, { envelope, handler, payload, span }] of commands.entries()) {
       // Recorded before, or a second copy in this batch.
@@ -251,8 +253,7 @@ export class ParticipantRuntime {
       );
       results.push('handled');
     }
-    await appended.flush(tx);
-    return { results, written: await this.outbox.append(tx, replies, this.relay.leaseMs) };
+    return { results, written: await this.write(tx, replies, appended) };
   }
 
   /**
@@ -289,10 +290,18 @@ export class ParticipantRuntime {
       withSpan(command.span, async () => {
         this.logger.warn(`${this.name}: ${envelope.type} ${envelope.messageId} failed transiently: ${error.message}`);
         const reply = this.replyTo(envelope, CommandFailed, { command: envelope.type, reason: error.message, transient: true });
-        this.committed(await inTransaction(this.dataSource.manager, (tx) => this.outbox.append(tx, [reply], this.relay.leaseMs)));
+        this.committed(await inTransaction(this.dataSource.manager, (tx) => this.write(tx, [reply])));
         return 'failed-transiently' as const;
       }),
     );
+  }
+
+  /** The batch's appended rows and its replies, in one statement. */
+  private async write(tx: EntityManager, replies: readonly NewOutboxMessage[], appended?: AppendedRows): Promise<OutboxWritten> {
+    const statement = new WriteStatement();
+    appended?.addTo(statement);
+    this.outbox.addInsert(statement, replies, this.relay.leaseMs);
+    return this.outbox.written(replies, statement.empty ? undefined : await statement.run(tx));
   }
 
   /** After a commit: the relay publishes the replies leased to it at once, and claims the rest. */
@@ -302,7 +311,7 @@ export class ParticipantRuntime {
   }
 
   /** The reply answering `command`, for the outbox. Throws if the handler's payload breaks its contract. */
-  private replyTo(command: MessageEnvelope, contract: EventContract, payload: unknown): { topic: string; envelope: MessageEnvelope } {
+  private replyTo(command: MessageEnvelope, contract: EventContract, payload: unknown): NewOutboxMessage {
     const valid = validatePayload(contract, payload);
     if (!valid.ok) {
       throw new Error(

@@ -23,3 +23,4 @@ export * from './workers/timer-poller';
 export * from './workers/outbox-notification.listener';
 export * from './tracing/saga-tracing';
 export * from './unit-of-work/step-observations';
+export * from './write-statement';

@@ -1,6 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { MessageEnvelope } from '@baton/core';
 import { sql } from '../sql';
+import type { WriteStatement } from '../write-statement';
 
 export interface OutboxRow {
   id: string;
@@ -40,18 +41,28 @@ export class OutboxRepository {
   ) {}
 
   /**
-   * The INSERT that writes messages (the rows in `$rows`, see `rowsParam`),
-   * for the caller's transaction, in order: ids follow the order of the
-   * array, and so does publishing. With a lease (`$lease`, in ms, not null),
+   * Adds to `statement` the INSERT that writes `messages`, in order: ids
+   * follow the order of the array, and so does publishing. With `leaseMs`,
    * a row with no older unpublished row of its saga on its topic is written
    * already leased to the writer's relay, as if claimed: its process
-   * publishes it right after the commit, without a claim. A row behind an
-   * older unpublished one is left to the relays' claims, which keep the
-   * order (see `claim`). Returns `id` and `leased` of each row (index
-   * (saga_id, id) on unpublished rows).
+   * publishes it right after the commit, without a claim (OutboxRelay.handOff).
+   * A row behind an older unpublished one is left to the relays' claims,
+   * which keep the order (see `claim`), and the statement then NOTIFYs the
+   * relays listening in every replica, delivered at commit. Index
+   * (saga_id, id) on unpublished rows. Read what was written with `written`.
    */
-  insertStatement(rows: string, lease: string): string {
-    return `INSERT INTO ${this.table} (message_id, saga_id, topic, message_type, envelope, locked_until, attempts)
+  addInsert(statement: WriteStatement, messages: readonly NewOutboxMessage[], leaseMs: number | undefined): void {
+    if (!messages.length) return;
+    const rows = statement.param(
+      JSON.stringify(
+        messages.map(({ topic, envelope }) => ({ message_id: envelope.messageId, saga_id: envelope.sagaId, topic, message_type: envelope.type, envelope })),
+      ),
+    );
+    const lease = statement.param(leaseMs ?? null);
+    statement
+      .with(
+        'outbox_rows',
+        `INSERT INTO ${this.table} (message_id, saga_id, topic, message_type, envelope, locked_until, attempts)
         SELECT v.message_id, v.saga_id, v.topic, v.message_type, v.envelope,
                CASE WHEN l.leased THEN now() + make_interval(secs => ${lease}::double precision / 1000) END,
                CASE WHEN l.leased THEN 1 ELSE 0 END
@@ -63,43 +74,21 @@ export class OutboxRepository {
                         SELECT 1 FROM ${this.table} AS e
                          WHERE e.saga_id = v.saga_id AND e.topic = v.topic AND e.published_at IS NULL) AS leased) AS l
          ORDER BY v.n
-        RETURNING id::text AS id, locked_until IS NOT NULL AS leased`;
+        RETURNING id::text AS id, locked_until IS NOT NULL AS leased`,
+      )
+      .select(`(SELECT json_agg(outbox_rows) FROM outbox_rows) AS outbox`)
+      .select(`(SELECT count(pg_notify('${this.table}', '')) FROM (SELECT 1 FROM outbox_rows WHERE NOT leased LIMIT 1) AS waiting) AS notified`);
   }
 
-  /** The `$rows` parameter of `insertStatement`. */
-  rowsParam(messages: readonly NewOutboxMessage[]): string {
-    return JSON.stringify(
-      messages.map(({ topic, envelope }) => ({ message_id: envelope.messageId, saga_id: envelope.sagaId, topic, message_type: envelope.type, envelope })),
-    );
-  }
-
-  /** Pairs what `insertStatement` returned (ids in the order written) with the messages written. */
-  written(messages: readonly NewOutboxMessage[], returned: ReadonlyArray<{ id: string; leased: boolean }> | null): OutboxWritten {
-    const rows = [...(returned ?? [])].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  /** What a statement with `addInsert` wrote (`row`: its result row), paired with the messages. */
+  written(messages: readonly NewOutboxMessage[], row: { outbox?: Array<{ id: string; leased: boolean }> | null } | undefined): OutboxWritten {
+    if (!messages.length) return { leased: [], unleased: 0 };
+    const rows = [...(row?.outbox ?? [])].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     if (rows.length !== messages.length) throw new Error(`Outbox: ${messages.length} messages written, ${rows.length} rows returned.`);
     const leased = rows.flatMap((row, i) =>
       row.leased ? [{ id: row.id, topic: messages[i].topic, sagaId: messages[i].envelope.sagaId, envelope: messages[i].envelope, attempts: 1 }] : [],
     );
     return { leased, unleased: rows.length - leased.length };
-  }
-
-  /**
-   * Writes messages in the caller's transaction: they exist only if the
-   * state change that caused them commits. `leaseMs`: see `insertStatement`.
-   * One round trip: the rows, and, if any waits for a claim, a wake-up for
-   * relays listening on this channel in every replica, delivered when the
-   * transaction commits.
-   */
-  async append(tx: EntityManager, messages: readonly NewOutboxMessage[], leaseMs?: number): Promise<OutboxWritten> {
-    if (!messages.length) return { leased: [], unleased: 0 };
-    const { rows } = await sql<{ written: Array<{ id: string; leased: boolean }> }>(
-      tx,
-      `WITH written AS (${this.insertStatement('$1', '$2')})
-       SELECT (SELECT json_agg(written) FROM written) AS written,
-              (SELECT count(pg_notify($3, '')) FROM (SELECT 1 FROM written WHERE NOT leased LIMIT 1) AS waiting) AS notified`,
-      [this.rowsParam(messages), leaseMs ?? null, this.table],
-    );
-    return this.written(messages, rows[0].written);
   }
 
   /**

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { MessageEnvelope, TimerToSchedule } from '@baton/core';
 import type { NewOutboxMessage, OutboxRepository, OutboxWritten } from '../repositories/outbox.repository';
 import type { NewHistoryEntry } from '../repositories/saga-history.repository';
-import { sql } from '../sql';
+import { WriteStatement } from '../write-statement';
 import type { TraceCarrier } from '../tracing/saga-tracing';
 
 /** A saga row after the steps of one transaction. */
@@ -78,57 +78,57 @@ export class StepWrites {
    * version it was locked at.
    */
   async flush(tx: EntityManager, leaseMs?: number): Promise<OutboxWritten> {
-    const parts: string[] = [];
-    const params: unknown[] = [];
-    const param = (json: string) => {
-      params.push(json);
-      return `$${params.length}`;
-    };
-    const leaseParam = () => {
-      params.push(leaseMs ?? null);
-      return `$${params.length}`;
-    };
+    const statement = new WriteStatement();
+    const json = (value: unknown) => statement.param(JSON.stringify(value));
 
     const sagas = [...this.sagas.values()];
     if (sagas.length) {
       // Primary key lookups; the version check makes a lost update impossible even without the row lock.
-      parts.push(`saga_rows AS (
-        UPDATE baton_saga AS s
-           SET status = v.status, state_value = v.state_value, snapshot = v.snapshot, runtime = v.runtime,
-               version = v.version, updated_at = now(), ended_at = CASE WHEN v.ended THEN now() END
-          FROM jsonb_to_recordset(${param(JSON.stringify(sagas.map(sagaRow)))}::jsonb)
-               AS v(id uuid, expected integer, version integer, status text, state_value jsonb, snapshot jsonb, runtime jsonb, ended boolean)
-         WHERE s.id = v.id AND s.version = v.expected
-        RETURNING 1)`);
+      statement
+        .with(
+          'saga_rows',
+          `UPDATE baton_saga AS s
+              SET status = v.status, state_value = v.state_value, snapshot = v.snapshot, runtime = v.runtime,
+                  version = v.version, updated_at = now(), ended_at = CASE WHEN v.ended THEN now() END
+             FROM jsonb_to_recordset(${json(sagas.map(sagaRow))}::jsonb)
+                  AS v(id uuid, expected integer, version integer, status text, state_value jsonb, snapshot jsonb, runtime jsonb, ended boolean)
+            WHERE s.id = v.id AND s.version = v.expected
+           RETURNING 1`,
+        )
+        .select(`(SELECT count(*) FROM saga_rows)::int AS updated`);
     }
     if (this.history.length) {
-      parts.push(`history_rows AS (
-        INSERT INTO baton_saga_history
-               (saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note)
-        SELECT saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note
-          FROM ROWS FROM (jsonb_to_recordset(${param(JSON.stringify(this.history.map(historyRow)))}::jsonb)
-               AS (saga_id uuid, saga_version integer, kind text, event_type text, message_id text, actor text,
-                   from_state jsonb, to_state jsonb, status text, commands jsonb, note text))
-               WITH ORDINALITY AS v(saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note, n)
-         ORDER BY n)`);
+      statement.with(
+        'history_rows',
+        `INSERT INTO baton_saga_history
+                (saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note)
+         SELECT saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note
+           FROM ROWS FROM (jsonb_to_recordset(${json(this.history.map(historyRow))}::jsonb)
+                AS (saga_id uuid, saga_version integer, kind text, event_type text, message_id text, actor text,
+                    from_state jsonb, to_state jsonb, status text, commands jsonb, note text))
+                WITH ORDINALITY AS v(saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note, n)
+          ORDER BY n`,
+      );
     }
     if (this.inbox.length) {
-      parts.push(`inbox_rows AS (
-        INSERT INTO baton_inbox (message_id, saga_id, message_type)
-        SELECT message_id, saga_id, message_type
-          FROM jsonb_to_recordset(${param(JSON.stringify(this.inbox))}::jsonb) AS v(message_id text, saga_id uuid, message_type text))`);
+      statement.with(
+        'inbox_rows',
+        `INSERT INTO baton_inbox (message_id, saga_id, message_type)
+         SELECT message_id, saga_id, message_type
+           FROM jsonb_to_recordset(${json(this.inbox)}::jsonb) AS v(message_id text, saga_id uuid, message_type text)`,
+      );
     }
-    if (this.outbox.length) {
-      parts.push(`outbox_rows AS (${this.outboxTable.insertStatement(param(this.outboxTable.rowsParam(this.outbox)), leaseParam())})`);
-    }
+    this.outboxTable.addInsert(statement, this.outbox, leaseMs);
     const timers = [...this.timers.values()];
     const cancelled = timers.filter((t) => !t.armed).map((t) => ({ saga_id: t.sagaId, timer_key: t.key }));
     if (cancelled.length) {
       // Unique (saga_id, timer_key) index.
-      parts.push(`timers_cancelled AS (
-        DELETE FROM baton_timer AS t
-         USING jsonb_to_recordset(${param(JSON.stringify(cancelled))}::jsonb) AS v(saga_id uuid, timer_key text)
-         WHERE t.saga_id = v.saga_id AND t.timer_key = v.timer_key)`);
+      statement.with(
+        'timers_cancelled',
+        `DELETE FROM baton_timer AS t
+          USING jsonb_to_recordset(${json(cancelled)}::jsonb) AS v(saga_id uuid, timer_key text)
+          WHERE t.saga_id = v.saga_id AND t.timer_key = v.timer_key`,
+      );
     }
     const armed = timers.flatMap((t) =>
       t.armed
@@ -137,32 +137,24 @@ export class StepWrites {
     );
     if (armed.length) {
       // Due = the database's clock + delay, so every replica's poller agrees on it.
-      parts.push(`timers_armed AS (
-        INSERT INTO baton_timer (saga_id, timer_key, due_at, traceparent, tracestate)
-        SELECT saga_id, timer_key, clock_timestamp() + make_interval(secs => delay_ms / 1000), traceparent, tracestate
-          FROM jsonb_to_recordset(${param(JSON.stringify(armed))}::jsonb)
-               AS v(saga_id uuid, timer_key text, delay_ms double precision, traceparent text, tracestate text)
-        ON CONFLICT (saga_id, timer_key) DO UPDATE
-           SET due_at = EXCLUDED.due_at, created_at = now(), traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate)`);
+      statement.with(
+        'timers_armed',
+        `INSERT INTO baton_timer (saga_id, timer_key, due_at, traceparent, tracestate)
+         SELECT saga_id, timer_key, clock_timestamp() + make_interval(secs => delay_ms / 1000), traceparent, tracestate
+           FROM jsonb_to_recordset(${json(armed)}::jsonb)
+                AS v(saga_id uuid, timer_key text, delay_ms double precision, traceparent text, tracestate text)
+         ON CONFLICT (saga_id, timer_key) DO UPDATE
+            SET due_at = EXCLUDED.due_at, created_at = now(), traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate`,
+      );
     }
-    if (!parts.length) return { leased: [], unleased: 0 };
+    if (statement.empty) return { leased: [], unleased: 0 };
 
-    // Relays listening in every replica are woken when this commits, if a command waits for their claim.
-    const outbox = this.outbox.length
-      ? `, (SELECT json_agg(outbox_rows) FROM outbox_rows) AS outbox,
-         (SELECT count(pg_notify('${this.outboxTable.table}', '')) FROM (SELECT 1 FROM outbox_rows WHERE NOT leased LIMIT 1) AS waiting) AS notified`
-      : '';
-    const updated = sagas.length ? `(SELECT count(*) FROM saga_rows)::int` : '0';
-    const { rows } = await sql<{ updated: number; outbox?: Array<{ id: string; leased: boolean }> }>(
-      tx,
-      `WITH ${parts.join(',\n')}\nSELECT ${updated} AS updated${outbox}`,
-      params,
-    );
-    if (rows[0].updated !== sagas.length) {
+    const row = await statement.run<{ updated?: number; outbox?: Array<{ id: string; leased: boolean }> }>(tx);
+    if ((row.updated ?? 0) !== sagas.length) {
       // The rows are locked FOR UPDATE, so this only trips if that invariant is broken.
-      throw new Error(`Saga rows changed under a locked step: ${sagas.length - rows[0].updated} of ${sagas.length} were not at their expected version.`);
+      throw new Error(`Saga rows changed under a locked step: ${sagas.length - (row.updated ?? 0)} of ${sagas.length} were not at their expected version.`);
     }
-    return this.outbox.length ? this.outboxTable.written(this.outbox, rows[0].outbox ?? null) : { leased: [], unleased: 0 };
+    return this.outboxTable.written(this.outbox, row);
   }
 }
 
