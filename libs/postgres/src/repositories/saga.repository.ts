@@ -31,6 +31,10 @@ export interface SagaListFilter {
   after?: string;
 }
 
+/** The columns of a LockedSaga, from `baton_saga AS s`. */
+const LOCKED_COLUMNS = `s.id, s.name, s.definition_version AS "definitionVersion", s.status, s.state_value AS "stateValue",
+  s.snapshot, s.runtime, s.version, s.correlation_id AS "correlationId", s.created_at AS "createdAt"`;
+
 /** Saga instances. Writes happen inside a step transaction; reads go to the pool. */
 export class SagaRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -104,10 +108,9 @@ export class SagaRepository {
   async lock(tx: EntityManager, ids: readonly string[], options: { skipLocked?: boolean } = {}): Promise<Map<string, LockedSaga>> {
     const { rows } = await sql<LockedSaga>(
       tx,
-      `SELECT id, name, definition_version AS "definitionVersion", status, state_value AS "stateValue",
-              snapshot, runtime, version, correlation_id AS "correlationId", created_at AS "createdAt"
-         FROM baton_saga WHERE id = ANY($1::uuid[])
-        ORDER BY id
+      `SELECT ${LOCKED_COLUMNS}
+         FROM baton_saga AS s WHERE s.id = ANY($1::uuid[])
+        ORDER BY s.id
           FOR UPDATE${options.skipLocked ? ' SKIP LOCKED' : ''}`,
       [ids],
     );
@@ -131,9 +134,7 @@ export class SagaRepository {
     const { rows } = await sql<LockedSaga & { seen: string[] | null }>(
       tx,
       `WITH seen AS MATERIALIZED (SELECT array_agg(message_id) AS ids FROM baton_inbox WHERE message_id = ANY($2::text[]))
-       SELECT s.id, s.name, s.definition_version AS "definitionVersion", s.status, s.state_value AS "stateValue",
-              s.snapshot, s.runtime, s.version, s.correlation_id AS "correlationId", s.created_at AS "createdAt",
-              (SELECT ids FROM seen) AS seen
+       SELECT ${LOCKED_COLUMNS}, (SELECT ids FROM seen) AS seen
          FROM baton_saga AS s WHERE s.id = ANY($1::uuid[])
         ORDER BY s.id
           FOR UPDATE OF s`,
