@@ -85,7 +85,11 @@ describe('Metrics', () => {
       // Answered from its Idempotency-Key: no saga started, nothing counted.
       expect(await startOrder('completes', key)).toBe(ids[0]);
       await untilEnded(ids);
-      const after = await scrape();
+      // Counters move right after each step's commit, which another connection can see a moment sooner.
+      const ended = (m: PrometheusScrape) =>
+        m.sum('baton_sagas_completed_total', SAGA) + m.sum('baton_sagas_compensated_total', SAGA) -
+        before.sum('baton_sagas_completed_total', SAGA) - before.sum('baton_sagas_compensated_total', SAGA);
+      const after = await scrapeUntil((m) => ended(m) >= 5, 'the five endings to be counted');
       const moved = (name: string, labels: Record<string, string> = SAGA) => after.sum(name, labels) - before.sum(name, labels);
 
       expect(moved('baton_sagas_started_total')).toBe(5);
@@ -109,7 +113,8 @@ describe('Metrics', () => {
     it('count a timer that fired', async () => {
       const before = await scrape();
       await untilEnded([await startOrder('payment-times-out')]);
-      const after = await scrape();
+      const ended = (m: PrometheusScrape) => m.sum('baton_sagas_compensated_total', SAGA) - before.sum('baton_sagas_compensated_total', SAGA);
+      const after = await scrapeUntil((m) => ended(m) >= 1, 'the ending to be counted');
 
       expect(after.sum('baton_timers_fired_total', SAGA) - before.sum('baton_timers_fired_total', SAGA)).toBe(1);
       expect(after.sum('baton_step_duration_seconds_count', { ...SAGA, kind: 'timer' })).toBeGreaterThanOrEqual(1);
