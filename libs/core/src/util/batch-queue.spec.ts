@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { BatchQueue, type Settled } from './batch-queue';
 
 const ok = <T>(value: T): Settled<T> => ({ ok: true, value });
@@ -128,6 +129,19 @@ describe('BatchQueue', () => {
     r.release();
     await Promise.all([pushed, waiting]);
     expect(idle).toBe(true);
+  });
+
+  it("runs a batch in the context it was made in, not in that of the caller whose push started it", async () => {
+    const storage = new AsyncLocalStorage<string>();
+    const seen: Array<string | undefined> = [];
+    const queue = storage.run('queue', () =>
+      new BatchQueue(async (items: string[]) => {
+        seen.push(storage.getStore());
+        return items.map(ok);
+      }),
+    );
+    await storage.run('first caller', () => Promise.all([queue.push('a'), queue.push('b')]));
+    expect(seen).toEqual(['queue']);
   });
 
   it('refuses a batch size or concurrency below 1', () => {

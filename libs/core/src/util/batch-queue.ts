@@ -1,3 +1,5 @@
+import { AsyncResource } from 'node:async_hooks';
+
 /** What a batch answers for one of its items. */
 export type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -32,6 +34,10 @@ interface Pending<I, O> {
  * is tried again one item at a time (so one poisonous item cannot fail the
  * others), and once an item of a key has failed, the later items of that key
  * in the batch fail with it instead of overtaking it.
+ *
+ * A batch runs in the async context the queue was made in, not in that of
+ * whichever caller happened to trigger it: one item's log context or active
+ * span must not spill over onto the others (run sets each item's own).
  */
 export class BatchQueue<I, O> {
   private readonly waiting: Array<Pending<I, O>> = [];
@@ -42,6 +48,10 @@ export class BatchQueue<I, O> {
   private idleWaiters: Array<() => void> = [];
   private readonly maxBatchSize: number;
   private readonly concurrency: number;
+  private readonly startScheduled = AsyncResource.bind(() => {
+    this.scheduled = false;
+    this.startBatches();
+  });
 
   constructor(
     private readonly run: (items: I[]) => Promise<Array<Settled<O>>>,
@@ -77,10 +87,7 @@ export class BatchQueue<I, O> {
     if (this.scheduled || this.running >= this.concurrency) return;
     this.scheduled = true;
     // Let the pushes of this turn of the event loop (and the I/O completing with it) join the batch.
-    setImmediate(() => {
-      this.scheduled = false;
-      this.startBatches();
-    });
+    setImmediate(this.startScheduled);
   }
 
   private startBatches(): void {
