@@ -54,14 +54,14 @@ export async function inSpan<T>(
 ): Promise<T> {
   const parent = contextOf(options.parent);
   return tracer().startActiveSpan(name, { kind: options.kind, attributes: options.attributes, links: options.links }, parent, async (span) => {
+    let failure: unknown;
     try {
       return await work(span);
     } catch (error) {
-      span.recordException(error as Error);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      failure = error;
       throw error;
     } finally {
-      span.end();
+      endSpan(span, failure);
     }
   });
 }
@@ -84,9 +84,9 @@ export function endSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
-/** The active span, if any (a no-op span when tracing is off). */
-export function activeSpan(): Span | undefined {
-  return trace.getActiveSpan();
+/** Sets attributes on the active span, if any. */
+export function activeSpanAttributes(attributes: Attributes): void {
+  trace.getActiveSpan()?.setAttributes(attributes);
 }
 
 /** Runs `fn` with `span` active, so what it does and sends continues that span's trace. */

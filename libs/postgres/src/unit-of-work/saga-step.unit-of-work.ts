@@ -40,7 +40,7 @@ import type { OutboxHandoff } from '../workers/outbox-relay';
 import {
   SpanKind,
   currentTraceCarrier,
-  activeSpan,
+  activeSpanAttributes,
   endSpan,
   inBatchSpan,
   inSpan,
@@ -600,7 +600,7 @@ export class SagaStepUnitOfWork {
     writes.scheduleTimers(saga.id, outcome.timers.schedule, trace);
     const step = { kind: cause.kind, event: cause.eventType, from: saga.stateValue ?? null, to: outcome.stateValue, status: outcome.status };
     withLogContext({ sagaId: saga.id, sagaName: saga.name, correlationId: saga.correlationId }, () => this.logger.debug?.('Step applied', step));
-    activeSpan()?.setAttributes({
+    activeSpanAttributes({
       'saga.name': saga.name,
       'saga.state.before': JSON.stringify(saga.stateValue ?? null),
       'saga.state.after': JSON.stringify(outcome.stateValue),
