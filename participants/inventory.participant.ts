@@ -39,13 +39,13 @@ export class InventoryParticipant {
   }
 
   @HandleCommand(ReleaseStock)
-  async release({ orderId, reservationId }: PayloadOf<typeof ReleaseStock>, context: CommandContext) {
+  async release({ orderId }: PayloadOf<typeof ReleaseStock>, context: CommandContext) {
     if (await this.firstReleaseOfStuckOrder(orderId, context)) {
-      recordEffect(context, orderId, 'release-refused', { reservationId });
+      recordEffect(context, orderId, 'release-refused');
       return reply(CommandFailed, { command: 'ReleaseStock', reason: 'the reservation is locked by a stock count', transient: false });
     }
-    recordEffect(context, orderId, 'released', { reservationId });
-    return reply(StockReleased, { reservationId });
+    recordEffect(context, orderId, 'released');
+    return reply(StockReleased, { released: true });
   }
 
   private async firstReleaseOfStuckOrder(orderId: string, context: CommandContext): Promise<boolean> {

@@ -44,7 +44,7 @@ export class PaymentParticipant {
   @HandleCommand(VoidAuthorization)
   async void({ orderId }: PayloadOf<typeof VoidAuthorization>, context: CommandContext) {
     recordEffect(context, orderId, 'voided');
-    return reply(AuthorizationVoided, { orderId });
+    return reply(AuthorizationVoided, { orderId, voided: true });
   }
 }
 

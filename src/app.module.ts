@@ -24,7 +24,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         SagaModule.forRoot({
-          sagas: [createOrderFulfillmentSaga({ paymentTimeoutMs: config.orderPaymentTimeoutMs })],
+          sagas: [createOrderFulfillmentSaga({ paymentTimeoutMs: config.orderPaymentTimeoutMs, replyTimeoutMs: config.orderReplyTimeoutMs })],
           database: {
             url: config.databaseUrl,
             schema: config.databaseSchema,

@@ -41,11 +41,24 @@ export const ReserveStock = command('ReserveStock', {
 export const StockReserved = event('StockReserved', { schema: z.object({ reservationId: z.string() }) });
 export const StockRefused = event('StockRefused', { schema: z.object({ reason: z.string() }) });
 
+/**
+ * Undoes ReserveStock (its message id is in the `compensates` header):
+ * releases whatever that command reserved for the order, and nothing if it
+ * reserved nothing or never arrived. v1 also named the reservation; v2 needs
+ * only the order, so the saga can send it when it does not know whether the
+ * reservation happened.
+ */
 export const ReleaseStock = command('ReleaseStock', {
   participant: 'inventory',
-  schema: z.object({ orderId: z.string(), reservationId: z.string() }),
+  version: 2,
+  schema: z.object({ orderId: z.string() }),
 });
-export const StockReleased = event('StockReleased', { schema: z.object({ reservationId: z.string() }) });
+/** `released: false` when there was nothing to release. v1 had only the reservation id. */
+export const StockReleased = event('StockReleased', {
+  version: 2,
+  schema: z.object({ released: z.boolean(), reservationId: z.string().optional() }),
+  upcast: (payload) => ({ released: true, ...(payload as object) }),
+});
 
 // --- payment ---------------------------------------------------------------
 
@@ -62,12 +75,21 @@ export const AuthorizePayment = command('AuthorizePayment', {
 export const PaymentAuthorized = event('PaymentAuthorized', { schema: z.object({ authorizationId: z.string() }) });
 export const PaymentRefused = event('PaymentRefused', { schema: z.object({ reason: z.string() }) });
 
-/** Voids whatever was authorized for the order; safe when nothing was (the authorization may have timed out). */
+/**
+ * Undoes AuthorizePayment: voids whatever was authorized for the order, and
+ * nothing if nothing was (the authorization was refused, or the saga gave up
+ * on it before it arrived).
+ */
 export const VoidAuthorization = command('VoidAuthorization', {
   participant: 'payment',
   schema: z.object({ orderId: z.string() }),
 });
-export const AuthorizationVoided = event('AuthorizationVoided', { schema: z.object({ orderId: z.string() }) });
+/** `voided: false` when there was nothing to void. v1 had only the order id. */
+export const AuthorizationVoided = event('AuthorizationVoided', {
+  version: 2,
+  schema: z.object({ orderId: z.string(), voided: z.boolean() }),
+  upcast: (payload) => ({ voided: true, ...(payload as object) }),
+});
 
 // --- shipping --------------------------------------------------------------
 
@@ -77,6 +99,19 @@ export const ScheduleShipment = command('ScheduleShipment', {
 });
 export const ShipmentScheduled = event('ShipmentScheduled', { schema: z.object({ shipmentId: z.string() }) });
 export const ShipmentRefused = event('ShipmentRefused', { schema: z.object({ reason: z.string() }) });
+
+/**
+ * Undoes ScheduleShipment: cancels whatever shipment that command scheduled
+ * for the order, and nothing if it scheduled none or never arrived.
+ */
+export const CancelShipment = command('CancelShipment', {
+  participant: 'shipping',
+  schema: z.object({ orderId: z.string() }),
+});
+/** `cancelled: false` when there was nothing to cancel. */
+export const ShipmentCancelled = event('ShipmentCancelled', {
+  schema: z.object({ cancelled: z.boolean(), shipmentId: z.string().optional() }),
+});
 
 // --- notification ----------------------------------------------------------
 

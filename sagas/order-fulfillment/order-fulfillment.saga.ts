@@ -77,10 +77,7 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
     compensation: {
       retry,
       command: ReleaseStock,
-      payload: ({ context, event }: { context: OrderFulfillmentContext; event: Reply<{ reservationId: string }> }) => ({
-        orderId: context.order.orderId,
-        reservationId: event.payload.reservationId,
-      }),
+      payload: ({ context }) => ({ orderId: context.order.orderId }),
       confirmedBy: StockReleased,
     },
   });

@@ -14,6 +14,7 @@ describe('The host configuration', () => {
       participantFailureRate: 0,
       participantLatencyMs: 0,
       orderPaymentTimeoutMs: 15_000,
+      orderReplyTimeoutMs: 10_000,
       timerPollIntervalMs: 250,
       topicPrefix: '',
       replyTopic: 'saga.replies',

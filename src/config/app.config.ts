@@ -34,6 +34,8 @@ export interface AppConfig {
   participantLatencyMs: number;
   /** ORDER_PAYMENT_TIMEOUT_MS: how long the order saga waits for payment. @default 15000 */
   orderPaymentTimeoutMs: number;
+  /** ORDER_REPLY_TIMEOUT_MS: the order saga sends a command again when unanswered this long. @default 10000 */
+  orderReplyTimeoutMs: number;
   /** TIMER_POLL_INTERVAL_MS: the most a due timer waits to fire. @default 250 */
   timerPollIntervalMs: number;
   /** TOPIC_PREFIX: prepended to every topic name. @default '' */
@@ -117,6 +119,7 @@ const schema = z.object({
     .default(0),
   PARTICIPANT_LATENCY_MS: integer(0, 600_000).default(0),
   ORDER_PAYMENT_TIMEOUT_MS: integer(1, 86_400_000).default(15_000),
+  ORDER_REPLY_TIMEOUT_MS: integer(1, 86_400_000).default(10_000),
   TIMER_POLL_INTERVAL_MS: integer(10, 60_000).default(250),
   TOPIC_PREFIX: z.string().default(''),
   REPLY_TOPIC: z.string().min(1).default('saga.replies'),
@@ -201,6 +204,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaultGroup
     participantFailureRate: c.PARTICIPANT_FAILURE_RATE,
     participantLatencyMs: c.PARTICIPANT_LATENCY_MS,
     orderPaymentTimeoutMs: c.ORDER_PAYMENT_TIMEOUT_MS,
+    orderReplyTimeoutMs: c.ORDER_REPLY_TIMEOUT_MS,
     timerPollIntervalMs: c.TIMER_POLL_INTERVAL_MS,
     topicPrefix: c.TOPIC_PREFIX,
     replyTopic: c.REPLY_TOPIC,

@@ -32,3 +32,4 @@ export * from './errors/signal-rejected.error';
 export * from './errors/unknown-signal.error';
 export * from './util/log-context';
 export * from './util/batch-queue';
+export * from './errors/dependency-unavailable.error';

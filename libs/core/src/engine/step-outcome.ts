@@ -25,6 +25,8 @@ export interface OutgoingCommand {
   readonly step?: string;
   /** 1 for the first send, more for a retry. */
   readonly attempt?: number;
+  /** On a compensation: the message id of the command it undoes. */
+  readonly compensates?: string;
 }
 
 /** A delayed transition armed by entering a state with `after`. */

@@ -15,6 +15,12 @@ export interface MessageEnvelope {
   readonly correlationId: string;
   /** The message that caused this one. */
   readonly causationId?: string;
+  /**
+   * On a compensation: the message id of the command it undoes. The
+   * participant undoes whatever that command did, if anything, and a copy of
+   * that command arriving later must do nothing (docs/wire-protocol.md).
+   */
+  readonly compensates?: string;
   /** Where a participant sends its reply. */
   readonly replyTo?: string;
   /** ISO-8601 time the message was written. */

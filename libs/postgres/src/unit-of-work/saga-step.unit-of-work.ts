@@ -556,6 +556,7 @@ export class SagaStepUnitOfWork {
         sagaName: saga.name,
         correlationId: saga.correlationId,
         causationId,
+        ...(command.compensates ? { compensates: command.compensates } : {}),
         replyTo: this.topics.replies,
         sentAt,
         ...(trace.traceparent ? trace : {}),
