@@ -1,4 +1,6 @@
 import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { BATON_DATA_SOURCE } from '@baton/nest';
 import { eventually, orderFor } from './support/orders';
 import { DEV_AUTHORIZATION, expectProblem, startTestApp, type RunningTestApp } from './support/test-app';
 
@@ -6,7 +8,8 @@ import { DEV_AUTHORIZATION, expectProblem, startTestApp, type RunningTestApp } f
  * Failure paths through the running host (PostgreSQL, in-process example
  * participants) and the operator's REST actions on them. The inventory
  * participant misbehaves on purpose for SKUs "FLAKY-" (first attempt of a
- * reservation fails transiently) and "STUCK-" (first release refused for good).
+ * reservation fails transiently) and "STUCK-" (the first three attempts of a
+ * release fail transiently: more than the saga's compensation retries).
  */
 
 let host: RunningTestApp;
@@ -45,7 +48,7 @@ async function waitForStatus(id: string, status: string) {
   }
 }
 
-/** A declined payment with a STUCK- SKU: stock is reserved, its release is refused once. */
+/** A declined payment with a STUCK- SKU: stock is reserved, its release fails until an operator retries it. */
 async function stuckOrder(orderId: string) {
   const id = await startOrder(orderId, (order) => {
     order.items = [{ sku: 'STUCK-LAMP', quantity: 1 }];
@@ -67,28 +70,37 @@ describe('A reservation that fails transiently', () => {
 describe('A saga whose compensation fails for good', () => {
   it('waits, stuck, saying which compensation failed and why', async () => {
     const saga = await stuckOrder('stuck-1');
-    expect(saga.state).toEqual({ compensating: 'failed' });
-    expect(saga.context.compensationFailure).toEqual({
+    expect(saga.state).toEqual({ compensating: 'undoing' });
+    expect(saga.compensationFailure).toEqual({
       step: 'reserveStock.compensation',
       command: 'ReleaseStock',
-      reason: 'the reservation is locked by a stock count',
-      attempts: 1,
+      messageId: saga.compensations[0].messageId,
+      reason: expect.stringContaining('locked by a stock count'),
+      attempts: 3,
     });
   });
 
-  it('completes its compensation when an operator retries it, and the history says who did', async () => {
+  it('completes its compensation when an operator retries it, under the same message id, releasing the stock once', async () => {
     const { id } = await stuckOrder('stuck-2');
     await post(`/sagas/${id}/retry`).expect(200);
     await waitForStatus(id, 'compensated');
-    const signals = (await historyOf(id)).filter((entry: any) => entry.kind === 'signal');
-    expect(signals).toEqual([expect.objectContaining({ event: 'RetryCompensation', actor: 'operator:dev' })]);
+    const history = await historyOf(id);
+    expect(history.filter((entry: any) => entry.kind === 'signal')).toEqual([expect.objectContaining({ event: 'RetryCompensation', actor: 'operator:dev' })]);
+    const releases = history.flatMap((entry: any) => entry.commands).filter((c: any) => c.type === 'ReleaseStock');
+    expect(releases).toHaveLength(4);
+    expect(new Set(releases.map((c: any) => c.messageId)).size).toBe(1);
+    const ledger = await host.app.get<symbol, DataSource>(BATON_DATA_SOURCE).query(
+      `SELECT outcome FROM example_ledger WHERE saga_id = $1 AND command_type = 'ReleaseStock'`,
+      [id],
+    );
+    expect(ledger).toEqual([{ outcome: 'released' }]);
   });
 
   it('goes on without it when an operator resolves it by hand', async () => {
     const { id } = await stuckOrder('stuck-3');
     await post(`/sagas/${id}/resolve`, { note: 'released in the warehouse UI' }).expect(200);
     const saga = await waitForStatus(id, 'compensated');
-    expect(saga.context.compensations).toEqual([]);
+    expect(saga.compensations).toEqual([]);
   });
 });
 
@@ -123,7 +135,7 @@ describe('A signal', () => {
     const id = await startOrder('signal-1', (order) => (order.paymentToken = 'tok_unresponsive'));
     const response = await post(`/sagas/${id}/signals/PaymentAuthorized`, { authorizationId: 'forged' });
     expectProblem(response, 422, 'unknown-signal');
-    expect(response.body.signals).toEqual(['AbortRequested', 'RetryCompensation', 'ResolveCompensation']);
+    expect(response.body.signals).toEqual(['RetryCompensation', 'ResolveCompensation', 'AbortRequested']);
   });
 
   it('that the current state does not accept is a 409 listing what it accepts now', async () => {

@@ -378,6 +378,7 @@ describe.each(DATABASES)('The REST API on $database', ({ prepare }) => {
         ['AuthorizePayment', 'payment'],
         ['VoidAuthorization', 'payment'],
         ['ScheduleShipment', 'shipping'],
+        ['CancelShipment', 'shipping'],
         ['NotifyCustomer', 'notification'],
       ]);
       expect(body.commands.every((command: { schema?: unknown }) => typeof command.schema === 'object')).toBe(true);
@@ -390,11 +391,13 @@ describe.each(DATABASES)('The REST API on $database', ({ prepare }) => {
         'AuthorizationVoided',
         'ShipmentScheduled',
         'ShipmentRefused',
+        'ShipmentCancelled',
         'CommandFailed',
-        'StepFailed',
-        'AbortRequested',
         'RetryCompensation',
         'ResolveCompensation',
+        'StepFailed',
+        'CompensationsCompleted',
+        'AbortRequested',
       ]);
       expect(Object.keys(body.statechart.states)).toEqual(
         expect.arrayContaining(['securing', 'shipping', 'compensating', 'completed', 'compensated']),

@@ -123,6 +123,48 @@ describe('A reply that arrives after the saga moved on', () => {
   });
 });
 
+describe('A success that arrives after the saga gave up on its step and ended', () => {
+  it('is recorded in the history as an effect undone by the compensation sent when the saga gave up, and the saga stays ended', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const sagaId = await startOrder(unitOfWork);
+    await unitOfWork.deliver(reply(sagaId, 'StockRefused', { reason: 'out of stock' }), 'test');
+    // The payment's 300 ms deadline passes without an answer: its outcome is unknown, so it is voided.
+    await eventually(
+      async () => {
+        await unitOfWork.fireDueTimers(100);
+        const voids = `SELECT count(*) AS n FROM baton_outbox WHERE saga_id = $1 AND message_type = 'VoidAuthorization'`;
+        return (await count(dataSource, voids, [sagaId])) > 0 ? true : undefined;
+      },
+      10_000,
+      'the payment timeout to fire',
+    );
+    const commands: Array<{ message_type: string; message_id: string; envelope: { compensates?: string } }> = await dataSource.query(
+      `SELECT message_type, message_id, envelope FROM baton_outbox WHERE saga_id = $1 ORDER BY id`,
+      [sagaId],
+    );
+    const authorize = commands.find((c) => c.message_type === 'AuthorizePayment')!;
+    const voids = commands.filter((c) => c.message_type === 'VoidAuthorization');
+    expect(voids).toHaveLength(1);
+    expect(voids[0].envelope.compensates).toBe(authorize.message_id);
+    await unitOfWork.deliver({ ...reply(sagaId, 'AuthorizationVoided', { orderId: 'x', voided: false }), version: 2, causationId: voids[0].message_id }, 'test');
+    const [ended] = await dataSource.query(`SELECT status, ended_at FROM baton_saga WHERE id = $1`, [sagaId]);
+    expect(ended.status).toBe('compensated');
+
+    const late = { ...reply(sagaId, 'PaymentAuthorized', { authorizationId: 'auth-late' }), causationId: authorize.message_id };
+    expect(await unitOfWork.deliver(late, 'test')).toBe('applied');
+
+    const [after] = await dataSource.query(`SELECT status, ended_at FROM baton_saga WHERE id = $1`, [sagaId]);
+    expect(after).toEqual(ended);
+    const [last] = await dataSource.query(`SELECT kind, note FROM baton_saga_history WHERE saga_id = $1 ORDER BY id DESC LIMIT 1`, [sagaId]);
+    expect(last.kind).toBe('message');
+    expect(last.note).toBe(
+      `late PaymentAuthorized for authorizePayment (AuthorizePayment ${authorize.message_id}), after the saga gave up on it: ` +
+        `it took effect; VoidAuthorization ${voids[0].message_id}, armed when the saga gave up, undoes it`,
+    );
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_outbox WHERE saga_id = $1`, [sagaId])).toBe(commands.length);
+  });
+});
+
 describe('Inputs that arrive together', () => {
   it('share one transaction, each with its own history row and answer', async () => {
     const { dataSource, unitOfWork } = await host();

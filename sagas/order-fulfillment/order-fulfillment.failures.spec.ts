@@ -67,7 +67,12 @@ describe('A participant that does not answer', () => {
     expect(new Set(sentOf(harness, 'ReserveStock').map((c) => c.messageId)).size).toBe(1);
     expect(harness.context.failure).toEqual({ step: 'reserveStock', reason: `no reply within ${REPLY_TIMEOUT_MS} ms` });
     expect(harness.state).toEqual({ compensating: 'undoing' });
-    expect(sentOf(harness, 'VoidAuthorization')).toHaveLength(1);
+    // The reservation may have happened: it is undone first (newest), then the authorization.
+    expect(harness.sentTypes.slice(-1)).toEqual(['ReleaseStock']);
+    harness.receive('StockReleased', { released: false });
+    expect(harness.sentTypes.slice(-1)).toEqual(['VoidAuthorization']);
+    harness.receive('AuthorizationVoided', { orderId: 'order-7', voided: true });
+    expect(harness.status).toBe('compensated');
   });
 
   it('is not retried once its reply came', () => {
@@ -85,16 +90,17 @@ describe('A compensation that fails for good', () => {
     harness.receive('PaymentRefused', { reason: 'card declined' });
     const [release] = sentOf(harness, 'ReleaseStock');
     harness.receive('CommandFailed', { command: 'ReleaseStock', reason: 'locked by a stock count', transient: false }, { causationId: release.messageId });
-    return harness;
+    return { harness, release };
   };
 
   it('leaves the saga stuck, saying which compensation failed and why', () => {
-    const harness = stuck();
+    const { harness, release } = stuck();
     expect(harness.status).toBe('stuck');
-    expect(harness.state).toEqual({ compensating: 'failed' });
-    expect(harness.context.compensationFailure).toEqual({
+    expect(harness.state).toEqual({ compensating: 'undoing' });
+    expect(harness.engineState.compensationFailure).toEqual({
       step: 'reserveStock.compensation',
       command: 'ReleaseStock',
+      messageId: release.messageId,
       reason: 'locked by a stock count',
       attempts: 1,
     });
@@ -102,22 +108,138 @@ describe('A compensation that fails for good', () => {
     expect(harness.status).toBe('stuck');
   });
 
-  it('is sent again, as a new command, when an operator retries it, and the saga then ends compensated', () => {
-    const harness = stuck();
+  it('is sent again under the same message id when an operator retries it, so it is applied at most once, and the saga then ends compensated', () => {
+    const { harness, release } = stuck();
     expect(harness.receive('RetryCompensation', { by: 'operator:ops' })).toBe(true);
     const releases = sentOf(harness, 'ReleaseStock');
     expect(releases).toHaveLength(2);
-    expect(releases[1].messageId).not.toBe(releases[0].messageId);
-    harness.receive('StockReleased', { reservationId: 'r-1' });
+    expect(releases[1]).toMatchObject({ messageId: release.messageId, compensates: release.compensates, payload: release.payload });
+    harness.receive('StockReleased', { released: true }, { causationId: release.messageId });
     expect(harness.status).toBe('compensated');
-    expect(harness.context.compensationFailure).toBeUndefined();
+    expect(harness.engineState.compensationFailure).toBeUndefined();
   });
 
   it('is skipped when an operator resolves it by hand', () => {
-    const harness = stuck();
+    const { harness } = stuck();
     harness.receive('ResolveCompensation', { by: 'operator:ops', note: 'released in the warehouse UI' });
     expect(harness.status).toBe('compensated');
     expect(sentOf(harness, 'ReleaseStock')).toHaveLength(1);
+    expect(harness.notes[harness.notes.length - 1]).toContain('operator:ops resolved ReleaseStock');
+  });
+
+  it('takes its confirmation when it arrives after the retries ran out: the saga goes on and ends compensated', () => {
+    const harness = start();
+    harness.receive('StockReserved', { reservationId: 'r-1' });
+    harness.receive('PaymentRefused', { reason: 'card declined' });
+    // ReleaseStock unanswered three times: the saga gives up on it and waits for an operator.
+    harness.advance(REPLY_TIMEOUT_MS * 3 + 500 + 1_000);
+    const [release] = sentOf(harness, 'ReleaseStock');
+    expect(harness.status).toBe('stuck');
+
+    // ... then the participant's answer to it arrives after all.
+    expect(harness.receive('StockReleased', { released: true }, { causationId: release.messageId })).toBe(true);
+    expect(harness.status).toBe('compensated');
+    expect(sentOf(harness, 'ReleaseStock').map((c) => c.messageId)).toEqual([release.messageId, release.messageId, release.messageId]);
+  });
+});
+
+describe('A step whose outcome is unknown', () => {
+  const gaveUp = (harness: SagaTestHarness) => harness.advance(REPLY_TIMEOUT_MS * 3 + 500 + 1_000);
+
+  it('is compensated as if it had succeeded: the undo names the command it undoes', () => {
+    const harness = start();
+    harness.receive('PaymentRefused', { reason: 'card declined' });
+    gaveUp(harness);
+
+    const [reserve] = sentOf(harness, 'ReserveStock');
+    const [release] = sentOf(harness, 'ReleaseStock');
+    expect(release).toMatchObject({ compensates: reserve.messageId, payload: { orderId: 'order-7' } });
+    expect(harness.notes.join('\n')).toContain(`gave up on reserveStock (ReserveStock ${reserve.messageId}), 3 attempt(s) ran out`);
+    harness.receive('StockReleased', { released: false }, { causationId: release.messageId });
+    expect(harness.status).toBe('compensated');
+  });
+
+  it('records a success that arrives after the saga gave up on it as an effect that happened, undone once by the compensation armed then', () => {
+    const harness = start();
+    harness.receive('PaymentRefused', { reason: 'card declined' });
+    gaveUp(harness);
+    const [reserve] = sentOf(harness, 'ReserveStock');
+    const [release] = sentOf(harness, 'ReleaseStock');
+
+    expect(harness.receive('StockReserved', { reservationId: 'r-late' }, { causationId: reserve.messageId })).toBe(true);
+    expect(harness.notes[harness.notes.length - 1]).toBe(
+      `late StockReserved for reserveStock (ReserveStock ${reserve.messageId}), after the saga gave up on it: it took effect; ` +
+        `ReleaseStock ${release.messageId}, armed when the saga gave up, undoes it`,
+    );
+    harness.receive('StockReleased', { released: true }, { causationId: release.messageId });
+    expect(harness.status).toBe('compensated');
+    expect(sentOf(harness, 'ReleaseStock')).toHaveLength(1);
+  });
+
+  it('also when the late success arrives after the saga ended compensated', () => {
+    const harness = start();
+    harness.receive('PaymentRefused', { reason: 'card declined' });
+    gaveUp(harness);
+    const [reserve] = sentOf(harness, 'ReserveStock');
+    harness.receive('StockReleased', { released: false });
+    expect(harness.status).toBe('compensated');
+
+    expect(harness.receive('StockReserved', { reservationId: 'r-late' }, { causationId: reserve.messageId })).toBe(true);
+    expect(harness.status).toBe('compensated');
+    expect(harness.notes[harness.notes.length - 1]).toContain('it took effect; ReleaseStock');
+  });
+
+  it('ignores, saying so, a refusal that arrives after the saga gave up: it reports no effect', () => {
+    const harness = start();
+    harness.receive('PaymentRefused', { reason: 'card declined' });
+    gaveUp(harness);
+    const [reserve] = sentOf(harness, 'ReserveStock');
+    expect(harness.receive('StockRefused', { reason: 'out of stock' }, { causationId: reserve.messageId })).toBe(true);
+    expect(harness.notes[harness.notes.length - 1]).toMatch(/late StockRefused .*: it reports no effect$/);
+  });
+
+  it('of a shipment is cancelled before the authorization is voided and the stock released, so no shipment stays scheduled on a compensated order', () => {
+    const harness = start();
+    harness.receive('StockReserved', { reservationId: 'r-1' });
+    harness.receive('PaymentAuthorized', { authorizationId: 'a-1' });
+    gaveUp(harness);
+    const [schedule] = sentOf(harness, 'ScheduleShipment');
+
+    expect(harness.context.failure).toEqual({ step: 'scheduleShipment', reason: `no reply within ${REPLY_TIMEOUT_MS} ms` });
+    expect(harness.sentTypes.slice(-1)).toEqual(['CancelShipment']);
+    expect(sentOf(harness, 'CancelShipment')[0].compensates).toBe(schedule.messageId);
+    // The shipment was scheduled after all, its answer late: recorded, undone by the cancel already sent.
+    harness.receive('ShipmentScheduled', { shipmentId: 'shp-late' }, { causationId: schedule.messageId });
+    harness.receive('ShipmentCancelled', { cancelled: true, shipmentId: 'shp-late' });
+    harness.receive('AuthorizationVoided', { orderId: 'order-7', voided: true });
+    harness.receive('StockReleased', { released: true });
+    expect(harness.sentTypes).toEqual(['ReserveStock', 'AuthorizePayment', 'ScheduleShipment', 'ScheduleShipment', 'ScheduleShipment', 'CancelShipment', 'VoidAuthorization', 'ReleaseStock']);
+    expect(harness.status).toBe('compensated');
+  });
+
+  it('is harmless when its reply timeout fires before the reply that was already on its way (a host restarting with overdue timers)', () => {
+    // Not the last attempt: the command goes again (same id), then the reply settles it.
+    const early = start();
+    const [reserve] = sentOf(early, 'ReserveStock');
+    early.advance(REPLY_TIMEOUT_MS);
+    expect(sentOf(early, 'ReserveStock')).toHaveLength(1);
+    early.advance(500);
+    expect(sentOf(early, 'ReserveStock')).toHaveLength(2);
+    early.receive('StockReserved', { reservationId: 'r-1' }, { causationId: reserve.messageId });
+    early.receive('PaymentAuthorized', { authorizationId: 'a-1' });
+    expect(early.state).toBe('shipping');
+
+    // The last attempt: the saga gives up and undoes the step; the reply, late, is recorded and undone once.
+    const last = start();
+    last.receive('PaymentAuthorized', { authorizationId: 'a-1' });
+    gaveUp(last);
+    const [lastReserve] = sentOf(last, 'ReserveStock');
+    expect(last.receive('StockReserved', { reservationId: 'r-1' }, { causationId: lastReserve.messageId })).toBe(true);
+    last.receive('StockReleased', { released: true });
+    last.receive('AuthorizationVoided', { orderId: 'order-7', voided: true });
+    expect(last.status).toBe('compensated');
+    expect(sentOf(last, 'ReleaseStock')).toHaveLength(1);
+    expect(sentOf(last, 'VoidAuthorization')).toHaveLength(1);
   });
 });
 
@@ -128,8 +250,8 @@ describe('An operator abort', () => {
     harness.receive('StockReserved', { reservationId: 'r-1' });
     harness.receive('PaymentAuthorized', { authorizationId: 'a-1' });
     expect(harness.state).toEqual({ compensating: 'undoing' });
-    harness.receive('AuthorizationVoided', { orderId: 'order-7' });
-    harness.receive('StockReleased', { reservationId: 'r-1' });
+    harness.receive('AuthorizationVoided', { orderId: 'order-7', voided: true });
+    harness.receive('StockReleased', { released: true });
 
     expect(harness.status).toBe('aborted');
     expect(harness.output.failure).toEqual({ step: 'abort', reason: 'aborted by operator:ops: customer cancelled' });

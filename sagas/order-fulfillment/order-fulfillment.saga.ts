@@ -1,10 +1,5 @@
 import {
-  AbortRequested,
-  CommandFailed,
-  ResolveCompensation,
-  RetryCompensation,
   SagaTags,
-  StepFailed,
   compensation,
   defineSaga,
   recordFailure,
@@ -17,6 +12,7 @@ import { assign, setup } from 'xstate';
 import {
   AuthorizationVoided,
   AuthorizePayment,
+  CancelShipment,
   NotifyCustomer,
   OrderPlaced,
   PaymentAuthorized,
@@ -24,6 +20,7 @@ import {
   ReleaseStock,
   ReserveStock,
   ScheduleShipment,
+  ShipmentCancelled,
   ShipmentRefused,
   ShipmentScheduled,
   StockRefused,
@@ -35,9 +32,11 @@ import {
 /**
  * Order fulfillment: an order was placed. Reserve its stock and authorize its
  * payment at the same time; when both succeeded, schedule the shipment and
- * tell the customer. If anything is refused, or payment does not answer in
- * time, undo what was done (release the stock, void the authorization), newest
- * first, and end compensated with the reason.
+ * tell the customer. If anything is refused, or does not answer in time,
+ * undo what was done (cancel the shipment, void the authorization, release
+ * the stock), newest first, and end compensated with the reason. A step
+ * that did not answer may still have happened: it is undone all the same
+ * (each undo accepts "nothing to undo").
  */
 
 export interface OrderFulfillmentContext extends CompensableContext {
@@ -54,7 +53,7 @@ type Reply<T> = SagaEvent<string, T>;
 export interface OrderFulfillmentOptions {
   /** How long payment may take to answer before the order is compensated. @default 30000 */
   paymentTimeoutMs?: number;
-  /** Inventory and shipping: a command unanswered this long is sent again (same id). @default 10000 */
+  /** Inventory, shipping and every compensation: a command unanswered this long is sent again (same id). @default 10000 */
   replyTimeoutMs?: number;
   /** Attempts per command, first send included, before the step fails. @default 3 */
   maxAttempts?: number;
@@ -66,19 +65,21 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
   // Payment has its own deadline (paymentTimeout): retry only what it reports as transient.
   const paymentRetry = { maxAttempts: options.maxAttempts ?? 3, initialDelayMs: 500 };
 
-  // The steps, each with what undoes it.
+  // The steps, each with what undoes it. Every undo names the order, not the
+  // reply: when a step's outcome is unknown there is no reply to read.
 
   const reserveStock = sagaStep<OrderFulfillmentContext, typeof ReserveStock, typeof ReleaseStock>({
     name: 'reserveStock',
     command: ReserveStock,
     payload: ({ context }) => ({ orderId: context.order.orderId, items: context.order.items }),
-    replies: [StockReserved, StockRefused],
+    completedBy: [StockReserved],
+    refusedBy: [StockRefused],
     retry,
     compensation: {
-      retry,
       command: ReleaseStock,
       payload: ({ context }) => ({ orderId: context.order.orderId }),
       confirmedBy: StockReleased,
+      retry,
     },
   });
 
@@ -92,18 +93,18 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       currency: context.order.currency,
       paymentToken: context.order.paymentToken,
     }),
-    replies: [PaymentAuthorized, PaymentRefused],
+    completedBy: [PaymentAuthorized],
+    refusedBy: [PaymentRefused],
     retry: paymentRetry,
-    // Voids by order, so it is also right after a timeout, when the outcome is unknown.
     compensation: {
-      retry,
       command: VoidAuthorization,
       payload: ({ context }) => ({ orderId: context.order.orderId }),
       confirmedBy: AuthorizationVoided,
+      retry,
     },
   });
 
-  const scheduleShipment = sagaStep<OrderFulfillmentContext, typeof ScheduleShipment, never>({
+  const scheduleShipment = sagaStep<OrderFulfillmentContext, typeof ScheduleShipment, typeof CancelShipment>({
     name: 'scheduleShipment',
     command: ScheduleShipment,
     payload: ({ context }) => ({
@@ -111,8 +112,15 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       items: context.order.items,
       address: context.order.shippingAddress,
     }),
-    replies: [ShipmentScheduled, ShipmentRefused],
+    completedBy: [ShipmentScheduled],
+    refusedBy: [ShipmentRefused],
     retry,
+    compensation: {
+      command: CancelShipment,
+      payload: ({ context }) => ({ orderId: context.order.orderId }),
+      confirmedBy: ShipmentCancelled,
+      retry,
+    },
   });
 
   const notifyCustomer = sendCommand<OrderFulfillmentContext, typeof NotifyCustomer>(NotifyCustomer, ({ context }) => ({
@@ -125,9 +133,9 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
   // A refusal and a step that failed for good (StepFailed) both carry a reason.
   const refusedBy = (step: string) =>
     recordFailure<OrderFulfillmentContext>(({ event }) => ({ step, reason: (event as Reply<{ reason: string }>).payload.reason }));
-  const failedFor = (step: { name: string; failed: (args: any) => boolean }) => ({
+  const failedFor = (step: { name: string; failed: (args: any) => boolean }, target: string) => ({
     guard: step.failed,
-    target: 'refused',
+    target,
     actions: refusedBy(step.name),
   });
 
@@ -146,7 +154,7 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
     },
   }).createMachine({
     id: 'order-fulfillment',
-    context: ({ input }) => ({ order: input, compensations: [] }),
+    context: ({ input }) => ({ order: input }),
     initial: 'securing',
     output: ({ context }) => ({
       orderId: context.order.orderId,
@@ -160,7 +168,7 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       securing: {
         type: 'parallel',
         on: {
-          // Taken at the join: the commands in flight answer first, so nothing done is left undone.
+          // Taken at the join: the commands in flight answer first, so their outcome is known.
           AbortRequested: {
             actions: [
               assign({ abortedBy: ({ event }) => (event as Reply<{ by: string }>).payload.by }),
@@ -180,13 +188,10 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
                 on: {
                   StockReserved: {
                     target: 'reserved',
-                    actions: [
-                      reserveStock.registerCompensation,
-                      assign({ reservationId: ({ event }) => (event as Reply<{ reservationId: string }>).payload.reservationId }),
-                    ],
+                    actions: assign({ reservationId: ({ event }) => (event as Reply<{ reservationId: string }>).payload.reservationId }),
                   },
                   StockRefused: { target: 'refused', actions: refusedBy('reserveStock') },
-                  StepFailed: failedFor(reserveStock),
+                  StepFailed: failedFor(reserveStock, 'refused'),
                 },
               },
               reserved: { type: 'final' },
@@ -201,27 +206,18 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
                 on: {
                   PaymentAuthorized: {
                     target: 'authorized',
-                    actions: [
-                      authorizePayment.registerCompensation,
-                      assign({
-                        authorizationId: ({ event }) => (event as Reply<{ authorizationId: string }>).payload.authorizationId,
-                      }),
-                    ],
+                    actions: assign({
+                      authorizationId: ({ event }) => (event as Reply<{ authorizationId: string }>).payload.authorizationId,
+                    }),
                   },
                   PaymentRefused: { target: 'refused', actions: refusedBy('authorizePayment') },
-                  StepFailed: failedFor(authorizePayment),
+                  StepFailed: failedFor(authorizePayment, 'refused'),
                 },
                 after: {
-                  // The payment may still have gone through: void it to be safe.
+                  // Leaving without an answer: the engine voids the authorization, which may have gone through.
                   paymentTimeout: {
                     target: 'timedOut',
-                    actions: [
-                      authorizePayment.registerCompensation,
-                      recordFailure({
-                        step: 'authorizePayment',
-                        reason: `payment did not answer within ${paymentTimeoutMs} ms`,
-                      }),
-                    ],
+                    actions: recordFailure({ step: 'authorizePayment', reason: `payment did not answer within ${paymentTimeoutMs} ms` }),
                   },
                 },
               },
@@ -242,14 +238,14 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
             actions: assign({ shipmentId: ({ event }) => (event as Reply<{ shipmentId: string }>).payload.shipmentId }),
           },
           ShipmentRefused: { target: 'compensating', actions: refusedBy('scheduleShipment') },
-          StepFailed: { guard: scheduleShipment.failed, target: 'compensating', actions: refusedBy('scheduleShipment') },
+          StepFailed: failedFor(scheduleShipment, 'compensating'),
         },
       },
 
-      // Undo every completed step, newest first. A compensation that fails for good waits
-      // in compensating.failed (status "stuck") for an operator to retry or resolve it.
+      // Undo every step that took effect or may have, newest first. A compensation that fails
+      // for good makes the saga "stuck" until an operator retries or resolves it.
       compensating: {
-        ...compensation([reserveStock, authorizePayment]),
+        ...compensation(),
         onDone: [{ guard: 'aborted', target: 'aborted' }, { target: 'compensated' }],
       },
 
@@ -275,7 +271,7 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
     version: 1,
     description: 'Reserve stock and authorize payment in parallel, ship, notify; compensate on any refusal or timeout.',
     input: OrderPlaced,
-    commands: [ReserveStock, ReleaseStock, AuthorizePayment, VoidAuthorization, ScheduleShipment, NotifyCustomer],
+    commands: [ReserveStock, ReleaseStock, AuthorizePayment, VoidAuthorization, ScheduleShipment, CancelShipment, NotifyCustomer],
     events: [
       StockReserved,
       StockRefused,
@@ -285,11 +281,7 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
       AuthorizationVoided,
       ShipmentScheduled,
       ShipmentRefused,
-      CommandFailed,
-      StepFailed,
-      AbortRequested,
-      RetryCompensation,
-      ResolveCompensation,
+      ShipmentCancelled,
     ],
     machine,
   });

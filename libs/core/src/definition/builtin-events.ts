@@ -2,22 +2,31 @@ import { z } from 'zod';
 import { event } from '../contracts/message-contract';
 
 /**
- * Messages every saga understands. A saga lists the ones it reacts to in its
- * `events`, like any other contract.
+ * Messages every saga understands. `defineSaga` declares the ones the engine
+ * handles itself (CommandFailed, RetryCompensation, ResolveCompensation) and
+ * those the machine reacts to; a saga need not list them.
  */
 
 /**
- * A participant's answer that it could not carry out a command. `transient`
- * failures are retried under the step's retry policy; others fail the step.
+ * A participant's answer that it could not carry out a command, and that the
+ * command had no effect. `transient` failures are retried under the step's
+ * retry policy; others fail the step.
  */
 export const CommandFailed = event('CommandFailed', {
   schema: z.object({ command: z.string(), reason: z.string(), transient: z.boolean() }),
 });
 
-/** Sent into the machine by the engine when a step's retries are exhausted or it failed for good. */
+/**
+ * Sent into the machine by the engine when it gives up on a step: the
+ * participant refused it for good, or its retries ran out. After retries ran
+ * out the outcome is unknown: the step's compensation is already armed.
+ */
 export const StepFailed = event('StepFailed', {
   schema: z.object({ step: z.string(), command: z.string(), reason: z.string(), attempts: z.number().int() }),
 });
+
+/** Sent into the machine by the engine when every armed compensation was confirmed (see `compensation()`). */
+export const CompensationsCompleted = event('CompensationsCompleted', { schema: z.object({ undone: z.number().int() }) });
 
 /** An operator asks the saga to stop and undo what it did. */
 export const AbortRequested = event('AbortRequested', {
@@ -25,7 +34,7 @@ export const AbortRequested = event('AbortRequested', {
   signal: true,
 });
 
-/** An operator asks a saga waiting on a failed compensation to try it again. */
+/** An operator asks a saga stuck on a failed compensation to send it again (under the same message id). */
 export const RetryCompensation = event('RetryCompensation', { schema: z.object({ by: z.string() }), signal: true });
 
 /** An operator declares a failed compensation handled by hand; the saga goes on with the next one. */
@@ -33,3 +42,12 @@ export const ResolveCompensation = event('ResolveCompensation', {
   schema: z.object({ by: z.string(), note: z.string().optional() }),
   signal: true,
 });
+
+/** Events only the engine produces: one that arrives from outside is refused. */
+export const ENGINE_EVENTS: readonly string[] = [StepFailed.type, CompensationsCompleted.type];
+
+/** Handled by the engine itself, whatever the machine: every saga declares them. */
+export const ENGINE_HANDLED_EVENTS = [CommandFailed, RetryCompensation, ResolveCompensation] as const;
+
+/** Declared for a saga whose machine reacts to them. */
+export const MACHINE_BUILTIN_EVENTS = [StepFailed, CompensationsCompleted, AbortRequested] as const;

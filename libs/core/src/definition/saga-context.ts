@@ -1,27 +1,3 @@
-import type { RetryPolicy } from './retry-policy';
-
-/**
- * A compensation that was armed when its forward step completed. The payload
- * is computed at that moment, from the reply that confirmed the step, so the
- * compensation does not depend on what the context looks like later.
- */
-export interface ArmedCompensation {
-  readonly step: string;
-  readonly command: string;
-  readonly payload: unknown;
-  /** Event type that confirms the compensation was applied. */
-  readonly confirmedBy: string;
-  readonly retry?: RetryPolicy;
-}
-
-/** A compensation that failed for good, waiting for an operator to retry it or resolve it by hand. */
-export interface CompensationFailure {
-  readonly step: string;
-  readonly command: string;
-  readonly reason: string;
-  readonly attempts: number;
-}
-
 /** Why a saga did not complete. */
 export interface SagaFailure {
   readonly reason: string;
@@ -29,13 +5,12 @@ export interface SagaFailure {
 }
 
 /**
- * The part of a saga's context that Baton's helpers read and write. A saga's
- * own context type extends it.
+ * The part of a saga's context that Baton's helpers read and write
+ * (`recordFailure`). A saga's own context type extends it. Compensations are
+ * not in the context: the engine keeps them (see `SagaRuntime`).
  */
 export interface CompensableContext {
-  compensations: ArmedCompensation[];
   failure?: SagaFailure;
-  compensationFailure?: CompensationFailure;
 }
 
 /** Tags that map a saga's state to its status. */

@@ -2,6 +2,7 @@ import type { AnyStateMachine, AnyStateNode } from 'xstate';
 import type { z } from 'zod';
 import type { CommandContract, EventContract } from '../contracts/message-contract';
 import { SagaDefinitionError } from '../errors/saga-definition.error';
+import { ENGINE_HANDLED_EVENTS, MACHINE_BUILTIN_EVENTS } from './builtin-events';
 
 /**
  * A saga: its name and version, the contracts of what it takes, sends and
@@ -58,6 +59,10 @@ function indexBy<C extends { type: string }>(name: string, version: number, cont
  * Declares a saga and checks it: a kebab-case name, a positive integer
  * version, unique contracts, and a machine that reacts only to declared
  * events (a typo in an `on:` key is caught here, not in production).
+ * Baton's own events are declared for it: those the engine handles
+ * (CommandFailed, RetryCompensation, ResolveCompensation) always, and
+ * StepFailed, CompensationsCompleted and AbortRequested when the machine
+ * reacts to them.
  */
 export function defineSaga<TInput>(options: SagaDefinitionOptions<TInput>): SagaDefinition<TInput> {
   const { name, version, machine } = options;
@@ -69,7 +74,11 @@ export function defineSaga<TInput>(options: SagaDefinitionOptions<TInput>): Saga
   }
   const commands = indexBy(name, version, options.commands, 'command');
   const events = indexBy(name, version, options.events, 'event');
-  const undeclared = handledEventTypes(machine).filter((type) => !events.has(type));
+  const handled = handledEventTypes(machine);
+  for (const builtin of [...ENGINE_HANDLED_EVENTS, ...MACHINE_BUILTIN_EVENTS.filter((e) => handled.includes(e.type))]) {
+    if (!events.has(builtin.type)) events.set(builtin.type, builtin);
+  }
+  const undeclared = handled.filter((type) => !events.has(type));
   if (undeclared.length) {
     throw new SagaDefinitionError(
       name,

@@ -1,7 +1,7 @@
 import { assign, emit } from 'xstate';
 import type { CommandContract, EventContract, PayloadOf } from '../contracts/message-contract';
 import type { RetryPolicy } from './retry-policy';
-import type { ArmedCompensation, CompensableContext, SagaFailure } from './saga-context';
+import type { CompensableContext, SagaFailure } from './saga-context';
 import { COMMAND_EFFECT, type CommandEffect } from './saga-effect';
 
 /** What an action's payload function sees: the saga's context and the event being handled. */
@@ -13,20 +13,17 @@ export interface ActionArgs<TContext, TEvent> {
 type PayloadFn<TContext, TPayload> = (args: ActionArgs<TContext, any>) => TPayload;
 
 /**
- * An action that records "send this command". The payload is computed from
- * the context and event at the moment the action runs; the engine validates
- * it against the command's schema.
+ * An action that records "send this command", fire and forget: the saga
+ * does not wait for a reply (a notification, say). The payload is computed
+ * from the context and event at the moment the action runs; the engine
+ * validates it against the command's schema. A command the saga waits on is
+ * a `sagaStep`.
  */
-export function sendCommand<TContext, C extends CommandContract>(
-  contract: C,
-  payload: PayloadFn<TContext, PayloadOf<C>>,
-  tracking?: { step: string; settledBy: readonly string[]; retry?: RetryPolicy },
-) {
+export function sendCommand<TContext, C extends CommandContract>(contract: C, payload: PayloadFn<TContext, PayloadOf<C>>) {
   return emit(({ context, event }: any): CommandEffect => ({
     type: COMMAND_EFFECT,
     command: contract.type,
     payload: payload({ context, event }),
-    ...tracking,
   })) as any;
 }
 
@@ -40,75 +37,114 @@ export function recordFailure<TContext extends CompensableContext>(
   })) as any;
 }
 
-export interface CompensationDeclaration<TContext, C extends CommandContract> {
-  /** The command that undoes the step. */
-  readonly command: C;
-  /** Its payload, computed when the step completes, from the reply that confirmed it. */
-  readonly payload: PayloadFn<TContext, PayloadOf<C>>;
-  /** The reply that confirms the undo. */
+/** What undoes a step. */
+export interface CompensationDeclaration<TContext, C extends CommandContract, U extends CommandContract> {
+  /** The command that undoes the step. Its participant is told which command it undoes (`compensates`). */
+  readonly command: U;
+  /**
+   * Its payload, computed when the step's command is sent, from the context
+   * and that command's payload: never from the reply, because when the
+   * step's outcome is unknown there is no reply. Name what to undo by a
+   * business key (an order id); "nothing to undo" must be a success.
+   */
+  readonly payload: (args: { context: TContext; command: PayloadOf<C> }) => PayloadOf<U>;
+  /** The reply that confirms the undo (including "there was nothing to undo"). */
   readonly confirmedBy: EventContract;
-  /** Retries of the compensation command; when they run out the saga waits for an operator. */
+  /** Retries of the compensation; when they run out the saga waits for an operator. */
   readonly retry?: RetryPolicy;
 }
 
 /**
  * A forward step and, next to it, what undoes it. Use `send` as the entry
- * action of the state that waits for the step, and `registerCompensation` on
- * the transition taken when the step succeeded (only then is there anything
- * to undo). A step that lists its `replies` is tracked by the engine until
- * one arrives, and retried under `retry`; when that gives up the machine gets
- * `StepFailed` (match it with the `failed` guard).
+ * action of the state that waits for the step. The engine tracks the
+ * command until one of its replies arrives, retrying it under `retry`, and
+ * arms its compensation when a `completedBy` reply says it took effect, or
+ * when it gives up on the step without knowing (retries ran out, the
+ * machine left the state that waits for it): an unknown outcome is
+ * compensated as if the step had succeeded. When the engine gives up, the
+ * machine gets `StepFailed` (match it with the `failed` guard).
  */
 export interface SagaStep<TContext> {
   readonly name: string;
   readonly command: CommandContract;
+  readonly completedBy: readonly EventContract[];
+  readonly refusedBy: readonly EventContract[];
   readonly compensation?: { readonly command: CommandContract; readonly confirmedBy: EventContract; readonly retry?: RetryPolicy };
+  /** Why the step needs no compensation, when it declares none. */
+  readonly noCompensation?: string;
   /** Action: send the step's command. */
   readonly send: any;
-  /** Action: arm this step's compensation. Only for steps that declare one. */
-  readonly registerCompensation: any;
   /** Guard: the event is this step's `StepFailed`. */
   readonly failed: (args: { event: { type: string; payload?: any } }) => boolean;
   /** @internal phantom for the context type */
   readonly __context?: TContext;
 }
 
-export function sagaStep<TContext extends CompensableContext, C extends CommandContract, U extends CommandContract>(definition: {
+export interface SagaStepDeclaration<TContext, C extends CommandContract, U extends CommandContract> {
   name: string;
   command: C;
   payload: PayloadFn<TContext, PayloadOf<C>>;
-  /** The replies that settle the step, success and refusal alike. Needed for retries. */
-  replies?: readonly EventContract[];
+  /** The replies that say the command took effect. */
+  completedBy: readonly EventContract[];
+  /** The replies that say it did not (a refusal). `CommandFailed` always counts as one. */
+  refusedBy?: readonly EventContract[];
   retry?: RetryPolicy;
-  compensation?: CompensationDeclaration<TContext, U>;
-}): SagaStep<TContext> {
-  const { name, command: forward, payload, compensation, replies, retry } = definition;
-  if (retry && !replies?.length) {
-    throw new Error(`Step "${name}" has a retry policy but no replies: list the replies that settle it.`);
+  /** What undoes the step. A step declares either this or `noCompensation`. */
+  compensation?: CompensationDeclaration<TContext, C, U>;
+  /**
+   * Why the step needs no compensation (a notification cannot be unsent; a
+   * read has nothing to undo). When its outcome is unknown its effect, if
+   * any, stays; a late success is recorded in the history with this reason.
+   */
+  noCompensation?: string;
+}
+
+export function sagaStep<TContext, C extends CommandContract, U extends CommandContract = never>(
+  definition: SagaStepDeclaration<TContext, C, U>,
+): SagaStep<TContext> {
+  const { name, command: forward, payload, compensation, noCompensation, retry } = definition;
+  const completedBy = definition.completedBy ?? [];
+  const refusedBy = definition.refusedBy ?? [];
+  if (!completedBy.length) {
+    throw new Error(`Step "${name}" lists no completedBy replies: name the replies that say ${forward.type} took effect.`);
   }
-  const tracking = replies?.length ? { step: name, settledBy: replies.map((r) => r.type), retry } : undefined;
+  if (!compensation === !noCompensation) {
+    throw new Error(
+      compensation
+        ? `Step "${name}" declares both a compensation and noCompensation: keep one.`
+        : `Step "${name}" declares no compensation: add one (what undoes ${forward.type}), or say why none is needed with noCompensation: "<reason>".`,
+    );
+  }
+  const settledBy = [...completedBy, ...refusedBy].map((reply) => reply.type);
   return {
     name,
     command: forward,
-    compensation: compensation && {
-      command: compensation.command,
-      confirmedBy: compensation.confirmedBy,
-      retry: compensation.retry,
-    },
-    send: sendCommand<TContext, C>(forward, payload, tracking),
-    failed: ({ event }) => event.type === 'StepFailed' && event.payload?.step === name,
-    registerCompensation: assign(({ context, event }: any) => {
-      if (!compensation) {
-        throw new Error(`Step "${name}" declares no compensation; do not call registerCompensation on it.`);
-      }
-      const armed: ArmedCompensation = {
+    completedBy,
+    refusedBy,
+    compensation: compensation && { command: compensation.command, confirmedBy: compensation.confirmedBy, retry: compensation.retry },
+    noCompensation,
+    send: emit(({ context, event }: any): CommandEffect => {
+      const sent = payload({ context, event });
+      return {
+        type: COMMAND_EFFECT,
+        command: forward.type,
+        payload: sent,
         step: name,
-        command: compensation.command.type,
-        payload: compensation.payload({ context, event }),
-        confirmedBy: compensation.confirmedBy.type,
-        retry: compensation.retry,
+        settledBy,
+        completedBy: completedBy.map((reply) => reply.type),
+        retry,
+        ...(compensation
+          ? {
+              compensation: {
+                command: compensation.command.type,
+                payload: compensation.payload({ context, command: sent }),
+                confirmedBy: compensation.confirmedBy.type,
+                retry: compensation.retry,
+              },
+            }
+          : { withoutCompensation: noCompensation }),
       };
-      return { compensations: [...context.compensations, armed] };
     }) as any,
+    failed: ({ event }) => event.type === 'StepFailed' && event.payload?.step === name,
   };
 }

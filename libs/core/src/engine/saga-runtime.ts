@@ -1,11 +1,19 @@
 import type { RetryPolicy } from '../definition/retry-policy';
+import type { CompensationPlan } from '../definition/saga-effect';
 import type { OutgoingCommand } from './step-outcome';
 
 /** A command the saga waits on: sent, not yet settled by one of its replies. */
 export interface PendingCommand {
+  /** The step's name; a compensation runs under `<step>.compensation`. */
   readonly step: string;
   readonly command: OutgoingCommand;
   readonly settledBy: readonly string[];
+  /** Of `settledBy`, the replies that say the command took effect. */
+  readonly completedBy?: readonly string[];
+  /** What undoes it, armed once it took effect or its outcome is unknown. */
+  readonly compensation?: CompensationPlan;
+  /** Why it has none, when it declares none. */
+  readonly withoutCompensation?: string;
   readonly retry?: RetryPolicy;
   /** Attempts made so far (1 after the first send). */
   readonly attempt: number;
@@ -14,14 +22,65 @@ export interface PendingCommand {
 }
 
 /**
+ * A compensation armed because its step took effect, or because the saga
+ * gave up on the step without knowing whether it did. Its message id is
+ * chosen when it is armed, so every send of it (retries, an operator's
+ * retry) carries the same id and a participant applies it once.
+ */
+export interface ArmedCompensation {
+  /** The forward step it undoes. */
+  readonly step: string;
+  /** The message id of the forward command it undoes. */
+  readonly compensates: string;
+  readonly command: OutgoingCommand;
+  readonly confirmedBy: string;
+  readonly retry?: RetryPolicy;
+  readonly because: 'completed' | 'outcome-unknown';
+}
+
+/** A forward command the saga gave up on: a reply that comes later is recognised as late. */
+export interface AbandonedCommand {
+  readonly messageId: string;
+  readonly step: string;
+  readonly type: string;
+  readonly settledBy: readonly string[];
+  readonly completedBy: readonly string[];
+  /** The compensation armed for it, if the step has one. */
+  readonly compensation?: { readonly type: string; readonly messageId: string };
+  /** Why the step has no compensation. */
+  readonly withoutCompensation?: string;
+}
+
+/** A compensation that failed for good, waiting for an operator to retry it or resolve it by hand. */
+export interface CompensationFailure {
+  readonly step: string;
+  readonly command: string;
+  /** The compensation's message id; a retry sends it again under this id. */
+  readonly messageId: string;
+  readonly reason: string;
+  readonly attempts: number;
+}
+
+/**
  * What the engine keeps about an instance beside the machine's own
- * snapshot: commands in flight (for retries), how many transitions it took
- * (for the storm bound), and why it was parked, if it was.
+ * snapshot: commands in flight (for retries), the compensations armed so
+ * far (newest last) and whether they are being run, the commands it gave up
+ * on, how many transitions it took (for the storm bound), and why it was
+ * parked, if it was.
  */
 export interface SagaRuntime {
   readonly pending: Readonly<Record<string, PendingCommand>>;
   readonly transitions: number;
   readonly parked?: { readonly reason: string };
+  readonly compensations?: readonly ArmedCompensation[];
+  /**
+   * Compensations are being run: asked for by the machine ('machine'), or,
+   * once the machine ended, those of steps it gave up on ('cleanup').
+   */
+  readonly compensating?: 'machine' | 'cleanup';
+  /** The compensation that failed for good; the saga is stuck until an operator acts. */
+  readonly compensationFailure?: CompensationFailure;
+  readonly abandoned?: readonly AbandonedCommand[];
 }
 
 export const EMPTY_RUNTIME: SagaRuntime = { pending: {}, transitions: 0 };
@@ -29,6 +88,14 @@ export const EMPTY_RUNTIME: SagaRuntime = { pending: {}, transitions: 0 };
 /** Timer keys of the engine's own timers (XState's are `xstate.after.*`). */
 export const retryTimerKey = (step: string) => `baton.retry.${step}`;
 export const replyTimeoutKey = (step: string) => `baton.reply-timeout.${step}`;
+
+/** The step name a compensation command is tracked under. */
+export const compensationStepOf = (step: string) => `${step}.compensation`;
+
+/** Whether a command in flight is a compensation (it names the command it undoes). */
+export function isCompensation(pending: PendingCommand): boolean {
+  return pending.command.compensates !== undefined;
+}
 
 export function timerKeyOf(pending: PendingCommand): string | undefined {
   if (pending.timer === 'retry') return retryTimerKey(pending.step);

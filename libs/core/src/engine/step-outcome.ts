@@ -52,4 +52,6 @@ export interface StepOutcome {
   readonly runtime: SagaRuntime;
   /** Why the instance was parked in this step, if it was. */
   readonly parkedBecause?: string;
+  /** What the engine decided beside the machine (a step given up on, a late reply), for the history. */
+  readonly note?: string;
 }

@@ -24,6 +24,10 @@ export class SagaTestHarness {
   readonly states: StateValue[] = [];
   /** The persisted snapshot after every step, as JSON text. */
   readonly snapshots: string[] = [];
+  /** The engine's runtime after every step (commands in flight, compensations), as JSON text. */
+  readonly runtimes: string[] = [];
+  /** What the engine noted beside the machine at each step that noted something (a step given up on, a late reply). */
+  readonly notes: string[] = [];
 
   private constructor(
     readonly definition: SagaDefinition,
@@ -76,6 +80,16 @@ export class SagaTestHarness {
     return this.runtime?.parked?.reason;
   }
 
+  /** The engine's state of the instance: commands in flight, compensations armed, what it gave up on. */
+  get engineState(): SagaRuntime {
+    return this.runtime!;
+  }
+
+  /** The compensations armed now, oldest first, by step. */
+  get armedCompensations(): string[] {
+    return (this.runtime?.compensations ?? []).map((armed) => armed.step);
+  }
+
   /** Delivers a reply; returns whether it changed anything. `causationId` names the command it answers. */
   receive(type: string, payload: unknown, options: { version?: number; causationId?: string } = {}): boolean {
     const contract = this.definition.events.get(type);
@@ -116,6 +130,8 @@ export class SagaTestHarness {
     this.last = outcome;
     this.runtime = outcome.runtime;
     this.snapshots.push(JSON.stringify(outcome.snapshot));
+    this.runtimes.push(JSON.stringify(outcome.runtime));
+    if (outcome.note) this.notes.push(outcome.note);
     this.states.push(outcome.stateValue);
     this.sent.push(...outcome.commands);
     outcome.timers.cancel.forEach((key) => this.timers.delete(key));

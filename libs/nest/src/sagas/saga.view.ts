@@ -1,3 +1,4 @@
+import type { SagaRuntime } from '@baton/core';
 import type { SagaEntity, SagaHistoryEntity, SagaTimerEntity } from '@baton/postgres';
 
 /** A saga instance as the REST API shows it. */
@@ -19,6 +20,15 @@ export interface SagaView {
   endedAt: string | null;
   /** Armed timers with their due time. */
   timers?: Array<{ key: string; dueAt: string }>;
+  /** Commands the saga waits on: their step, type, message id and attempts so far. */
+  inFlight?: Array<{ step: string; type: string; messageId: string; attempt: number }>;
+  /**
+   * Compensations armed, oldest first: for a step that took effect
+   * ('completed') or one the saga gave up on without knowing ('outcome-unknown').
+   */
+  compensations?: Array<{ step: string; type: string; messageId: string; compensates: string; because: string }>;
+  /** The compensation that failed for good, while the saga is stuck. */
+  compensationFailure?: { step: string; command: string; messageId: string; reason: string; attempts: number };
 }
 
 export interface HistoryEntryView {
@@ -52,11 +62,21 @@ export function toSummaryView(saga: SagaEntity): SagaView {
 
 export function toDetailView(saga: SagaEntity, timers: SagaTimerEntity[]): SagaView {
   const snapshot = saga.snapshot as { context?: unknown; output?: unknown };
+  const runtime = (saga.runtime ?? { pending: {} }) as SagaRuntime;
   return {
     ...toSummaryView(saga),
     context: snapshot.context,
     output: snapshot.output,
     timers: timers.map((timer) => ({ key: timer.timerKey, dueAt: timer.dueAt.toISOString() })),
+    inFlight: Object.values(runtime.pending).map((p) => ({ step: p.step, type: p.command.type, messageId: p.command.messageId, attempt: p.attempt })),
+    compensations: (runtime.compensations ?? []).map((c) => ({
+      step: c.step,
+      type: c.command.type,
+      messageId: c.command.messageId,
+      compensates: c.compensates,
+      because: c.because,
+    })),
+    ...(runtime.compensationFailure ? { compensationFailure: runtime.compensationFailure } : {}),
   };
 }
 

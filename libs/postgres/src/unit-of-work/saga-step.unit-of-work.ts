@@ -324,14 +324,12 @@ export class SagaStepUnitOfWork {
       seen.add(envelope.messageId);
       return result;
     };
-    if (isTerminal(saga.status)) {
-      // Still validated: a malformed late message is a dead letter, not silently dropped.
-      this.engine.toEvent(definition, saga.id, envelope);
-      return recorded('ignored', () => this.recordIgnored(tx, writes, saga, cause, `the saga already ended ${saga.status}`));
-    }
+    // An ended saga still hears late replies: the engine records what they mean (a late success, say).
     const outcome = this.engine.receive(definition, saga.id, persisted(saga), envelope);
     if (!outcome.accepted) {
-      const note = `state ${JSON.stringify(saga.stateValue)} does not accept ${envelope.type}`;
+      const note = isTerminal(saga.status)
+        ? `the saga already ended ${saga.status}`
+        : `state ${JSON.stringify(saga.stateValue)} does not accept ${envelope.type}`;
       return recorded('ignored', () => this.recordIgnored(tx, writes, saga, cause, note));
     }
     return recorded('applied', () => this.write(tx, writes, saga, outcome, cause, envelope.messageId));
@@ -594,7 +592,7 @@ export class SagaStepUnitOfWork {
         messageId: c.envelope.messageId,
         ...(c.attempt && c.attempt > 1 ? { attempt: c.attempt } : {}),
       })),
-      note: outcome.parkedBecause ? `parked: ${outcome.parkedBecause}` : undefined,
+      note: [outcome.note, outcome.parkedBecause && `parked: ${outcome.parkedBecause}`].filter(Boolean).join('; ') || undefined,
     });
     for (const command of commands) writes.appendOutbox(command.topic, command.envelope);
     writes.cancelTimers(saga.id, outcome.timers.cancel);

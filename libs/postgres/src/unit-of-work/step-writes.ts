@@ -84,12 +84,13 @@ export class StepWrites {
     const sagas = [...this.sagas.values()];
     if (sagas.length) {
       // Primary key lookups; the version check makes a lost update impossible even without the row lock.
+      // A saga that had ended keeps its end time when a late reply is recorded on it.
       statement
         .with(
           'saga_rows',
           `UPDATE baton_saga AS s
               SET status = v.status, state_value = v.state_value, snapshot = v.snapshot, runtime = v.runtime,
-                  version = v.version, updated_at = now(), ended_at = CASE WHEN v.ended THEN now() END
+                  version = v.version, updated_at = now(), ended_at = CASE WHEN v.ended THEN coalesce(s.ended_at, now()) END
              FROM jsonb_to_recordset(${json(sagas.map(sagaRow))}::jsonb)
                   AS v(id uuid, expected integer, version integer, status text, state_value jsonb, snapshot jsonb, runtime jsonb, ended boolean)
             WHERE s.id = v.id AND s.version = v.expected
