@@ -1,7 +1,7 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import { PermanentMessageError, isUuid, type DeadLetter, type MessageEnvelope } from '@baton/core';
 
-/** Kafka header names of the envelope fields (DESIGN.md, "Messages on the wire"). */
+/** Kafka header names of the envelope fields (docs/wire-protocol.md, "Headers"). */
 export const HEADERS = {
   messageId: 'message-id',
   type: 'message-type',

@@ -68,7 +68,7 @@ function statusOf(snapshot: AnyMachineSnapshot): SagaStatus {
 /**
  * One input applied to one saga, as it is being worked out: the machine's
  * runs and the engine's own rules about the commands in flight, in one
- * place. The rules (DESIGN.md, "Unknown outcomes"):
+ * place. The rules (docs/architecture.md, "Commands in flight and unknown outcomes"):
  *
  * - a step's command is tracked until one of its replies settles it, and
  *   retried under its policy (same message id) while it is not answered;

@@ -11,8 +11,9 @@ import { SagaStepError } from '../errors/saga-step.error';
 import { SagaTestHarness } from '../testing/saga-test-harness';
 
 /**
- * The engine's rules for steps whose outcome is unknown (DESIGN.md, "Unknown
- * outcomes"), on a small machine: one step, `reserve`, undone by `release`.
+ * The engine's rules for steps whose outcome is unknown (docs/architecture.md,
+ * "Commands in flight and unknown outcomes"), on a small machine: one step,
+ * `reserve`, undone by `release`.
  */
 
 const Reserve = command('Reserve', { participant: 'stock', schema: z.object({ item: z.string() }) });

@@ -1,6 +1,6 @@
 /**
  * A message as it crosses a transport: the payload plus the headers of
- * DESIGN.md ("Messages on the wire"). The transport maps these to its own
+ * docs/wire-protocol.md. The transport maps these to its own
  * headers (Kafka headers, or nothing at all in process).
  */
 export interface MessageEnvelope {

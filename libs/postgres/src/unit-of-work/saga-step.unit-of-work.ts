@@ -114,7 +114,7 @@ type StepSaga = Pick<LockedSaga, 'id' | 'name' | 'correlationId' | 'version' | '
   Partial<Pick<LockedSaga, 'snapshot' | 'runtime'>>;
 
 /**
- * The step of DESIGN.md: every input to a saga (start, reply, fired timer,
+ * The step (docs/architecture.md): every input to a saga (start, reply, fired timer,
  * operator's action) is recorded in the inbox, applied to the locked saga by
  * the pure engine, and written with its history row, outbox rows and timer
  * changes in one transaction. Nothing leaves the process before it commits;
