@@ -17,6 +17,8 @@ const DURABLE_TIMERS_CLOCK = {
 /** What one run of the machine produced. */
 export interface MachineRun {
   readonly accepted: boolean;
+  /** The instance as it was before the event. */
+  readonly before: AnyMachineSnapshot;
   /** Taken before the actor stops: a stopped actor's snapshot would restore as stopped. */
   readonly persisted: unknown;
   readonly after: AnyMachineSnapshot;
@@ -70,7 +72,7 @@ export class MachineRunner {
       actor.start();
       const before = actor.getSnapshot();
       if (event && !before.can(event)) {
-        return { accepted: false, persisted: actor.getPersistedSnapshot(), after: before, effects: [], scheduled: [] };
+        return { accepted: false, before, persisted: actor.getPersistedSnapshot(), after: before, effects: [], scheduled: [] };
       }
       if (event) actor.send(event);
       const after = actor.getSnapshot();
@@ -78,7 +80,7 @@ export class MachineRunner {
         const cause = thrown ?? after.error;
         throw fail(`an action threw: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
       }
-      return { accepted: true, persisted: actor.getPersistedSnapshot(), after, effects, scheduled: scheduledTimers(actor, fail) };
+      return { accepted: true, before, persisted: actor.getPersistedSnapshot(), after, effects, scheduled: scheduledTimers(actor, fail) };
     } finally {
       actor.stop();
     }
@@ -113,13 +115,15 @@ export class MachineRunner {
 }
 
 /**
- * Whether the machine, as it stands, still waits for one of `replies`: some
- * active state (or an ancestor) has a transition for it, guards aside
- * (XState's public `getNextTransitions`).
+ * What the machine, as it stands, waits for: a test of whether one of
+ * `replies` has a transition from some active state (or an ancestor),
+ * guards aside (XState's public `getNextTransitions`).
  */
-export function awaitsAny(snapshot: AnyMachineSnapshot, replies: readonly string[]): boolean {
-  if (snapshot.status !== 'active') return false;
-  return getNextTransitions(snapshot).some((transition) => transition.eventType === '*' || replies.includes(transition.eventType));
+export function awaitedBy(snapshot: AnyMachineSnapshot): (replies: readonly string[]) => boolean {
+  if (snapshot.status !== 'active') return () => false;
+  const types = new Set(getNextTransitions(snapshot).map((transition) => transition.eventType));
+  if (types.has('*')) return () => true;
+  return (replies) => replies.some((reply) => types.has(reply));
 }
 
 /** Delayed events scheduled during this run. Only `after` transitions are durable. */

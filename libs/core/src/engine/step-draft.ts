@@ -7,7 +7,7 @@ import type { SagaDefinition } from '../definition/saga-definition';
 import { COMMAND_EFFECT, type CommandEffect, type CompensationPlan } from '../definition/saga-effect';
 import { SagaStepError } from '../errors/saga-step.error';
 import { armedTimerKeys } from './armed-timers';
-import { MachineRunner, awaitsAny } from './machine-runner';
+import { MachineRunner, awaitedBy, type MachineRun } from './machine-runner';
 import {
   compensationStepOf,
   isCompensation,
@@ -148,14 +148,17 @@ export class StepDraft {
     if (++this.machineRuns > MAX_MACHINE_RUNS) {
       throw this.fail(`it ran its machine ${MAX_MACHINE_RUNS} times for one input (a loop between compensation and the machine?)`);
     }
-    this.armedBefore ??= armedTimerKeys(this.definition.machine, this.machine);
     const run = this.runner.send(this.persisted, event);
-    if (!run.accepted) return false;
+    this.armedBefore ??= armedTimerKeys(this.definition.machine, run.before);
+    if (!run.accepted) {
+      this.machineSnapshot = run.before;
+      return false;
+    }
     this.apply(run);
     return true;
   }
 
-  private apply(run: ReturnType<MachineRunner['start']>): void {
+  private apply(run: MachineRun): void {
     this.accepted = true;
     this.transitions++;
     this.persisted = run.persisted;
@@ -173,14 +176,15 @@ export class StepDraft {
       if (tracked) sent.push(tracked);
       this.commands.push(tracked?.command ?? command);
     }
+    const awaits = awaitedBy(run.after);
     for (const step of sent) {
-      if (!awaitsAny(run.after, step.settledBy)) {
+      if (!awaits(step.settledBy)) {
         throw this.fail(`it sends ${step.command.type} for step "${step.step}" from a state that accepts none of its replies (${step.settledBy.join(', ')})`);
       }
     }
     // A step whose state the machine left, without its reply, is given up on.
     for (const pending of Object.values(this.pending)) {
-      if (!isCompensation(pending) && !awaitsAny(run.after, pending.settledBy)) {
+      if (!isCompensation(pending) && !awaits(pending.settledBy)) {
         this.abandon(pending, run.after.status === 'done' ? 'the saga ended without it' : 'the saga left the state that waits for it');
       }
     }
