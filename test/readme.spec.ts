@@ -34,7 +34,7 @@ describe('The README saga example', () => {
     writeFileSync(join(OUT, 'my-saga.ts'), saga!);
     writeFileSync(join(OUT, 'my-saga.spec-snippet.ts'), `import { mySaga } from './my-saga';\n${spec}`);
 
-    expect(require(join(OUT, 'my-saga.ts')).mySaga).toMatchObject({ name: 'my-saga', version: 1 });
-    require(join(OUT, 'my-saga.spec-snippet.ts'));
+    expect(jest.requireActual(join(OUT, 'my-saga.ts')).mySaga).toMatchObject({ name: 'my-saga', version: 1 });
+    jest.requireActual(join(OUT, 'my-saga.spec-snippet.ts'));
   });
 });
