@@ -135,3 +135,27 @@ describe('KafkaTransport consuming', () => {
     expect({ heartbeats, letters }).toEqual({ heartbeats: 3, letters: [] });
   });
 });
+
+describe('KafkaTransport.caughtUp', () => {
+  it('resolves once the messages in the assigned partitions at the join have been handled', async () => {
+    const kafka = fakeKafka({ committed: 1, high: 3 });
+    const { transport } = await startedTransport(async () => undefined, kafka);
+    let caughtUp = false;
+    void transport.caughtUp().then(() => (caughtUp = true));
+
+    kafka.join();
+    await kafka.deliver([message(1)]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(caughtUp).toBe(false);
+    await kafka.deliver([message(2)]);
+    await transport.caughtUp();
+  });
+
+  it('resolves at the join when the group has committed everything', async () => {
+    const kafka = fakeKafka({ committed: 5, high: 5 });
+    const { transport } = await startedTransport(async () => undefined, kafka);
+
+    kafka.join();
+    await transport.caughtUp();
+  });
+});

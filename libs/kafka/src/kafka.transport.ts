@@ -27,6 +27,7 @@ import {
   type TransportHealth,
 } from '@baton/core';
 import { BatchHeartbeat } from './batch-heartbeat';
+import { ConsumerCatchUp, partitionKey, type Assignment, type Backlog } from './consumer-catch-up';
 import { decodeMessage, encodeMessage, rawOf } from './header-codec';
 import {
   KAFKA_DEFAULT_CLIENT_ID,
@@ -83,6 +84,7 @@ export class KafkaTransport implements Transport {
   private readonly outgoing = new BatchQueue<{ topic: string; message: Message }, void>((batch) => this.send(batch), {
     maxBatchSize: 1000,
   });
+  private readonly catchUp: ConsumerCatchUp;
   private readonly heartbeatIntervalMs: number;
   private readonly sessionTimeoutMs: number;
   /** When the first join began, until it completed: its duration is worth a line after a restart. */
@@ -110,6 +112,10 @@ export class KafkaTransport implements Transport {
       logCreator: () => (entry: LogEntry) => this.log(entry),
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
     });
+    this.catchUp = new ConsumerCatchUp(
+      (assignment) => this.backlogOf(assignment),
+      (error) => this.logger.warn(`Could not read the end offsets of the assigned partitions, trying again: ${describe(error)}`),
+    );
   }
 
   /**
@@ -194,7 +200,8 @@ export class KafkaTransport implements Transport {
    * once it is subscribed, without waiting for the group to let it in: the
    * join can take a whole session timeout after a crash (the dead member
    * must be evicted first), and the process should serve meanwhile. The
-   * consumer joins in the background; `health` reports it.
+   * consumer joins in the background; `health` reports it, `caughtUp` says
+   * when it has handled what was waiting.
    */
   async start(): Promise<void> {
     if (this.started) return;
@@ -235,6 +242,7 @@ export class KafkaTransport implements Transport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.catchUp.stop();
     await this.consumer?.disconnect();
     await this.outgoing.idle();
     await this.producer?.disconnect();
@@ -243,6 +251,16 @@ export class KafkaTransport implements Transport {
   /** Whether the producer is connected and the consumer in its group, as kafkajs last reported. */
   health(): TransportHealth {
     return { producer: this.producerConnected, consumer: this.subscriptions.size ? this.consumerJoined : undefined };
+  }
+
+  /**
+   * Resolves once the consumer has handled every message that was in its
+   * assigned partitions, beyond the group's committed offsets, when it first
+   * joined its group (again on a rebalance before that). With nothing
+   * subscribed, at once. May never resolve (the broker is gone): bound the wait.
+   */
+  caughtUp(): Promise<void> {
+    return this.subscriptions.size ? this.catchUp.done : Promise.resolve();
   }
 
   /**
@@ -273,6 +291,33 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  /**
+   * The backlog of an assignment: for each assigned partition whose end
+   * offset is beyond the group's committed offset, that end offset.
+   */
+  private async backlogOf(assignment: Assignment): Promise<Backlog> {
+    const topics = Object.keys(assignment).filter((topic) => assignment[topic].length);
+    const backlog: Backlog = new Map();
+    if (!topics.length) return backlog;
+    const admin = this.kafka.admin({ retry: { retries: 2 } });
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
+      for (const topic of topics) {
+        const partitions = committed.find((c) => c.topic === topic)?.partitions ?? [];
+        for (const end of await admin.fetchTopicOffsets(topic)) {
+          if (!assignment[topic].includes(end.partition)) continue;
+          const offset = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          const from = offset >= 0 ? offset : Number(end.low);
+          if (Number(end.high) > from) backlog.set(partitionKey(topic, end.partition), Number(end.high));
+        }
+      }
+      return backlog;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   private watchProducer(producer: Producer): void {
     producer.on(producer.events.CONNECT, () => (this.producerConnected = true));
     producer.on(producer.events.DISCONNECT, () => (this.producerConnected = false));
@@ -286,6 +331,7 @@ export class KafkaTransport implements Transport {
       const after = this.startedJoiningAt === undefined ? '' : ` ${Date.now() - this.startedJoiningAt} ms after it began`;
       this.startedJoiningAt = undefined;
       this.logger.log(`Joined consumer group ${this.options.groupId}${after}; partitions: ${partitions.join(', ') || 'none'}`);
+      this.catchUp.joined(payload.memberAssignment);
     });
     for (const event of [consumer.events.CRASH, consumer.events.STOP, consumer.events.DISCONNECT]) {
       consumer.on(event, () => (this.consumerJoined = false));
@@ -346,7 +392,11 @@ export class KafkaTransport implements Transport {
             if (!done) return;
             handled[i] = true;
             // Only now, with the handler's transaction committed, may the offset move past it.
-            while (resolved < messages.length && handled[resolved]) resolveOffset(messages[resolved++].offset);
+            while (resolved < messages.length && handled[resolved]) {
+              const { offset } = messages[resolved++];
+              resolveOffset(offset);
+              this.catchUp.handled(batch.topic, batch.partition, offset);
+            }
           }
         }),
       );
