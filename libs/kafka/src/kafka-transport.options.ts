@@ -55,7 +55,8 @@ export interface KafkaTransportOptions {
   /**
    * Whether a handler's error means a dependency is down rather than that
    * the message failed: such a message waits and is tried again, without
-   * limit and without counting an attempt, and is never dead-lettered.
+   * limit and without counting an attempt, and is never dead-lettered. A
+   * dead-letter sink that fails so is waited for too.
    * `DependencyUnavailableError` always counts; this recognises more (a
    * database driver's own errors that reach the transport unconverted).
    * @default only DependencyUnavailableError

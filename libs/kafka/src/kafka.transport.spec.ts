@@ -1,5 +1,5 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { DependencyUnavailableError, uuidv7, type DeadLetter, type MessageHandler } from '@baton/core';
+import { DependencyUnavailableError, PermanentMessageError, uuidv7, type DeadLetter, type MessageHandler } from '@baton/core';
 import { encodeMessage } from './header-codec';
 import { KafkaTransport } from './kafka.transport';
 
@@ -118,6 +118,25 @@ describe('KafkaTransport consuming', () => {
 
     expect(await kafka.deliver([message(0)])).toEqual(['0']);
     expect({ calls, letters }).toEqual({ calls: 9, letters: [] });
+  });
+
+  it('waits for a dead-letter sink whose database is down, and records the letter once it is back', async () => {
+    const kafka = fakeKafka();
+    const letters: DeadLetter[] = [];
+    let tries = 0;
+    const transport = new KafkaTransport({ brokers: ['b:9092'], groupId: 'g', retryDelayMs: 1, maxRetryDelayMs: 5, logger: silent }, kafka.createClient);
+    await transport.subscribe('replies', async () => Promise.reject(new PermanentMessageError('malformed')), {
+      deadLetters: {
+        record: async (letter) => {
+          if (++tries <= 4) throw new DependencyUnavailableError('the database', 1000);
+          letters.push(letter);
+        },
+      },
+    });
+    await transport.start();
+
+    expect(await kafka.deliver([message(0)])).toEqual(['0']);
+    expect({ tries, letters: letters.map((l) => l.reason) }).toEqual({ tries: 5, letters: ['malformed'] });
   });
 
   it('heartbeats while a batch waits, and gives the batch up when a heartbeat fails (a rebalance)', async () => {

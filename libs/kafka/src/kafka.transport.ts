@@ -48,6 +48,16 @@ interface Subscription {
   options: SubscribeOptions;
 }
 
+/** A message given up on, with why and after how many attempts, for its subscriber's sink and `<topic>.dlq`. */
+interface Letter {
+  topic: string;
+  message: KafkaMessage;
+  envelope: MessageEnvelope | undefined;
+  attempts: number;
+  reason: string;
+  options: SubscribeOptions;
+}
+
 export const DLQ_SUFFIX = '.dlq';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -442,13 +452,35 @@ export class KafkaTransport implements Transport {
         }
         const reason = describe(error);
         if (error instanceof PermanentMessageError || attempt >= maxAttempts) {
-          await this.deadLetter(topic, message, envelope, attempt, reason, options);
-          return true;
+          return this.deadLetterWaiting({ topic, message, envelope, attempts: attempt, reason, options }, givenUp);
         }
         const delay = this.backoff(attempt);
         this.logger.warn(`Message ${message.offset} on ${topic} failed (attempt ${attempt}), retrying in ${delay} ms: ${reason}`);
         await sleep(delay);
         attempt++;
+      }
+    }
+  }
+
+  /**
+   * Dead-letters the message. A sink that finds its database down is waited
+   * for like a handler: the message is neither lost nor handled again from
+   * the start. Resolves false when the batch is given up meanwhile (the
+   * message comes again); any other failure propagates (so does it).
+   */
+  private async deadLetterWaiting(letter: Letter, givenUp: () => boolean): Promise<boolean> {
+    for (let waits = 0; ; ) {
+      try {
+        await this.deadLetter(letter);
+        this.outageOver();
+        return true;
+      } catch (error) {
+        if (!this.isDependencyUnavailable(error)) throw error;
+        if (givenUp()) return false;
+        const delay = this.backoff(++waits);
+        this.outageBegan(letter.topic, error, delay);
+        await this.pause(delay, givenUp);
+        if (givenUp()) return false;
       }
     }
   }
@@ -491,14 +523,7 @@ export class KafkaTransport implements Transport {
    * message to `<topic>.dlq`. If either fails the error propagates: the
    * offset is not marked, and the message comes again.
    */
-  private async deadLetter(
-    topic: string,
-    message: KafkaMessage,
-    envelope: MessageEnvelope | undefined,
-    attempts: number,
-    reason: string,
-    options: SubscribeOptions,
-  ): Promise<void> {
+  private async deadLetter({ topic, message, envelope, attempts, reason, options }: Letter): Promise<void> {
     this.logger.warn(`Dead-lettering message ${message.offset} on ${topic} after ${attempts} attempt(s): ${reason}`);
     const raw = rawOf(message);
     await options.deadLetters.record({ topic, reason, attempts, envelope, raw });
