@@ -34,7 +34,9 @@ export interface SagaModuleOptions {
      * reply timeout, a retry or an `after` delay must not overtake a reply
      * that came while the host was down), or once this long has passed,
      * whichever is first. Counted from the transport's start, so it includes
-     * the consumer's join. 0 does not wait. @default 10000
+     * the consumer's join: after a crash that is about the consumer's session
+     * timeout (6 s on Kafka by default), so keep this above it. 0 does not
+     * wait. @default 10000
      */
     catchUpTimeoutMs?: number;
   };
