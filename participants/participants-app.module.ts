@@ -1,6 +1,7 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { KafkaTransport } from '@baton/kafka';
 import { ParticipantModule } from '@baton/participant';
+import { isDatabaseUnavailable } from '@baton/postgres';
 import type { AppConfig } from '../src/config/app.config';
 import { ExampleLedger1763800000201 } from './migrations/0201-example-ledger.migration';
 import { ExampleParticipantsModule } from './example-participants.module';
@@ -32,6 +33,8 @@ export class ParticipantsAppModule {
           transport: new KafkaTransport({
             ...config.kafka,
             sasl: config.kafka.sasl as any,
+            // A command whose handler finds the database down (even as the driver's own error) waits for it, never dead-lettered.
+            isDependencyUnavailable: isDatabaseUnavailable,
             logger: new Logger('Kafka'),
           }),
           topics: { prefix: config.topicPrefix, replies: config.replyTopic },

@@ -90,8 +90,19 @@ describe('The Kafka configuration', () => {
       sasl: { mechanism: 'scram-sha-512', username: 'baton', password: 'secret' },
       partitions: 6,
       replicationFactor: -1,
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
     });
     expect(loadConfig({ KAFKA_BROKERS: 'k1:9092' }, 'baton-participants').kafka?.groupId).toBe('baton-participants');
+  });
+
+  it('reads the consumer session timeout and heartbeat interval, and refuses a heartbeat not below the session', () => {
+    const { kafka } = loadConfig({ KAFKA_BROKERS: 'k1:9092', KAFKA_SESSION_TIMEOUT_MS: '10000', KAFKA_HEARTBEAT_INTERVAL_MS: '2000' });
+    expect(kafka).toMatchObject({ sessionTimeoutMs: 10_000, heartbeatIntervalMs: 2000 });
+    expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '6000', KAFKA_HEARTBEAT_INTERVAL_MS: '6000' })).toThrow(
+      /KAFKA_HEARTBEAT_INTERVAL_MS=6000: must be below KAFKA_SESSION_TIMEOUT_MS \(6000\)/,
+    );
+    expect(() => loadConfig({ KAFKA_SESSION_TIMEOUT_MS: 'soon' })).toThrow(/KAFKA_SESSION_TIMEOUT_MS="soon": must be a whole number/);
   });
 
   it('refuses broker lists that are not host:port, and SASL without credentials', () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS, KAFKA_DEFAULT_SESSION_TIMEOUT_MS } from '@baton/kafka';
 import type { ApiKey, LogFormat } from '@baton/nest';
 
 /** Accepted when API_KEYS is unset, outside production: the README walkthrough sends it. */
@@ -85,6 +86,13 @@ export interface KafkaConfig {
   partitions: number;
   /** KAFKA_REPLICATION_FACTOR: of the topics Baton creates; -1 = the broker's default. @default -1 */
   replicationFactor: number;
+  /**
+   * KAFKA_SESSION_TIMEOUT_MS: how long the group keeps a consumer that stopped heartbeating; after a crash,
+   * replies wait about this long for the replacement. The broker accepts 6000 and up by default. @default 6000
+   */
+  sessionTimeoutMs: number;
+  /** KAFKA_HEARTBEAT_INTERVAL_MS: how often the consumer heartbeats; below the session timeout. @default 1000 */
+  heartbeatIntervalMs: number;
 }
 
 const integer = (min: number, max: number) =>
@@ -139,6 +147,8 @@ const schema = z.object({
     .regex(/^(-1|\d+)$/, 'must be -1 or a positive whole number')
     .transform(Number)
     .default(-1),
+  KAFKA_SESSION_TIMEOUT_MS: integer(1_000, 3_600_000).default(KAFKA_DEFAULT_SESSION_TIMEOUT_MS),
+  KAFKA_HEARTBEAT_INTERVAL_MS: integer(100, 3_600_000).default(KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS),
   // Never echoed in an error: it holds secrets (see parseApiKeys).
   API_KEYS: z.string().optional(),
   AUTH_READS: z.enum(['true', 'false']).default('false'),
@@ -179,6 +189,12 @@ export function loadConfig(env: Record<string, string | undefined>, defaultGroup
   if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError([`KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD too`]);
   }
+  if (c.KAFKA_HEARTBEAT_INTERVAL_MS >= c.KAFKA_SESSION_TIMEOUT_MS) {
+    throw new ConfigError([
+      `KAFKA_HEARTBEAT_INTERVAL_MS=${c.KAFKA_HEARTBEAT_INTERVAL_MS}: must be below KAFKA_SESSION_TIMEOUT_MS (${c.KAFKA_SESSION_TIMEOUT_MS}), ` +
+        'best a sixth of it or less, so a member survives a few late heartbeats',
+    ]);
+  }
   const kafka: KafkaConfig | undefined = c.KAFKA_BROKERS
     ? {
         brokers: c.KAFKA_BROKERS.split(','),
@@ -190,6 +206,8 @@ export function loadConfig(env: Record<string, string | undefined>, defaultGroup
           : undefined,
         partitions: c.KAFKA_PARTITIONS,
         replicationFactor: c.KAFKA_REPLICATION_FACTOR,
+        sessionTimeoutMs: c.KAFKA_SESSION_TIMEOUT_MS,
+        heartbeatIntervalMs: c.KAFKA_HEARTBEAT_INTERVAL_MS,
       }
     : undefined;
   return {

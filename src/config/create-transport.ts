@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Transport } from '@baton/core';
 import { KafkaTransport } from '@baton/kafka';
+import { isDatabaseUnavailable } from '@baton/postgres';
 import type { KafkaConfig } from './app.config';
 
 /** The Kafka transport when KAFKA_BROKERS is set; otherwise undefined (SagaModule's in-process default). */
@@ -14,6 +15,10 @@ export function createTransport(kafka: KafkaConfig | undefined): Transport | und
     sasl: kafka.sasl as any,
     partitions: kafka.partitions,
     replicationFactor: kafka.replicationFactor,
+    sessionTimeoutMs: kafka.sessionTimeoutMs,
+    heartbeatIntervalMs: kafka.heartbeatIntervalMs,
+    // A reply whose step finds the database down waits for it, rather than count attempts towards a dead letter.
+    isDependencyUnavailable: isDatabaseUnavailable,
     logger: new Logger('Kafka'),
   });
 }

@@ -20,7 +20,11 @@ export interface KafkaTransportOptions {
   replicationFactor?: number;
   /** Attempts at a message whose handler fails transiently, before it is dead-lettered. @default 5 */
   maxAttempts?: number;
-  /** Backoff between attempts: first delay, doubled up to the max. @default 200 / 5000 */
+  /**
+   * Backoff between attempts: first delay, doubled up to the max. The same
+   * backoff paces a message that waits for a dependency that is down
+   * (see `isDependencyUnavailable`). @default 200 / 5000
+   */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
   /**
@@ -30,5 +34,33 @@ export interface KafkaTransportOptions {
    * so this is best at least the number of partitions consumed. @default 64
    */
   partitionsConsumedConcurrently?: number;
+  /**
+   * How long the group keeps a consumer that stopped heartbeating. A process
+   * killed without leaving its group stays a member this long, and its
+   * replacement (or any other replica) gets its partitions only afterwards:
+   * replies wait about this long after a crash. Shorter means faster
+   * recovery, but a member whose heartbeats stall this long (a process
+   * starved of CPU) is evicted and the group rebalances. The broker refuses
+   * values outside group.min.session.timeout.ms (6 s by default) and
+   * group.max.session.timeout.ms (30 min). @default 6000
+   */
+  sessionTimeoutMs?: number;
+  /**
+   * How often the consumer heartbeats: also while a batch is in hand (its
+   * messages waiting for the database, say), and, through the fetch's
+   * longest wait, while idle. A member learns of a rebalance at its next
+   * heartbeat. Must be well below `sessionTimeoutMs`. @default 1000
+   */
+  heartbeatIntervalMs?: number;
+  /**
+   * Whether a handler's error means a dependency is down rather than that
+   * the message failed: such a message waits and is tried again, without
+   * limit and without counting an attempt, and is never dead-lettered. A
+   * dead-letter sink that fails so is waited for too.
+   * `DependencyUnavailableError` always counts; this recognises more (a
+   * database driver's own errors that reach the transport unconverted).
+   * @default only DependencyUnavailableError
+   */
+  isDependencyUnavailable?: (error: unknown) => boolean;
   logger?: BatonLogger;
 }

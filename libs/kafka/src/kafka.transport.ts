@@ -13,6 +13,7 @@ import {
 } from 'kafkajs';
 import {
   BatchQueue,
+  DependencyUnavailableError,
   PermanentMessageError,
   consoleLogger,
   withLogContext,
@@ -25,12 +26,35 @@ import {
   type Transport,
   type TransportHealth,
 } from '@baton/core';
+import { BatchHeartbeat } from './batch-heartbeat';
+import { ConsumerCatchUp, partitionKey, type Assignment, type Backlog } from './consumer-catch-up';
 import { decodeMessage, encodeMessage, rawOf } from './header-codec';
+import {
+  KAFKA_DEFAULT_CLIENT_ID,
+  KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS,
+  KAFKA_DEFAULT_MAX_ATTEMPTS,
+  KAFKA_DEFAULT_MAX_RETRY_DELAY_MS,
+  KAFKA_DEFAULT_PARTITIONS,
+  KAFKA_DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+  KAFKA_DEFAULT_REPLICATION_FACTOR,
+  KAFKA_DEFAULT_RETRY_DELAY_MS,
+  KAFKA_DEFAULT_SESSION_TIMEOUT_MS,
+} from './kafka-transport.defaults';
 import { logContextOfMessage } from './message-log-context';
 import type { KafkaTransportOptions } from './kafka-transport.options';
 
 interface Subscription {
   handler: MessageHandler;
+  options: SubscribeOptions;
+}
+
+/** A message given up on, with why and after how many attempts, for its subscriber's sink and `<topic>.dlq`. */
+interface Letter {
+  topic: string;
+  message: KafkaMessage;
+  envelope: MessageEnvelope | undefined;
+  attempts: number;
+  reason: string;
   options: SubscribeOptions;
 }
 
@@ -51,7 +75,13 @@ function onlyAlreadyExists(error: unknown): boolean {
  * handler resolved, i.e. once the database committed; offsets are committed
  * from those marks. A message that can never apply, or still fails after
  * bounded retries, becomes a dead letter (the subscriber's sink and
- * `<topic>.dlq`) and the partition moves on.
+ * `<topic>.dlq`) and the partition moves on. A message whose handler finds
+ * a dependency down (DependencyUnavailableError) waits for it instead,
+ * however long, and is never dead-lettered for it.
+ *
+ * `start` resolves once the consumer is connected and subscribed; it joins
+ * its group in the background (after a crash the group waits for the dead
+ * member's session to time out first), and `health` says when it has.
  */
 export class KafkaTransport implements Transport {
   private readonly kafka: Kafka;
@@ -64,18 +94,27 @@ export class KafkaTransport implements Transport {
   private readonly outgoing = new BatchQueue<{ topic: string; message: Message }, void>((batch) => this.send(batch), {
     maxBatchSize: 1000,
   });
+  private readonly catchUp: ConsumerCatchUp;
+  private readonly heartbeatIntervalMs: number;
+  private readonly sessionTimeoutMs: number;
+  /** When the first join began, until it completed: its duration is worth a line after a restart. */
+  private startedJoiningAt?: number;
   private started = false;
   private closed = false;
   private producerConnected = false;
   private consumerJoined = false;
+  /** Since when handlers have found a dependency down (logged once per outage), until one succeeds again. */
+  private outage?: { since: number; dependency: string };
 
   constructor(
     private readonly options: KafkaTransportOptions,
     createClient: (config: KafkaConfig) => Kafka = (config) => new Kafka(config),
   ) {
     this.logger = options.logger ?? consoleLogger;
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? KAFKA_DEFAULT_SESSION_TIMEOUT_MS;
     this.kafka = createClient({
-      clientId: options.clientId ?? 'baton',
+      clientId: options.clientId ?? KAFKA_DEFAULT_CLIENT_ID,
       brokers: options.brokers,
       ssl: options.ssl,
       sasl: options.sasl,
@@ -83,6 +122,10 @@ export class KafkaTransport implements Transport {
       logCreator: () => (entry: LogEntry) => this.log(entry),
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
     });
+    this.catchUp = new ConsumerCatchUp(
+      (assignment) => this.backlogOf(assignment),
+      (error) => this.logger.warn(`Could not read the end offsets of the assigned partitions, trying again: ${describe(error)}`),
+    );
   }
 
   /**
@@ -132,8 +175,8 @@ export class KafkaTransport implements Transport {
             waitForLeaders: true,
             topics: missing.map((topic) => ({
               topic,
-              numPartitions: this.options.partitions ?? 6,
-              replicationFactor: this.options.replicationFactor ?? -1,
+              numPartitions: this.options.partitions ?? KAFKA_DEFAULT_PARTITIONS,
+              replicationFactor: this.options.replicationFactor ?? KAFKA_DEFAULT_REPLICATION_FACTOR,
             })),
           });
           this.logger.log(`Created Kafka topics: ${missing.join(', ')}`);
@@ -162,6 +205,14 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  /**
+   * Connects the producer and, with subscriptions, the consumer; resolves
+   * once it is subscribed, without waiting for the group to let it in: the
+   * join can take a whole session timeout after a crash (the dead member
+   * must be evicted first), and the process should serve meanwhile. The
+   * consumer joins in the background; `health` reports it, `caughtUp` says
+   * when it has handled what was waiting.
+   */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
@@ -170,25 +221,38 @@ export class KafkaTransport implements Transport {
     await this.ensureTopics([...this.subscriptions.keys()]);
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId,
-      // After a broker outage, rejoin however long it took rather than give up.
-      retry: { retries: 10, restartOnFailure: async () => true },
+      sessionTimeout: this.sessionTimeoutMs,
+      heartbeatInterval: this.heartbeatIntervalMs,
+      // kafkajs heartbeats after each fetch: an idle consumer's fetch must come back within a heartbeat interval.
+      maxWaitTimeInMs: this.heartbeatIntervalMs,
+      // After a broker outage, rejoin however long it took rather than give up; after close, never.
+      retry: { retries: 10, restartOnFailure: async () => !this.closed },
     });
     this.consumer = consumer;
     this.watchConsumer(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics: [...this.subscriptions.keys()], fromBeginning: true });
-    await consumer.run({
-      autoCommit: true,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 64,
-      eachBatch: (payload) => this.consumeBatch(payload),
-    });
+    this.startedJoiningAt = Date.now();
+    this.logger.log(
+      `Joining consumer group ${this.options.groupId} in the background (a member that died without leaving ` +
+        `holds its partitions for up to its session timeout, ${this.sessionTimeoutMs} ms)`,
+    );
+    // Resolves once the group let it in (a failed join crashes and restarts the consumer, see retry above).
+    consumer
+      .run({
+        autoCommit: true,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? KAFKA_DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
+        eachBatch: (payload) => this.consumeBatch(payload),
+      })
+      .catch((error: unknown) => this.logger.error(`The Kafka consumer could not start: ${describe(error)}`));
   }
 
   /** Finishes the batch in hand, commits its offsets, leaves the group, sends what was handed over, disconnects. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.catchUp.stop();
     await this.consumer?.disconnect();
     await this.outgoing.idle();
     await this.producer?.disconnect();
@@ -197,6 +261,16 @@ export class KafkaTransport implements Transport {
   /** Whether the producer is connected and the consumer in its group, as kafkajs last reported. */
   health(): TransportHealth {
     return { producer: this.producerConnected, consumer: this.subscriptions.size ? this.consumerJoined : undefined };
+  }
+
+  /**
+   * Resolves once the consumer has handled every message that was in its
+   * assigned partitions, beyond the group's committed offsets, when it first
+   * joined its group (again on a rebalance before that). With nothing
+   * subscribed, at once. May never resolve (the broker is gone): bound the wait.
+   */
+  caughtUp(): Promise<void> {
+    return this.subscriptions.size ? this.catchUp.done : Promise.resolve();
   }
 
   /**
@@ -227,6 +301,33 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  /**
+   * The backlog of an assignment: for each assigned partition whose end
+   * offset is beyond the group's committed offset, that end offset.
+   */
+  private async backlogOf(assignment: Assignment): Promise<Backlog> {
+    const topics = Object.keys(assignment).filter((topic) => assignment[topic].length);
+    const backlog: Backlog = new Map();
+    if (!topics.length) return backlog;
+    const admin = this.kafka.admin({ retry: { retries: 2 } });
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
+      for (const topic of topics) {
+        const partitions = committed.find((c) => c.topic === topic)?.partitions ?? [];
+        for (const end of await admin.fetchTopicOffsets(topic)) {
+          if (!assignment[topic].includes(end.partition)) continue;
+          const offset = Number(partitions.find((p) => p.partition === end.partition)?.offset ?? -1);
+          const from = offset >= 0 ? offset : Number(end.low);
+          if (Number(end.high) > from) backlog.set(partitionKey(topic, end.partition), Number(end.high));
+        }
+      }
+      return backlog;
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
   private watchProducer(producer: Producer): void {
     producer.on(producer.events.CONNECT, () => (this.producerConnected = true));
     producer.on(producer.events.DISCONNECT, () => (this.producerConnected = false));
@@ -234,7 +335,14 @@ export class KafkaTransport implements Transport {
 
   /** In the group from its join until a crash (it restarts and joins again), a stop or a disconnect. */
   private watchConsumer(consumer: Consumer): void {
-    consumer.on(consumer.events.GROUP_JOIN, () => (this.consumerJoined = true));
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.consumerJoined = true;
+      const partitions = Object.entries(payload.memberAssignment).map(([topic, assigned]) => `${topic} [${assigned.join(', ')}]`);
+      const after = this.startedJoiningAt === undefined ? '' : ` ${Date.now() - this.startedJoiningAt} ms after it began`;
+      this.startedJoiningAt = undefined;
+      this.logger.log(`Joined consumer group ${this.options.groupId}${after}; partitions: ${partitions.join(', ') || 'none'}`);
+      this.catchUp.joined(payload.memberAssignment);
+    });
     for (const event of [consumer.events.CRASH, consumer.events.STOP, consumer.events.DISCONNECT]) {
       consumer.on(event, () => (this.consumerJoined = false));
     }
@@ -263,7 +371,10 @@ export class KafkaTransport implements Transport {
    * the other, different keys side by side, so the handler can apply many
    * sagas' messages together while each saga's stay in order. An offset is
    * resolved only once it and every message before it have been handled,
-   * i.e. their database transactions committed.
+   * i.e. their database transactions committed. The member heartbeats in the
+   * background meanwhile; once it cannot (a rebalance began), or the
+   * consumer stops, no further message of the batch is started, and what was
+   * not handled comes again.
    */
   private async consumeBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
     const subscription = this.subscriptions.get(batch.topic)!;
@@ -277,42 +388,134 @@ export class KafkaTransport implements Transport {
       if (chain) chain.push(i);
       else chains.set(key, [i]);
     });
-    const settled = await Promise.allSettled(
-      [...chains.values()].map(async (chain) => {
-        for (const i of chain) {
-          if (!isRunning() || isStale()) return;
-          await withLogContext(logContextOfMessage(messages[i]), () => this.consumeMessage(batch.topic, messages[i], subscription));
-          handled[i] = true;
-          // Only now, with the handler's transaction committed, may the offset move past it.
-          while (resolved < messages.length && handled[resolved]) resolveOffset(messages[resolved++].offset);
-          await heartbeat();
-        }
-      }),
-    );
+    const keepAlive = new BatchHeartbeat(heartbeat, this.heartbeatIntervalMs);
+    const givenUp = () => !isRunning() || isStale() || keepAlive.failed;
+    let settled: Array<PromiseSettledResult<void>>;
+    try {
+      settled = await Promise.allSettled(
+        [...chains.values()].map(async (chain) => {
+          for (const i of chain) {
+            if (givenUp()) return;
+            const done = await withLogContext(logContextOfMessage(messages[i]), () =>
+              this.consumeMessage(batch.topic, messages[i], subscription, givenUp),
+            );
+            if (!done) return;
+            handled[i] = true;
+            // Only now, with the handler's transaction committed, may the offset move past it.
+            while (resolved < messages.length && handled[resolved]) {
+              const { offset } = messages[resolved++];
+              resolveOffset(offset);
+              this.catchUp.handled(batch.topic, batch.partition, offset);
+            }
+          }
+        }),
+      );
+    } finally {
+      await keepAlive.stop();
+    }
     await commitOffsetsIfNecessary();
+    // A failed heartbeat first: kafkajs rejoins the group on a rebalance error.
+    if (keepAlive.failed) throw keepAlive.failure;
     const failed = settled.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  private async consumeMessage(topic: string, message: KafkaMessage, { handler, options }: Subscription): Promise<void> {
+  /**
+   * Runs the handler until it succeeds, the message is dead-lettered, or the
+   * batch is given up (`givenUp`); resolves true when the message is done
+   * with. A dependency that is down is waited out: tried again with capped
+   * backoff, however long, without counting an attempt.
+   */
+  private async consumeMessage(
+    topic: string,
+    message: KafkaMessage,
+    { handler, options }: Subscription,
+    givenUp: () => boolean,
+  ): Promise<boolean> {
     let envelope: MessageEnvelope | undefined;
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    for (let attempt = 1; ; attempt++) {
+    const maxAttempts = this.options.maxAttempts ?? KAFKA_DEFAULT_MAX_ATTEMPTS;
+    let waits = 0;
+    for (let attempt = 1; ; ) {
       try {
         envelope ??= decodeMessage(message);
         await handler(envelope);
-        return;
+        this.outageOver();
+        return true;
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        if (error instanceof PermanentMessageError || attempt >= maxAttempts) {
-          await this.deadLetter(topic, message, envelope, attempt, reason, options);
-          return;
+        if (this.isDependencyUnavailable(error)) {
+          if (givenUp()) return false;
+          const delay = this.backoff(++waits);
+          this.outageBegan(topic, error, delay);
+          await this.pause(delay, givenUp);
+          if (givenUp()) return false;
+          continue;
         }
-        const delay = Math.min(this.options.maxRetryDelayMs ?? 5_000, (this.options.retryDelayMs ?? 200) * 2 ** (attempt - 1));
+        const reason = describe(error);
+        if (error instanceof PermanentMessageError || attempt >= maxAttempts) {
+          return this.deadLetterWaiting({ topic, message, envelope, attempts: attempt, reason, options }, givenUp);
+        }
+        const delay = this.backoff(attempt);
         this.logger.warn(`Message ${message.offset} on ${topic} failed (attempt ${attempt}), retrying in ${delay} ms: ${reason}`);
         await sleep(delay);
+        attempt++;
       }
     }
+  }
+
+  /**
+   * Dead-letters the message. A sink that finds its database down is waited
+   * for like a handler: the message is neither lost nor handled again from
+   * the start. Resolves false when the batch is given up meanwhile (the
+   * message comes again); any other failure propagates (so does it).
+   */
+  private async deadLetterWaiting(letter: Letter, givenUp: () => boolean): Promise<boolean> {
+    for (let waits = 0; ; ) {
+      try {
+        await this.deadLetter(letter);
+        this.outageOver();
+        return true;
+      } catch (error) {
+        if (!this.isDependencyUnavailable(error)) throw error;
+        if (givenUp()) return false;
+        const delay = this.backoff(++waits);
+        this.outageBegan(letter.topic, error, delay);
+        await this.pause(delay, givenUp);
+        if (givenUp()) return false;
+      }
+    }
+  }
+
+  private isDependencyUnavailable(error: unknown): boolean {
+    return error instanceof DependencyUnavailableError || !!this.options.isDependencyUnavailable?.(error);
+  }
+
+  private backoff(attempt: number): number {
+    const first = this.options.retryDelayMs ?? KAFKA_DEFAULT_RETRY_DELAY_MS;
+    return Math.min(this.options.maxRetryDelayMs ?? KAFKA_DEFAULT_MAX_RETRY_DELAY_MS, first * 2 ** (attempt - 1));
+  }
+
+  /** Waits `ms`, or less once the batch is given up. */
+  private async pause(ms: number, givenUp: () => boolean): Promise<void> {
+    const until = Date.now() + ms;
+    while (!givenUp() && Date.now() < until) await sleep(Math.min(250, until - Date.now()));
+  }
+
+  private outageBegan(topic: string, error: unknown, delay: number): void {
+    if (this.outage) return;
+    const known = error instanceof DependencyUnavailableError;
+    const dependency = known ? error.dependency : 'a dependency';
+    this.outage = { since: Date.now(), dependency };
+    this.logger.warn(
+      `Consuming ${topic}: ${known ? describe(error) : `a dependency is unavailable: ${describe(error)}`}. Messages wait and are tried again ` +
+        `(first in ${delay} ms, then at most every ${this.backoff(Infinity)} ms) until it is back, without counting attempts or dead-lettering them.`,
+    );
+  }
+
+  private outageOver(): void {
+    if (!this.outage) return;
+    const { since, dependency } = this.outage;
+    this.outage = undefined;
+    this.logger.log(`${dependency} is available again after ${((Date.now() - since) / 1000).toFixed(1)} s: messages are handled again.`);
   }
 
   /**
@@ -320,14 +523,7 @@ export class KafkaTransport implements Transport {
    * message to `<topic>.dlq`. If either fails the error propagates: the
    * offset is not marked, and the message comes again.
    */
-  private async deadLetter(
-    topic: string,
-    message: KafkaMessage,
-    envelope: MessageEnvelope | undefined,
-    attempts: number,
-    reason: string,
-    options: SubscribeOptions,
-  ): Promise<void> {
+  private async deadLetter({ topic, message, envelope, attempts, reason, options }: Letter): Promise<void> {
     this.logger.warn(`Dead-lettering message ${message.offset} on ${topic} after ${attempts} attempt(s): ${reason}`);
     const raw = rawOf(message);
     await options.deadLetters.record({ topic, reason, attempts, envelope, raw });
@@ -357,4 +553,8 @@ export class KafkaTransport implements Transport {
     if (level <= logLevel.ERROR) this.logger.error(text);
     else this.logger.warn(text);
   }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

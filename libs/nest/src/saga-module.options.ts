@@ -22,8 +22,24 @@ export interface SagaModuleOptions {
    * @default { prefix: '', replies: 'saga.replies' }
    */
   topics?: { prefix?: string; replies?: string };
-  /** Timer poller tuning. @default { pollIntervalMs: 250, batchSize: 100 } */
-  timers?: Omit<TimerPollerOptions, 'logger'>;
+  /**
+   * Timer poller tuning, and how long timers wait after a start for the
+   * replies already waiting on the broker (see `Transport.caughtUp`).
+   * @default { pollIntervalMs: 250, batchSize: 100, catchUpTimeoutMs: 10000 }
+   */
+  timers?: Omit<TimerPollerOptions, 'logger'> & {
+    /**
+     * After a start, timers fire only once the reply consumer has applied
+     * the replies that were already in its partitions when it joined (a
+     * reply timeout, a retry or an `after` delay must not overtake a reply
+     * that came while the host was down), or once this long has passed,
+     * whichever is first. Counted from the transport's start, so it includes
+     * the consumer's join: after a crash that is about the consumer's session
+     * timeout (6 s on Kafka by default), so keep this above it. 0 does not
+     * wait. @default 10000
+     */
+    catchUpTimeoutMs?: number;
+  };
   /** Outbox relay tuning. @default { batchSize: 100, leaseMs: 5000, concurrency: 100, rounds: 2, handOffBatches: 8 } */
   relay?: Omit<OutboxRelayOptions, 'logger' | 'name'>;
   /**

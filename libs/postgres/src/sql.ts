@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { DependencyUnavailableError } from '@baton/core';
 
 export interface SqlResult<Row> {
   rows: Row[];
@@ -43,10 +44,72 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   return code === '23505' && violated === constraint;
 }
 
+/** How long a caller is told to wait when the database is unavailable (a restart or failover takes seconds). */
+export const DATABASE_RETRY_AFTER_MS = 5_000;
+
+/**
+ * SQLSTATEs of a server that cannot serve now, whatever the statement:
+ * connection exceptions (class 08), too many connections, and the server
+ * shutting down (57P01 admin, 57P02 crash), starting up or in recovery
+ * (57P03 "the database system is starting up").
+ */
+const UNAVAILABLE_CODES = new Set(['53300', '57P01', '57P02', '57P03']);
+/** Errors of the network under the driver: the server is not there, or the connection broke. */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'EAI_AGAIN', 'ENOTFOUND']);
+/** Messages `pg` and `pg-pool` raise without a code when a connection ends or cannot be had. */
+const UNAVAILABLE_MESSAGES = [
+  /^Connection terminated/,
+  /^timeout exceeded when trying to connect/,
+  /is not queryable/,
+  /the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)/,
+];
+
+/**
+ * Whether `error` says the database cannot be reached or cannot serve right
+ * now (refused, reset or terminated connections, no connection within the
+ * pool's timeout, SQLSTATE class 08, 53300, 57P01-57P03, a server starting
+ * up or shutting down), rather than that a statement is wrong: the same
+ * work succeeds once the database is back. Looks through TypeORM's
+ * `driverError`, `cause` and an AggregateError's `errors` (a host name that
+ * resolves to several addresses). PGlite runs in the process and has no such
+ * failure.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return unavailable(error, 0);
+}
+
+function unavailable(error: unknown, depth: number): boolean {
+  if (!error || typeof error !== 'object' || depth > 4) return false;
+  if (error instanceof DependencyUnavailableError) return true;
+  const { code, message, driverError, cause, errors } = error as {
+    code?: unknown;
+    message?: unknown;
+    driverError?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (typeof code === 'string' && (code.startsWith('08') || UNAVAILABLE_CODES.has(code) || NETWORK_CODES.has(code))) return true;
+  if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return true;
+  if (Array.isArray(errors) && errors.some((inner) => unavailable(inner, depth + 1))) return true;
+  return unavailable(driverError, depth + 1) || unavailable(cause, depth + 1);
+}
+
+/** `error` as a DependencyUnavailableError naming the database when it says the database is unavailable; otherwise undefined. */
+export function databaseUnavailable(error: unknown): DependencyUnavailableError | undefined {
+  if (error instanceof DependencyUnavailableError) return error;
+  if (!isDatabaseUnavailable(error)) return undefined;
+  return new DependencyUnavailableError('the database', DATABASE_RETRY_AFTER_MS, { cause: error });
+}
+
 /**
  * Runs `work` in a transaction, again from the start when Postgres aborted it
  * to resolve a conflict with another transaction (safe: nothing was
- * committed), or when `retryOn` says the error was such a conflict.
+ * committed), or when `retryOn` says the error was such a conflict. A
+ * database that cannot be reached, or that dropped the connection, fails it
+ * with DependencyUnavailableError: the caller waits and tries again (a
+ * consumer without counting an attempt, HTTP with 503). If the connection
+ * broke during COMMIT the transaction may have committed; an input tried
+ * again is then a duplicate, which the inbox (or the Idempotency-Key) finds.
  */
 export async function inTransaction<T>(
   manager: EntityManager,
@@ -60,7 +123,7 @@ export async function inTransaction<T>(
     } catch (error) {
       const { code } = postgresError(error);
       const conflict = (!!code && RETRYABLE.has(code)) || !!options.retryOn?.(error);
-      if (attempt >= attempts || !conflict) throw error;
+      if (attempt >= attempts || !conflict) throw databaseUnavailable(error) ?? error;
     }
   }
 }

@@ -47,6 +47,16 @@ export interface Transport {
    * topics, for metrics. Optional: a transport without a broker has no lag.
    */
   consumerLag?(): Promise<PartitionLag[]>;
+  /**
+   * Resolves once the consumer has handled every message that was already
+   * in its partitions when it joined its group: after a restart, what
+   * arrived while the process was down. Work that must not overtake those
+   * messages (the timer poller) waits for it, for a bounded time: it may
+   * never resolve (the broker is gone). With several replicas each resolves
+   * for the partitions assigned to it. Optional: a transport without a
+   * broker (in process) has no such backlog.
+   */
+  caughtUp?(): Promise<void>;
 }
 
 /** What `Transport.health` reports. */

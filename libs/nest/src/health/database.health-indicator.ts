@@ -1,13 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { DataSource } from 'typeorm';
+import { databaseUnavailable } from '@baton/postgres';
 import { BATON_DATA_SOURCE } from '../baton.tokens';
 import { withTimeout } from './with-timeout';
 
 /** The longest a readiness probe waits for the database: a probe must answer even when the database does not. */
 const TIMEOUT_MS = 2000;
 
-const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
+/** The driver's reason, said as an outage when it is one ("the database is unavailable: connect ECONNREFUSED ..."). */
+const reason = (error: unknown) => {
+  const unavailable = databaseUnavailable(error);
+  return unavailable ? unavailable.message : error instanceof Error ? error.message : String(error);
+};
 
 /** Readiness of Baton's database: it answers, and its schema is up to date. */
 @Injectable()

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import {
+  DependencyUnavailableError,
   IdempotencyKeyReusedError,
   InvalidMessageError,
   SagaNotFoundError,
@@ -9,11 +10,35 @@ import {
   UnknownSagaNameError,
   UnknownSignalError,
 } from '@baton/core';
+import { databaseUnavailable } from '@baton/postgres';
 import { PROBLEM_BASE, ProblemException, type Problem } from './problem.exception';
+
+/**
+ * A dependency that does not answer (the database restarting, say) is the
+ * server's momentary problem, not the request's: 503 with Retry-After, never
+ * a 500. Recognises the database driver's own errors too, wherever a request
+ * reached the database (a read, admission's count, a step).
+ */
+function unavailableProblem(error: DependencyUnavailableError): Problem {
+  const retryAfter = Math.max(1, Math.ceil(error.retryAfterMs / 1000));
+  const database = error.dependency === 'the database';
+  return {
+    type: PROBLEM_BASE + (database ? 'database-unavailable' : 'dependency-unavailable'),
+    title: database ? 'Database unavailable' : 'Dependency unavailable',
+    status: 503,
+    detail:
+      `The request could not be completed: ${error.dependency} is unavailable right now (restarting or unreachable). ` +
+      `Send it again after ${retryAfter} s (Retry-After); send a start again with the same Idempotency-Key, ` +
+      'so that it returns the saga it may already have created instead of starting a second one. /health/ready says when it is back.',
+    retryAfter,
+  };
+}
 
 /** Maps what a request can fail with to an RFC 9457 problem document. */
 export function toProblem(error: unknown): Problem | undefined {
   if (error instanceof ProblemException) return error.problem;
+  const unavailable = databaseUnavailable(error);
+  if (unavailable) return unavailableProblem(unavailable);
   if (error instanceof UnknownSagaNameError) {
     return { type: PROBLEM_BASE + 'unknown-saga', title: 'Unknown saga', status: 404, detail: error.message, known: error.known };
   }
@@ -58,7 +83,9 @@ export function toProblem(error: unknown): Problem | undefined {
   return undefined;
 }
 
+/** Sends `problem`; one with `retryAfter` (seconds: 429, 503) carries it in a Retry-After header too. */
 export function sendProblem(response: Response, request: Request, problem: Problem): void {
+  if (typeof problem.retryAfter === 'number') response.setHeader('Retry-After', String(problem.retryAfter));
   response
     .status(problem.status)
     .type('application/problem+json')
@@ -72,13 +99,17 @@ export function sendProblem(response: Response, request: Request, problem: Probl
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
+  /** When a 503 for an unavailable dependency was last logged: during an outage, once a while is enough. */
+  private unavailableLoggedAt = Number.NEGATIVE_INFINITY;
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     let problem = toProblem(error);
-    if (!problem || problem.status >= 500) {
+    if (problem?.status === 503) {
+      this.logUnavailable(request, error);
+    } else if (!problem || problem.status >= 500) {
       this.logger.error(`${request.method} ${request.originalUrl} failed`, error instanceof Error ? error.stack : String(error));
       problem = {
         type: 'about:blank',
@@ -89,4 +120,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     sendProblem(response, request, problem);
   }
+
+  private logUnavailable(request: Request, error: unknown): void {
+    const now = Date.now();
+    if (now - this.unavailableLoggedAt < UNAVAILABLE_LOG_INTERVAL_MS) return;
+    this.unavailableLoggedAt = now;
+    this.logger.warn(
+      `${request.method} ${request.originalUrl} answered 503 (and others like it for the next ${UNAVAILABLE_LOG_INTERVAL_MS / 1000} s): ` +
+        `${databaseUnavailable(error)?.message ?? String(error)}`,
+    );
+  }
 }
+
+const UNAVAILABLE_LOG_INTERVAL_MS = 10_000;

@@ -92,7 +92,36 @@ describe('PollingLoop', () => {
     );
     loop.start();
     await until(() => rounds === 2);
-    expect(errors).toEqual(['test: round failed, retrying in 5 ms: database unreachable']);
+    expect(errors).toEqual([
+      'test: round failed, retrying in 5 ms and then at most every 5000 ms until a round succeeds (logged again only then): database unreachable',
+    ]);
     await loop.stop();
+  });
+
+  it('logs a run of failed rounds once, pausing longer after each, and says when rounds succeed again', async () => {
+    let rounds = 0;
+    const started: number[] = [];
+    const lines: string[] = [];
+    const logger = { log: (line: string) => lines.push(line), warn: () => undefined, error: (line: string) => lines.push(line) };
+    const loop = new PollingLoop(
+      async () => {
+        started.push(performance.now());
+        if (++rounds <= 5) throw new Error('database unreachable');
+        return 0;
+      },
+      { name: 'test', idleMs: 60_000, errorBackoffMs: 4, maxErrorBackoffMs: 16, logger },
+    );
+    loop.start();
+    await until(() => rounds === 6);
+    await loop.stop();
+
+    expect(lines).toEqual([
+      expect.stringMatching(/^test: round failed, retrying in 4 ms and then at most every 16 ms .*: database unreachable$/),
+      expect.stringMatching(/^test: rounds succeed again, after 5 failed round\(s\) over \d+\.\d s\.$/),
+    ]);
+    // 4, 8, 16, 16, 16 ms: doubling up to the most.
+    const pauses = started.slice(1).map((at, i) => at - started[i]);
+    expect(pauses[2]).toBeGreaterThanOrEqual(15);
+    expect(pauses[4]).toBeLessThan(16 * 20);
   });
 });

@@ -4,8 +4,13 @@ export interface PollingLoopOptions {
   name: string;
   /** Pause after a round that found no work. */
   idleMs: number;
-  /** Pause after a round that failed (the database was unreachable, say). */
+  /**
+   * Pause after a round that failed (the database was unreachable, say),
+   * doubled for each failed round in a row up to `maxErrorBackoffMs`.
+   * @default 1000 / 5000
+   */
   errorBackoffMs?: number;
+  maxErrorBackoffMs?: number;
   /** Rounds running at once. @default 1 */
   concurrency?: number;
   logger?: BatonLogger;
@@ -19,6 +24,10 @@ type RoundResult = number | { workDone: number; nextInMs?: number };
  * above 1, that many workers run rounds side by side; `wake()` wakes one
  * sleeping worker, or, when all are busy, keeps the next one to finish from
  * going to sleep. `stop()` lets the rounds in hand finish.
+ *
+ * Rounds that fail (the database is down) are tried again with a growing
+ * pause; the first failure of a run of them is logged, and the first
+ * success after it, not every round in between: an outage is two lines.
  */
 export class PollingLoop {
   private running = false;
@@ -26,6 +35,8 @@ export class PollingLoop {
   private readonly sleepers: Array<() => void> = [];
   /** A wake-up that found no sleeper: the next worker to finish a round runs again at once. */
   private wakePending = false;
+  /** The rounds failing in a row, and since when, until one succeeds. */
+  private failing?: { since: number; rounds: number };
 
   constructor(
     private readonly round: () => Promise<RoundResult>,
@@ -52,24 +63,50 @@ export class PollingLoop {
   }
 
   private async run(): Promise<void> {
-    const logger = this.options.logger ?? consoleLogger;
     while (this.running) {
       let pause = 0;
       try {
         this.wakePending = false;
         const result = await this.round();
+        this.succeeded();
         const workDone = typeof result === 'number' ? result : result.workDone;
         const nextInMs = typeof result === 'number' ? undefined : result.nextInMs;
         if (workDone === 0) pause = Math.max(1, Math.min(this.options.idleMs, nextInMs ?? Infinity));
       } catch (error) {
-        pause = this.options.errorBackoffMs ?? 1000;
-        if (this.running) logger.error(`${this.options.name}: round failed, retrying in ${pause} ms: ${describe(error)}`);
+        pause = this.failed(error);
       }
       if (pause > 0 && this.running && !this.wakePending) await this.sleep(pause);
       // An embedded database answers without ever leaving the microtask queue;
       // yield so timers and I/O of the rest of the process get their turn.
       else await new Promise((resolve) => setImmediate(resolve));
     }
+  }
+
+  /** Counts a failed round; returns the pause before the next. */
+  private failed(error: unknown): number {
+    const first = this.options.errorBackoffMs ?? 1000;
+    const max = Math.max(first, this.options.maxErrorBackoffMs ?? 5000);
+    const failing = (this.failing ??= { since: Date.now(), rounds: 0 });
+    failing.rounds++;
+    const pause = Math.min(max, first * 2 ** (failing.rounds - 1));
+    if (failing.rounds === 1 && this.running) {
+      this.logger.error(
+        `${this.options.name}: round failed, retrying in ${pause} ms and then at most every ${max} ms until a round succeeds ` +
+          `(logged again only then): ${describe(error)}`,
+      );
+    }
+    return pause;
+  }
+
+  private succeeded(): void {
+    if (!this.failing) return;
+    const { since, rounds } = this.failing;
+    this.failing = undefined;
+    this.logger.log(`${this.options.name}: rounds succeed again, after ${rounds} failed round(s) over ${((Date.now() - since) / 1000).toFixed(1)} s.`);
+  }
+
+  private get logger(): BatonLogger {
+    return this.options.logger ?? consoleLogger;
   }
 
   private sleep(ms: number): Promise<void> {
