@@ -59,6 +59,9 @@ export function createBatonDataSource(options: DatabaseOptions = {}): Promise<Da
  * `synchronize`). Both kinds run the same SQL. A participant service opens
  * its own database this way.
  */
+/** The longest a new connection to PostgreSQL may take to open. */
+const CONNECT_TIMEOUT_MS = 5_000;
+
 export async function createDataSource(options: DatabaseOptions = {}): Promise<DataSource> {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
@@ -78,8 +81,13 @@ export async function createDataSource(options: DatabaseOptions = {}): Promise<D
         url: options.url,
         poolSize: options.poolSize ?? 10,
         applicationName: 'baton',
-        // Unqualified names in every statement resolve to the configured schema.
-        extra: schema ? { options: `-c search_path=${schema}` } : {},
+        extra: {
+          // A server that drops packets instead of refusing: give up on a connection after this long
+          // (a DependencyUnavailableError, 503) rather than after the kernel's TCP timeout.
+          connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+          // Unqualified names in every statement resolve to the configured schema.
+          ...(schema ? { options: `-c search_path=${schema}` } : {}),
+        },
       })
     : new DataSource({ ...common, driver: pgliteDriver(await openPGlite(options.dataDir ?? '.data/pglite')) });
   await dataSource.initialize();
