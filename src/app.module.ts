@@ -34,7 +34,7 @@ export class AppModule {
           },
           transport: createTransport(config.kafka),
           topics,
-          timers: { pollIntervalMs: config.timerPollIntervalMs },
+          timers: { pollIntervalMs: config.timerPollIntervalMs, catchUpTimeoutMs: config.timerCatchUpTimeoutMs },
           auth: { keys: config.auth.keys, protectReads: config.auth.protectReads },
           admission: config.admission,
           limits: config.limits,

@@ -16,6 +16,7 @@ describe('The host configuration', () => {
       orderPaymentTimeoutMs: 15_000,
       orderReplyTimeoutMs: 10_000,
       timerPollIntervalMs: 250,
+      timerCatchUpTimeoutMs: 10_000,
       topicPrefix: '',
       replyTopic: 'saga.replies',
       auth: { keys: [DEVELOPMENT_API_KEY], protectReads: false, developmentKey: true },

@@ -39,6 +39,11 @@ export interface AppConfig {
   orderReplyTimeoutMs: number;
   /** TIMER_POLL_INTERVAL_MS: the most a due timer waits to fire. @default 250 */
   timerPollIntervalMs: number;
+  /**
+   * TIMER_CATCH_UP_TIMEOUT_MS: after a start, the longest timers wait for the replies already on
+   * the broker to be applied first (keep it above KAFKA_SESSION_TIMEOUT_MS). @default 10000
+   */
+  timerCatchUpTimeoutMs: number;
   /** TOPIC_PREFIX: prepended to every topic name. @default '' */
   topicPrefix: string;
   /** REPLY_TOPIC: where participants reply. @default 'saga.replies' */
@@ -129,6 +134,7 @@ const schema = z.object({
   ORDER_PAYMENT_TIMEOUT_MS: integer(1, 86_400_000).default(15_000),
   ORDER_REPLY_TIMEOUT_MS: integer(1, 86_400_000).default(10_000),
   TIMER_POLL_INTERVAL_MS: integer(10, 60_000).default(250),
+  TIMER_CATCH_UP_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
   TOPIC_PREFIX: z.string().default(''),
   REPLY_TOPIC: z.string().min(1).default('saga.replies'),
   KAFKA_BROKERS: z
@@ -224,6 +230,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaultGroup
     orderPaymentTimeoutMs: c.ORDER_PAYMENT_TIMEOUT_MS,
     orderReplyTimeoutMs: c.ORDER_REPLY_TIMEOUT_MS,
     timerPollIntervalMs: c.TIMER_POLL_INTERVAL_MS,
+    timerCatchUpTimeoutMs: c.TIMER_CATCH_UP_TIMEOUT_MS,
     topicPrefix: c.TOPIC_PREFIX,
     replyTopic: c.REPLY_TOPIC,
     kafka,
