@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
 import { HostProcess } from '../support/host-process';
@@ -9,6 +9,7 @@ import { PrivatePostgres } from '../support/private-postgres';
 import { FaultLog, injectFaults, type Fault, type InjectedFault } from './fault-schedule';
 import { doubledEffects, implausibleEnding, unbalancedLedger, unrecognisedOutcomes, type LedgerRow } from './ledger-audit';
 import { OrderClient } from './order-client';
+import { Reaper } from './reaper';
 import { SupervisedProcess, outputOfLastRun } from './supervised-process';
 
 /**
@@ -49,21 +50,25 @@ let kafka: PrivateKafka | undefined;
 let host: SupervisedProcess;
 let participants: SupervisedProcess;
 let log: FaultLog;
-
-/** Kills what the test started even if jest dies before afterAll. */
-function cleanUpNow(): void {
-  for (const child of [host?.child, participants?.child]) void child?.kill();
-  kafka?.destroy();
-  postgres?.destroy();
-}
+let reaper: Reaper | undefined;
 
 beforeAll(async () => {
-  process.once('exit', cleanUpNow);
+  reaper = Reaper.start();
   log = new FaultLog();
   // Both at once; whichever started is cleaned up by afterAll even if the other failed.
   const [cluster, broker] = await Promise.allSettled([PrivatePostgres.start(), PrivateKafka.start()]);
   if (cluster.status === 'fulfilled') postgres = cluster.value;
   if (broker.status === 'fulfilled') kafka = broker.value;
+  if (postgres) {
+    // The host and the participants, whichever incarnation runs when jest dies, then the cluster.
+    reaper.processesWith('DATABASE_URL', postgres.url);
+    reaper.pidIn(join(postgres.dataDir, 'postmaster.pid'), 'SIGQUIT');
+    reaper.folder(dirname(postgres.dataDir));
+  }
+  if (kafka) {
+    reaper.pidIn(join(kafka.dir, 'broker.pid'), 'SIGKILL');
+    reaper.folder(kafka.dir);
+  }
   if (cluster.status === 'rejected') throw cluster.reason;
   if (broker.status === 'rejected') throw broker.reason;
   log.write(`private PostgreSQL on port ${postgres!.port}, private Kafka on ${kafka!.brokers} (${kafka!.dir})`);
@@ -102,7 +107,7 @@ afterAll(async () => {
   if (log) writeFileSync(join(reportDir, 'faults.log'), log.lines.join('\n') + '\n');
   kafka?.destroy();
   postgres?.destroy();
-  process.removeListener('exit', cleanUpNow);
+  reaper?.dismiss();
 }, 120_000);
 
 /** One statement on the private cluster, on a connection of its own (the server restarts under the test). */
@@ -194,6 +199,7 @@ interface SagaRow {
 describe('Order sagas under kills and restarts', () => {
   it(`keep every participant's ledger balanced: ${ORDERS} orders while the host, the participants, the broker and PostgreSQL fail`, async () => {
     const client = new OrderClient(host.child.baseUrl, runId);
+    const setupMs = Date.now() - log.t0;
     log.restartClock();
     const t0 = log.t0;
     log.write(`load: ${ORDERS} orders over ${LOAD_MS / 1000} s (${SCENARIOS.join(', ')})`);
@@ -209,7 +215,7 @@ describe('Order sagas under kills and restarts', () => {
 
     const findings = await audit(client, settled);
     const recovery = await recoveryTimes(injected);
-    const summary = await summarize(client, findings, recovery, Date.now() - t0);
+    const summary = await summarize(client, findings, recovery, Date.now() - t0, setupMs);
     process.stderr.write(`\n${summary}\n`);
 
     const failed = Object.entries(findings).filter(([, list]) => list.length);
@@ -474,7 +480,7 @@ async function deadLetterTopics(): Promise<Record<string, number>> {
 }
 
 /** The table printed at the end (and written as summary.json). */
-async function summarize(client: OrderClient, findings: Findings, recoveries: Recovery[], durationMs: number): Promise<string> {
+async function summarize(client: OrderClient, findings: Findings, recoveries: Recovery[], durationMs: number, setupMs: number): Promise<string> {
   const byStatus = await query<{ scenario_status: string; n: string }>(
     `SELECT status AS scenario_status, count(*) AS n FROM ${HOST_SCHEMA}.baton_saga GROUP BY status ORDER BY status`,
   );
@@ -515,7 +521,8 @@ async function summarize(client: OrderClient, findings: Findings, recoveries: Re
       (r) =>
         `  ${log.since(r.downAt).padEnd(9)} ${seconds(r.downAt, r.backAt)}     ${seconds(r.backAt, r.readyAt)}      ${seconds(r.backAt, r.firstReplyAt)}      ${seconds(r.downAt, r.firstReplyAt)}      ${seconds(r.backAt, r.firstEffectAt)}       ${r.what}`,
     ),
-    `total duration:     ${(durationMs / 1000).toFixed(0)} s from the first order (report: ${reportDir})`,
+    `total duration:     ${(durationMs / 1000).toFixed(0)} s from the first order, after ${(setupMs / 1000).toFixed(0)} s of setup (cluster, broker, host, participants; the build is before that)`,
+    `report:             ${reportDir}`,
   ];
   writeFileSync(
     join(reportDir, 'summary.json'),
@@ -540,6 +547,7 @@ async function summarize(client: OrderClient, findings: Findings, recoveries: Re
           backToFirstEffectMs: r.firstEffectAt && r.firstEffectAt - r.backAt,
         })),
         durationMs,
+        setupMs,
       },
       null,
       2,
