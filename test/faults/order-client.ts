@@ -30,6 +30,8 @@ const TRY_AGAIN = new Set([429, 502, 503, 504]);
 /** How long one request may take before the client gives up on it and tries again (same key). */
 const REQUEST_TIMEOUT_MS = 15_000;
 const BACKOFF_MS = { first: 250, max: 3_000 };
+/** The longest Retry-After the client honours, in seconds. */
+const MAX_RETRY_AFTER_S = 10;
 /** An order sent again after it was accepted waits this long first, so a fault may fall in between. */
 const CONFIRM_AFTER_MS = 5_000;
 
@@ -92,12 +94,13 @@ export class OrderClient {
         order.gaveUp = `answered ${answer.status}`;
         return;
       }
-      await sleep(backoff * (0.5 + Math.random()));
+      // As the host asks (Retry-After on 429 and 503), else with backoff.
+      await sleep(answer.retryAfterMs ?? backoff * (0.5 + Math.random()));
       backoff = Math.min(BACKOFF_MS.max, backoff * 2);
     }
   }
 
-  private async send(order: PlacedOrder, body: string): Promise<{ status: number; label: string; body: string }> {
+  private async send(order: PlacedOrder, body: string): Promise<{ status: number; label: string; body: string; retryAfterMs?: number }> {
     try {
       const response = await fetch(`${this.baseUrl}/sagas/order-fulfillment`, {
         method: 'POST',
@@ -105,7 +108,13 @@ export class OrderClient {
         body,
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
-      return { status: response.status, label: String(response.status), body: await response.text() };
+      const retryAfter = Number(response.headers.get('retry-after'));
+      return {
+        status: response.status,
+        label: String(response.status),
+        body: await response.text(),
+        retryAfterMs: retryAfter > 0 ? Math.min(retryAfter, MAX_RETRY_AFTER_S) * 1000 : undefined,
+      };
     } catch (error) {
       const timedOut = (error as Error).name === 'TimeoutError';
       return { status: 0, label: timedOut ? 'timeout' : 'connection error', body: '' };

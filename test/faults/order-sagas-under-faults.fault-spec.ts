@@ -328,6 +328,7 @@ async function audit(client: OrderClient, settled: boolean): Promise<Findings> {
     'not ended': [],
     lost: [],
     'created twice': [],
+    'orphan effects': [],
     doubled: [],
     unbalanced: [],
     'unrecognised ledger outcomes': unrecognisedOutcomes(ledger),
@@ -348,7 +349,7 @@ async function audit(client: OrderClient, settled: boolean): Promise<Findings> {
     if (!scenarioOf.has(orderId)) findings.lost.push(`saga ${same[0].id} is for order ${orderId}, which the client never placed`);
   }
   for (const [sagaId, rows] of ledgerOf) {
-    if (!sagaById.has(sagaId)) findings.doubled.push(`ledger rows for saga ${sagaId}, which does not exist: ${rows.map((r) => r.commandType).join(', ')}`);
+    if (!sagaById.has(sagaId)) findings['orphan effects'].push(`ledger rows for saga ${sagaId}, which does not exist: ${rows.map((r) => r.commandType).join(', ')}`);
   }
 
   for (const saga of sagas) {
@@ -509,7 +510,7 @@ async function summarize(client: OrderClient, findings: Findings, recoveries: Re
     `sagas started:      ${client.orders.filter((o) => o.acceptedAt).length} of ${ORDERS} orders accepted (client answers: ${JSON.stringify(answers)})`,
     `sagas by status:    ${byStatus.map((r) => `${r.scenario_status} ${r.n}`).join(', ')}`,
     ...Object.entries(perScenario).map(([scenario, counts]) => `  ${scenario.padEnd(18)} ${JSON.stringify(counts)}`),
-    `stuck or parked: ${findings['stuck or parked'].length}   not ended: ${findings['not ended'].length}   lost: ${findings.lost.length}   created twice: ${findings['created twice'].length}`,
+    `stuck or parked: ${findings['stuck or parked'].length}   not ended: ${findings['not ended'].length}   lost: ${findings.lost.length}   created twice: ${findings['created twice'].length}   orphan effects: ${findings['orphan effects'].length}`,
     `unbalanced: ${findings.unbalanced.length}   doubled: ${findings.doubled.length}   implausible: ${findings.implausible.length}   unrecognised outcomes: ${findings['unrecognised ledger outcomes'].length}`,
     ...Object.entries(unbalancedKinds).map(([kind, n]) => `  ${String(n).padStart(4)} × ${kind}`),
     `500 answers: ${findings['500 answers'].length}   other unexpected answers: ${findings['other unexpected answers'].length}   never accepted: ${findings['never accepted'].length}`,
