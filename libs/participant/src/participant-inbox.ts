@@ -60,30 +60,28 @@ export class ParticipantInbox {
    * What earlier transactions recorded for these ids: fences, and the reply
    * recorded with each handled command, to send again. One statement for all
    * the batch's redeliveries: participant_inbox by its primary key, then the
-   * reply's rows (the first, and any copies sent since) by
-   * participant_outbox_message (message_id). A row of the reply still
-   * unpublished means it goes out anyway: no copy then. A CommandFailed
-   * answering a transient failure is never found: its transaction recorded
-   * no inbox row.
+   * reply's first row, and whether any row of it (the first, or a copy sent
+   * since) is still unpublished, by participant_outbox_message (message_id):
+   * such a row goes out anyway, so no copy then. A CommandFailed answering a
+   * transient failure is never found: no inbox row names its message id.
    */
   async recorded(tx: EntityManager, messageIds: readonly string[]): Promise<Map<string, RecordedCommand>> {
     const found = new Map<string, RecordedCommand>();
     if (!messageIds.length) return found;
-    const { rows } = await sql<{ message_id: string; fenced_by: string | null; replies: Array<{ topic: string; envelope: MessageEnvelope; published: boolean }> | null }>(
+    const { rows } = await sql<{ message_id: string; fenced_by: string | null; topic: string | null; envelope: MessageEnvelope | null; unpublished: boolean }>(
       tx,
-      `SELECT i.message_id, i.fenced_by,
-              (SELECT json_agg(json_build_object('topic', o.topic, 'envelope', o.envelope, 'published', o.published_at IS NOT NULL) ORDER BY o.id)
-                 FROM participant_outbox AS o WHERE o.message_id = i.reply_id) AS replies
+      `SELECT i.message_id, i.fenced_by, first.topic, first.envelope,
+              EXISTS (SELECT 1 FROM participant_outbox AS u WHERE u.message_id = i.reply_id AND u.published_at IS NULL) AS unpublished
          FROM participant_inbox AS i
+         LEFT JOIN LATERAL (
+              SELECT o.topic, o.envelope FROM participant_outbox AS o WHERE o.message_id = i.reply_id ORDER BY o.id LIMIT 1) AS first ON true
         WHERE i.participant = $1 AND i.message_id = ANY($2::text[])`,
       [this.participant, messageIds],
     );
     for (const row of rows) {
-      const replies = row.replies ?? [];
-      const settled = replies.length > 0 && replies.every((reply) => reply.published);
       found.set(row.message_id, {
         ...(row.fenced_by ? { fencedBy: row.fenced_by } : {}),
-        ...(settled ? { reply: { topic: replies[0].topic, envelope: replies[0].envelope } } : {}),
+        ...(row.envelope && row.topic && !row.unpublished ? { reply: { topic: row.topic, envelope: row.envelope } } : {}),
       });
     }
     return found;
