@@ -1,4 +1,5 @@
 import type { CommandContext } from '@baton/participant';
+import { sql } from '@baton/postgres';
 
 /**
  * Records an applied effect in the example ledger, in the handler's
@@ -14,4 +15,27 @@ export function recordEffect(context: CommandContext, orderId: string, outcome: 
     outcome,
     details,
   });
+}
+
+/**
+ * The details of this participant's `effect` rows for the order that no
+ * `undo` row came after: what an undo would undo now. A compensation's
+ * handler also sees the rows its batch appended before it (they are written
+ * with its fence). Index example_ledger_order, on its order_id.
+ */
+export async function standingEffects(context: CommandContext, orderId: string, effect: string, undo: string): Promise<Array<Record<string, any>>> {
+  const { rows } = await sql<{ details: Record<string, any> }>(
+    context.tx,
+    `SELECT details FROM example_ledger
+      WHERE order_id = $1 AND participant = $2 AND outcome = $3
+        AND id > COALESCE((SELECT max(id) FROM example_ledger WHERE order_id = $1 AND participant = $2 AND outcome = $4), 0)
+      ORDER BY id`,
+    [orderId, context.participant, effect, undo],
+  );
+  return rows.map((row) => row.details);
+}
+
+/** For a compensation's ledger row: the command it undoes and whether it had taken effect here. */
+export function undoing(context: CommandContext): Record<string, unknown> {
+  return context.compensates ? { compensates: context.compensates.messageId, applied: context.compensates.applied } : {};
 }

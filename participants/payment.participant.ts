@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { PayloadOf } from '@baton/core';
 import { HandleCommand, reply, type CommandContext } from '@baton/participant';
-import { sql } from '@baton/postgres';
 import { AuthorizationVoided, AuthorizePayment, PaymentAuthorized, PaymentRefused, VoidAuthorization } from '@baton/sagas';
 import { ExampleSettings } from './example-settings';
-import { recordEffect } from './ledger';
+import { recordEffect, standingEffects, undoing } from './ledger';
 
 /** Card tokens with a fixed behaviour, for trying the failure paths. */
 export const TEST_TOKENS = {
@@ -15,9 +14,18 @@ export const TEST_TOKENS = {
 } as const;
 
 /**
- * Payment: authorizes and voids. A void may arrive before (or instead of) the
- * authorization it undoes, when the saga timed out; the authorization that
- * comes after a void is then refused, so nothing stays authorized.
+ * Payment: authorizes ('authorized', 'refused', or 'unanswered' for a gateway
+ * that never answers: no reply, no effect) and voids ('voided', or
+ * 'nothing-to-void' when the order has no authorization standing: a void
+ * always succeeds).
+ *
+ * A void may come before the authorization it undoes (the saga gave up on
+ * it). It used to be checked here, by order id, at every authorization: an
+ * authorization after a void of its order was refused. The void's
+ * `compensates` now fences that authorization, by its command id, in the
+ * participant's inbox: it never runs, so the check (a read per
+ * authorization, which would also have refused a later, unrelated
+ * authorization of the same order id) is gone.
  */
 @Injectable()
 export class PaymentParticipant {
@@ -25,48 +33,31 @@ export class PaymentParticipant {
 
   @HandleCommand(AuthorizePayment)
   async authorize(command: PayloadOf<typeof AuthorizePayment>, context: CommandContext) {
+    if (command.paymentToken === TEST_TOKENS.unresponsive) {
+      recordEffect(context, command.orderId, 'unanswered');
+      return;
+    }
     const refusal =
       command.paymentToken === TEST_TOKENS.declined ? 'card declined' : this.settings.unlucky() ? 'payment refused (simulated failure)' : undefined;
+    if (refusal) {
+      recordEffect(context, command.orderId, 'refused', { reason: refusal });
+      return reply(PaymentRefused, { reason: refusal });
+    }
     const authorizationId = `auth-${context.envelope.messageId}`;
-    const intended =
-      command.paymentToken === TEST_TOKENS.unresponsive
-        ? { outcome: 'unanswered', details: {} }
-        : refusal
-          ? { outcome: 'refused', details: { reason: refusal } }
-          : { outcome: 'authorized', details: { authorizationId, amountCents: command.amountCents } };
-    const recorded = await recordUnlessVoided(context, command.orderId, intended.outcome, intended.details);
-    if (recorded === 'voided') return reply(PaymentRefused, { reason: 'the order was voided before it could be authorized' });
-    if (recorded === 'unanswered') return;
-    if (recorded === 'refused') return reply(PaymentRefused, { reason: refusal! });
+    recordEffect(context, command.orderId, 'authorized', { authorizationId, amountCents: command.amountCents });
     return reply(PaymentAuthorized, { authorizationId });
   }
 
+  /** Voids the order's authorization if one stands: an 'authorized' row of the ledger with no 'voided' after it. */
   @HandleCommand(VoidAuthorization)
   async void({ orderId }: PayloadOf<typeof VoidAuthorization>, context: CommandContext) {
-    recordEffect(context, orderId, 'voided');
+    const authorizations = await standingEffects(context, orderId, 'authorized', 'voided');
+    if (!authorizations.length) {
+      recordEffect(context, orderId, 'nothing-to-void', undoing(context));
+      return reply(AuthorizationVoided, { orderId, voided: false });
+    }
+    const authorizationIds = authorizations.map((authorization) => String(authorization.authorizationId));
+    recordEffect(context, orderId, 'voided', { authorizationIds, ...undoing(context) });
     return reply(AuthorizationVoided, { orderId, voided: true });
   }
-}
-
-/**
- * Records an authorization's outcome, unless the order was voided before
- * (its void came first, after the saga timed out): then records a refusal
- * and answers 'voided'. The check and the record are one statement (index
- * example_ledger_order).
- */
-async function recordUnlessVoided(context: CommandContext, orderId: string, outcome: string, details: Record<string, unknown>): Promise<string> {
-  const { rows } = await sql<{ voided: boolean }>(
-    context.tx,
-    `WITH earlier AS (
-       SELECT EXISTS (SELECT 1 FROM example_ledger WHERE order_id = $5 AND command_type = 'VoidAuthorization' AND participant = $1) AS voided),
-     recorded AS (
-       INSERT INTO example_ledger (participant, command_id, command_type, saga_id, order_id, outcome, details)
-       SELECT $1, $2, $3, $4, $5,
-              CASE WHEN voided THEN 'refused' ELSE $6 END,
-              CASE WHEN voided THEN '{"reason":"order already voided"}'::jsonb ELSE $7::jsonb END
-         FROM earlier)
-     SELECT voided FROM earlier`,
-    [context.participant, context.envelope.messageId, context.envelope.type, context.envelope.sagaId, orderId, outcome, JSON.stringify(details)],
-  );
-  return rows[0].voided ? 'voided' : outcome;
 }

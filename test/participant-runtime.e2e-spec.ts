@@ -1,5 +1,5 @@
 import { defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
-import { ParticipantRuntime, ParticipantSchema1763800000101, TransientCommandError, handleCommand, reply } from '@baton/participant';
+import { ParticipantRepliesAndFences1763800000102, ParticipantRuntime, ParticipantSchema1763800000101, TransientCommandError, handleCommand, reply } from '@baton/participant';
 import { createDataSource, sql } from '@baton/postgres';
 import { ReserveStock, StockReserved } from '@baton/sagas';
 import type { DataSource } from 'typeorm';
@@ -57,7 +57,7 @@ async function rows(text: string, params: unknown[] = []): Promise<any[]> {
 
 beforeAll(async () => {
   schema = await TestSchema.create('participant');
-  dataSource = await createDataSource({ url: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, migrations: [ParticipantSchema1763800000101] });
+  dataSource = await createDataSource({ url: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, migrations: [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102] });
   await dataSource.query(
     `CREATE TABLE reservations (id bigserial PRIMARY KEY, order_id text NOT NULL, command_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
   );

@@ -14,8 +14,9 @@ function quoted(name: string, what: string): string {
  * Rows the handlers of one batch append (CommandContext.append), written
  * together before the batch's transaction commits: one INSERT per table,
  * whatever the number of commands, in the statement that also writes the
- * batch's replies. Column values go through JSON and are converted to the
- * table's column types by Postgres.
+ * batch's replies, or earlier, in the statement that records the fence of a
+ * compensation (whose handler may read them). Column values go through JSON
+ * and are converted to the table's column types by Postgres.
  */
 export class AppendedRows {
   private readonly tables = new Map<string, { columns: Set<string>; rows: Array<Record<string, unknown>> }>();
@@ -31,7 +32,7 @@ export class AppendedRows {
     this.tables.set(target, entry);
   }
 
-  /** Adds one INSERT per table to `statement`. */
+  /** Adds one INSERT per table to `statement`, which from then on writes the rows (they are no longer held here). */
   addTo(statement: WriteStatement): void {
     [...this.tables].forEach(([table, { columns, rows }], i) => {
       const list = [...columns].map((column) => `"${column}"`).join(', ');
@@ -41,5 +42,6 @@ export class AppendedRows {
         `INSERT INTO ${table} (${list}) SELECT ${list} FROM jsonb_populate_recordset(NULL::${table}, ${statement.param(JSON.stringify(rows))}::jsonb)`,
       );
     });
+    this.tables.clear();
   }
 }

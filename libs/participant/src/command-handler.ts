@@ -12,10 +12,30 @@ export interface CommandContext {
    * the rows the other commands of its batch append: one INSERT per table
    * before the commit, instead of a round trip per command. For rows the
    * handlers do not read back in the same batch (an effect log, an audit
-   * trail): they are not visible before the batch's handlers have all run.
-   * Keys are column names; columns left out take their defaults.
+   * trail): they are not visible before the batch's handlers have all run,
+   * except to a compensation (a command with `compensates`), which sees the
+   * rows appended before it. Keys are column names; columns left out take
+   * their defaults.
    */
   append(table: string, row: Record<string, unknown>): void;
+  /**
+   * Set on a compensation (its envelope names the command it undoes in
+   * `compensates`). `applied`: that command took effect here, i.e. this
+   * participant handled it, in an earlier transaction or earlier in this
+   * batch (whatever its handler decided: an undo should look at what it
+   * recorded). When false, it never did and now never will: its id is
+   * recorded in the inbox with this command, so a copy arriving later does
+   * nothing. A compensation must succeed when there is nothing to undo.
+   */
+  readonly compensates?: CompensatedCommand;
+}
+
+/** The command a compensation undoes, as this participant knows it. */
+export interface CompensatedCommand {
+  /** Its message id (the envelope's `compensates`). */
+  readonly messageId: string;
+  /** Whether this participant handled it before the compensation. */
+  readonly applied: boolean;
 }
 
 /** A reply to send back to the saga. */

@@ -26,7 +26,6 @@ import {
   inBatchSpan,
   inSpan,
   inTransaction,
-  sql,
   withSpan,
   WriteStatement,
   type NewOutboxMessage,
@@ -35,7 +34,8 @@ import {
   type TraceCarrier,
 } from '@baton/postgres';
 import { AppendedRows } from './appended-rows';
-import type { CommandHandler, Reply } from './command-handler';
+import type { CommandHandler, CompensatedCommand } from './command-handler';
+import { ParticipantInbox } from './participant-inbox';
 import { TransientCommandError } from './transient-command.error';
 
 export interface ParticipantOptions {
@@ -69,7 +69,10 @@ export interface CommandBatchingOptions {
   concurrency?: number;
 }
 
-/** What became of a delivered command. */
+/**
+ * What became of a delivered command. 'duplicate': recorded before (its
+ * recorded reply, if any, is sent again), or fenced by its compensation.
+ */
 export type CommandResult = 'handled' | 'duplicate' | 'failed-transiently';
 
 /** A valid command waiting for its transaction. */
@@ -79,6 +82,9 @@ interface PendingCommand {
   payload: unknown;
   span?: Span;
 }
+
+/** A command that names the command it undoes. */
+type Compensation = MessageEnvelope & { compensates: string };
 
 /** Thrown inside a batch's transaction when a handler fails: it rolls the batch back and names the command. */
 class HandlerFailed extends Error {
@@ -97,17 +103,32 @@ class HandlerFailed extends Error {
  * relay afterwards), and a malformed command becomes a dead letter with the
  * reason instead of an exception loop.
  *
+ * A command recorded before (a redelivery, or the saga's retry under the
+ * same message id) is not handled again, but answered again: the reply
+ * recorded with it, a copy of its envelope under the same message id (the
+ * orchestrator's inbox dedupes it), goes to the outbox in the batch's
+ * transaction, in the batch's order. So a retry recovers a reply that was
+ * lost or late. One statement per batch that has such commands finds their
+ * replies; a batch without them pays nothing.
+ *
+ * A compensation (`compensates` in its envelope: the id of the command it
+ * undoes) records that id in the inbox before its handler runs: the command,
+ * if it has not come yet, is fenced and will do nothing when it does. The
+ * handler learns whether the command was applied (CommandContext.compensates).
+ *
  * Commands that arrive while the participant's transaction is busy share the
  * next one (group commit): one inbox statement for all, each handler in
  * turn on the same transaction, one INSERT per table for the rows they
  * appended, one outbox statement for all replies. One saga's commands are
  * handled in the order they arrived. A handler that throws rolls back the
  * batch; its command gets its own outcome (a transient failure is answered
- * CommandFailed) and the others are handled again, one transaction each.
+ * CommandFailed, which is not recorded and so never sent again) and the
+ * others are handled again, one transaction each.
  */
 export class ParticipantRuntime {
   private readonly handlers = new Map<string, CommandHandler<any>>();
   private readonly outbox: OutboxRepository;
+  private readonly inbox: ParticipantInbox;
   private readonly deadLetters: DeadLetterRepository;
   private readonly relay: OutboxRelay;
   private readonly ownsRelay: boolean;
@@ -129,6 +150,7 @@ export class ParticipantRuntime {
     }
     this.logger = options.logger ?? consoleLogger;
     this.outbox = new OutboxRepository(dataSource, 'participant_outbox');
+    this.inbox = new ParticipantInbox(options.name);
     this.deadLetters = new DeadLetterRepository(dataSource, 'participant_dead_letter');
     this.ownsRelay = !options.replies;
     this.relay =
@@ -217,35 +239,48 @@ export class ParticipantRuntime {
   }
 
   private async handleInTransaction(tx: EntityManager, commands: PendingCommand[]): Promise<{ results: CommandResult[]; written: OutboxWritten }> {
-    // The participant_inbox primary key (participant, message_id): an id recorded before is a redelivery.
-    const { rows } = await sql<{ message_id: string }>(
-      tx,
-      `INSERT INTO participant_inbox (participant, message_id, message_type, saga_id)
-       SELECT $1, message_id, message_type, saga_id
-         FROM jsonb_to_recordset($2::jsonb) AS v(message_id text, message_type text, saga_id uuid)
-       ON CONFLICT (participant, message_id) DO NOTHING
-       RETURNING message_id`,
-      [
-        this.name,
-        JSON.stringify(commands.map(({ envelope }) => ({ message_id: envelope.messageId, message_type: envelope.type, saga_id: envelope.sagaId }))),
-      ],
-    );
-    const fresh = new Set(rows.map((row) => row.message_id));
+    const replyIds = new Map(commands.map(({ envelope }) => [envelope.messageId, uuidv7()]));
+    // Recorded now, not handled yet.
+    const fresh = await this.inbox.record(tx, commands.map(({ envelope }) => ({ envelope, replyId: replyIds.get(envelope.messageId)! })));
+    // Recorded by an earlier transaction (a second copy of a command recorded now is not): its reply is sent again.
+    const recorded = await this.inbox.recorded(tx, [...replyIds.keys()].filter((id) => !fresh.has(id)));
+    /** Commands of this batch fenced by a compensation that came before them in it, with its id. */
+    const fencedHere = new Map<string, string>();
     const appended = new AppendedRows();
     const replies: NewOutboxMessage[] = [];
     const results: CommandResult[] = [];
     for (const [index, { envelope, handler, payload, span }] of commands.entries()) {
-      // Recorded before, or a second copy in this batch.
       if (!fresh.delete(envelope.messageId)) {
+        const earlier = recorded.get(envelope.messageId);
+        recorded.delete(envelope.messageId);
+        if (earlier?.reply) replies.push(earlier.reply);
+        const fencedBy = earlier?.fencedBy ?? fencedHere.get(envelope.messageId);
+        if (fencedBy) {
+          withLogContext(logContextOf(envelope), () =>
+            this.logger.log(`${this.name}: ${envelope.type} ${envelope.messageId} does nothing: its compensation ${fencedBy} came first`),
+          );
+        }
         results.push('duplicate');
         continue;
       }
       await withLogContext(logContextOf(envelope), () =>
         withSpan(span, async () => {
-          let answer: Reply | void;
           try {
-            answer = await handler.handle(payload, { tx, envelope, participant: this.name, append: (table, row) => appended.add(table, row) });
-            if (answer) replies.push(this.replyTo(envelope, answer.contract, answer.payload));
+            let compensates: CompensatedCommand | undefined;
+            if (envelope.compensates) {
+              // The command it undoes, later in this batch: recorded above, it must not run now.
+              const later = fresh.delete(envelope.compensates);
+              if (later) fencedHere.set(envelope.compensates, envelope.messageId);
+              compensates = await this.fence(tx, envelope as Compensation, later, appended);
+            }
+            const answer = await handler.handle(payload, {
+              tx,
+              envelope,
+              participant: this.name,
+              append: (table, row) => appended.add(table, row),
+              ...(compensates ? { compensates } : {}),
+            });
+            if (answer) replies.push(this.replyTo(envelope, answer.contract, answer.payload, replyIds.get(envelope.messageId)));
           } catch (error) {
             throw new HandlerFailed(index, error);
           }
@@ -254,6 +289,21 @@ export class ParticipantRuntime {
       results.push('handled');
     }
     return { results, written: await this.write(tx, replies, appended) };
+  }
+
+  /**
+   * Before a compensation's handler: fences the command it undoes (see
+   * ParticipantInbox.addFence; `later`: it is later in this batch) and tells
+   * whether that command was applied. The rows appended by the batch's
+   * earlier commands go in the same statement, so the handler reads them
+   * like any other effect. One round trip per compensation.
+   */
+  private async fence(tx: EntityManager, compensation: Compensation, later: boolean, appended: AppendedRows): Promise<CompensatedCommand> {
+    const statement = new WriteStatement();
+    appended.addTo(statement);
+    this.inbox.addFence(statement, compensation, later);
+    const { applied } = await statement.run<{ applied: boolean }>(tx);
+    return { messageId: compensation.compensates, applied };
   }
 
   /**
@@ -310,8 +360,12 @@ export class ParticipantRuntime {
     if (written.unleased) this.relay.wake();
   }
 
-  /** The reply answering `command`, for the outbox. Throws if the handler's payload breaks its contract. */
-  private replyTo(command: MessageEnvelope, contract: EventContract, payload: unknown): NewOutboxMessage {
+  /**
+   * The reply answering `command`, for the outbox; `messageId`: the one
+   * recorded with the command, if it was. Throws if the handler's payload
+   * breaks its contract.
+   */
+  private replyTo(command: MessageEnvelope, contract: EventContract, payload: unknown, messageId = uuidv7()): NewOutboxMessage {
     const valid = validatePayload(contract, payload);
     if (!valid.ok) {
       throw new Error(
@@ -319,7 +373,7 @@ export class ParticipantRuntime {
       );
     }
     const envelope: MessageEnvelope = {
-      messageId: uuidv7(),
+      messageId,
       type: contract.type,
       version: contract.version,
       sagaId: command.sagaId,

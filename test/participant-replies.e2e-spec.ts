@@ -1,0 +1,208 @@
+import { defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
+import {
+  ParticipantRepliesAndFences1763800000102,
+  ParticipantRuntime,
+  ParticipantSchema1763800000101,
+  TransientCommandError,
+  handleCommand,
+  reply,
+} from '@baton/participant';
+import { createDataSource, sql } from '@baton/postgres';
+import { ReserveStock, StockReserved } from '@baton/sagas';
+import type { DataSource } from 'typeorm';
+import { eventually } from './support/orders';
+import { RecordingTransport } from './support/recording-transport';
+import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+
+/**
+ * A command a participant has recorded is answered again when it comes
+ * again (a redelivery, or the saga's retry under the same message id): with
+ * the reply recorded for it, the same envelope under the same message id, so
+ * a retry recovers a reply that was lost or late. Against the real
+ * PostgreSQL; replies are published through a transport that keeps them.
+ */
+
+const topics = defaultTopicNames();
+const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
+let schema: TestSchema;
+let dataSource: DataSource;
+/** Orders whose reservation fails transiently while they are in here. */
+const flaky = new Set<string>();
+
+function participant(): { runtime: ParticipantRuntime; published: RecordingTransport['published'] } {
+  const transport = new RecordingTransport();
+  const runtime = new ParticipantRuntime(dataSource, transport, {
+    name: 'inventory',
+    topics,
+    logger: quiet,
+    handlers: [
+      handleCommand(ReserveStock, async ({ orderId }, { tx, envelope }) => {
+        await sql(tx, `INSERT INTO reservations (order_id, command_id) VALUES ($1, $2)`, [orderId, envelope.messageId]);
+        if (flaky.has(orderId)) throw new TransientCommandError('the warehouse system did not answer');
+        // "silent-" orders: recorded, answered with nothing (as a fire-and-forget command is).
+        return orderId.startsWith('silent-') ? undefined : reply(StockReserved, { reservationId: `res-${orderId}` });
+      }),
+    ],
+  });
+  return { runtime, published: transport.published };
+}
+
+let running: ParticipantRuntime[] = [];
+
+/** A participant whose relay publishes its replies. */
+function publishing() {
+  const started = participant();
+  started.runtime.start();
+  running.push(started.runtime);
+  return started;
+}
+
+function reserve(orderId: string, sagaId = uuidv7()): MessageEnvelope {
+  return {
+    messageId: uuidv7(),
+    type: 'ReserveStock',
+    version: 1,
+    sagaId,
+    sagaName: 'order-fulfillment',
+    correlationId: sagaId,
+    replyTo: topics.replies,
+    sentAt: new Date().toISOString(),
+    payload: { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] },
+  };
+}
+
+/** The reply rows written for the command, oldest first. */
+async function repliesTo(command: MessageEnvelope): Promise<Array<{ envelope: MessageEnvelope; published: boolean }>> {
+  return dataSource.query(
+    `SELECT envelope, published_at IS NOT NULL AS published FROM participant_outbox WHERE envelope->>'causationId' = $1 ORDER BY id`,
+    [command.messageId],
+  );
+}
+
+async function allPublished(command: MessageEnvelope, count: number): Promise<void> {
+  await eventually(async () => {
+    const replies = await repliesTo(command);
+    return replies.length === count && replies.every((r) => r.published) ? true : undefined;
+  }, 30_000, `${count} published replies to ${command.messageId}`);
+}
+
+async function reservationsOf(orderId: string): Promise<number> {
+  const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM reservations WHERE order_id = $1`, [orderId]);
+  return n;
+}
+
+beforeAll(async () => {
+  schema = await TestSchema.create('participant_replies');
+  dataSource = await createDataSource({
+    url: TEST_DATABASE_URL,
+    schema: schema.name,
+    poolSize: 4,
+    migrations: [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102],
+  });
+  await dataSource.query(`CREATE TABLE reservations (id bigserial PRIMARY KEY, order_id text NOT NULL, command_id uuid NOT NULL)`);
+});
+
+afterEach(async () => {
+  await Promise.all(running.map((runtime) => runtime.stop()));
+  running = [];
+});
+
+afterAll(async () => {
+  await dataSource?.destroy();
+  await schema.drop();
+});
+
+describe('A command delivered again after its batch committed', () => {
+  it('is answered with the same reply envelope, same message id and payload, once per redelivery, and applied once', async () => {
+    const { runtime, published } = publishing();
+    const command = reserve('again-1');
+    expect(await runtime.handle(command)).toBe('handled');
+    await allPublished(command, 1);
+    const [first] = await repliesTo(command);
+
+    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    // Written in the redelivery's own transaction, then published.
+    expect(await repliesTo(command)).toHaveLength(2);
+    await allPublished(command, 2);
+    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    await allPublished(command, 3);
+
+    const sent = published.filter(({ envelope }) => envelope.causationId === command.messageId);
+    expect(sent).toHaveLength(3);
+    sent.forEach(({ topic, envelope }) => {
+      expect(topic).toBe(topics.replies);
+      expect(envelope).toEqual(first.envelope);
+    });
+    expect(first.envelope).toMatchObject({ type: 'StockReserved', payload: { reservationId: 'res-again-1' } });
+    expect(await reservationsOf('again-1')).toBe(1);
+  });
+
+  it('gets nothing when it was recorded without a reply', async () => {
+    const { runtime } = publishing();
+    const command = reserve('silent-1');
+    expect(await runtime.handle(command)).toBe('handled');
+    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    expect(await repliesTo(command)).toEqual([]);
+    expect(await reservationsOf('silent-1')).toBe(1);
+  });
+
+  it('gets no copy while its reply is still unpublished: that one goes out anyway', async () => {
+    // Not started: its relay publishes nothing.
+    const { runtime } = participant();
+    const command = reserve('unpublished-1');
+    expect(await runtime.handle(command)).toBe('handled');
+    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    expect(await repliesTo(command)).toEqual([expect.objectContaining({ published: false })]);
+  });
+
+  it('is answered with the reply of the run that was recorded, never with the CommandFailed of a transient failure before it', async () => {
+    const { runtime } = publishing();
+    const command = reserve('transient-1');
+    flaky.add('transient-1');
+    expect(await runtime.handle(command)).toBe('failed-transiently');
+    flaky.delete('transient-1');
+    // The retry (same message id) runs the handler again.
+    expect(await runtime.handle({ ...command })).toBe('handled');
+    await allPublished(command, 2);
+    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    await allPublished(command, 3);
+
+    const [failed, recorded, again] = (await repliesTo(command)).map((r) => r.envelope);
+    expect(failed).toMatchObject({ type: 'CommandFailed', payload: { transient: true } });
+    expect(recorded).toMatchObject({ type: 'StockReserved' });
+    expect(again).toEqual(recorded);
+    expect(await reservationsOf('transient-1')).toBe(1);
+  });
+
+  it('twice in one batch is answered once', async () => {
+    const { runtime } = publishing();
+    const command = reserve('twice-1');
+    expect(await runtime.handle(command)).toBe('handled');
+    await allPublished(command, 1);
+    expect(await Promise.all([runtime.handle({ ...command }), runtime.handle({ ...command })])).toEqual(['duplicate', 'duplicate']);
+    await allPublished(command, 2);
+  });
+
+  it("is answered in its saga's order: the copy before the reply to a later command of the saga in its batch", async () => {
+    const { runtime, published } = publishing();
+    const earlier = reserve('order-1');
+    expect(await runtime.handle(earlier)).toBe('handled');
+    await allPublished(earlier, 1);
+    const later = reserve('order-2', earlier.sagaId);
+    expect(await Promise.all([runtime.handle({ ...earlier }), runtime.handle(later)])).toEqual(['duplicate', 'handled']);
+    await allPublished(earlier, 2);
+    await allPublished(later, 1);
+    const sent = published.filter(({ envelope }) => envelope.sagaId === earlier.sagaId).map(({ envelope }) => envelope.causationId);
+    expect(sent).toEqual([earlier.messageId, earlier.messageId, later.messageId]);
+  });
+});
+
+describe('A second copy of a command in the batch that records it', () => {
+  it('gets no copy of the reply: the batch sends it once', async () => {
+    const { runtime } = participant();
+    const command = reserve('copies-1');
+    expect(await Promise.all([runtime.handle(command), runtime.handle({ ...command })])).toEqual(['handled', 'duplicate']);
+    expect(await repliesTo(command)).toHaveLength(1);
+    expect(await reservationsOf('copies-1')).toBe(1);
+  });
+});
