@@ -1,4 +1,4 @@
-import { defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
+import { DependencyUnavailableError, defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
 import { ParticipantRepliesAndFences1763800000102, ParticipantRuntime, ParticipantSchema1763800000101, TransientCommandError, handleCommand, reply } from '@baton/participant';
 import { createDataSource, sql } from '@baton/postgres';
 import { ReserveStock, StockReserved } from '@baton/sagas';
@@ -31,6 +31,8 @@ const runtime = () =>
         if (orderId.startsWith('appended-')) append('reservations', { order_id: orderId, command_id: envelope.messageId });
         else await sql(tx, `INSERT INTO reservations (order_id, command_id) VALUES ($1, $2)`, [orderId, envelope.messageId]);
         if (flaky.has(orderId)) throw new TransientCommandError('the warehouse system did not answer');
+        // What pg throws when the handler's own query finds the server gone.
+        if (orderId.startsWith('db-down-')) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
         return reply(StockReserved, { reservationId: `res-${orderId}` });
       }),
     ],
@@ -153,5 +155,13 @@ describe('Rows that handlers append', () => {
     });
     await expect(participant.handle(reserve('bad-table'))).rejects.toThrow('is not a plain SQL identifier');
     expect(await rows(`SELECT to_regclass('reservations')::text AS t`)).toEqual([{ t: 'reservations' }]);
+  });
+});
+
+describe('A handler whose own query finds the database down', () => {
+  it('fails its command as a dependency that is unavailable, so the transport waits instead of counting an attempt, and records nothing', async () => {
+    const command = reserve('db-down-1');
+    await expect(runtime().handle(command)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    expect(await rows(`SELECT 1 FROM participant_inbox WHERE message_id = $1`, [command.messageId])).toEqual([]);
   });
 });

@@ -28,6 +28,7 @@ import {
   inTransaction,
   withSpan,
   WriteStatement,
+  databaseUnavailable,
   type NewOutboxMessage,
   type OutboxRelayOptions,
   type OutboxWritten,
@@ -331,11 +332,13 @@ export class ParticipantRuntime {
    * A handler threw. A TransientCommandError is answered CommandFailed
    * (transient): the work rolled back and the command stays unrecorded, so
    * the saga's retry (same id) runs it again. Any other error asks the
-   * transport to redeliver the command.
+   * transport to redeliver the command; a handler's own query that found the
+   * database down says so (DependencyUnavailableError), so the transport
+   * waits for it instead of counting an attempt.
    */
   private async failedOnce(command: PendingCommand, error: unknown): Promise<CommandResult> {
     const { envelope } = command;
-    if (!(error instanceof TransientCommandError)) throw error;
+    if (!(error instanceof TransientCommandError)) throw databaseUnavailable(error) ?? error;
     return withLogContext(logContextOf(envelope), () =>
       withSpan(command.span, async () => {
         this.logger.warn(`${this.name}: ${envelope.type} ${envelope.messageId} failed transiently: ${error.message}`);
