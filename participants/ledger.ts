@@ -21,14 +21,21 @@ export function recordEffect(context: CommandContext, orderId: string, outcome: 
  * The details of this participant's `effect` rows for the order that no
  * `undo` row came after: what an undo would undo now. A compensation's
  * handler also sees the rows its batch appended before it (they are written
- * with its fence). Index example_ledger_order, on its order_id.
+ * with its fence).
+ *
+ * The order's rows are read once, through example_ledger_order (order_id
+ * first), and the last undo is found among them: a `max(id) ... WHERE
+ * order_id = $1` on the table itself is planned as a backward walk of the
+ * primary key until a row matches, which for an order with no undo is the
+ * whole table.
  */
 export async function standingEffects(context: CommandContext, orderId: string, effect: string, undo: string): Promise<Array<Record<string, any>>> {
   const { rows } = await sql<{ details: Record<string, any> }>(
     context.tx,
-    `SELECT details FROM example_ledger
-      WHERE order_id = $1 AND participant = $2 AND outcome = $3
-        AND id > COALESCE((SELECT max(id) FROM example_ledger WHERE order_id = $1 AND participant = $2 AND outcome = $4), 0)
+    `WITH order_rows AS MATERIALIZED (
+       SELECT id, outcome, details FROM example_ledger WHERE order_id = $1 AND participant = $2)
+     SELECT details FROM order_rows
+      WHERE outcome = $3 AND id > COALESCE((SELECT max(id) FROM order_rows WHERE outcome = $4), 0)
       ORDER BY id`,
     [orderId, context.participant, effect, undo],
   );
