@@ -272,6 +272,7 @@ export function createOrderFulfillmentSaga(options: OrderFulfillmentOptions = {}
     description: 'Reserve stock and authorize payment in parallel, ship, notify; compensate on any refusal or timeout.',
     input: OrderPlaced,
     commands: [ReserveStock, ReleaseStock, AuthorizePayment, VoidAuthorization, ScheduleShipment, CancelShipment, NotifyCustomer],
+    steps: [reserveStock, authorizePayment, scheduleShipment],
     events: [
       StockReserved,
       StockRefused,

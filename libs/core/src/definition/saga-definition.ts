@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { CommandContract, EventContract } from '../contracts/message-contract';
 import { SagaDefinitionError } from '../errors/saga-definition.error';
 import { ENGINE_HANDLED_EVENTS, MACHINE_BUILTIN_EVENTS } from './builtin-events';
+import type { SagaStep } from './saga-step';
 
 /**
  * A saga: its name and version, the contracts of what it takes, sends and
@@ -16,6 +17,8 @@ export interface SagaDefinition<TInput = unknown> {
   readonly input: z.ZodType<TInput>;
   readonly commands: ReadonlyMap<string, CommandContract>;
   readonly events: ReadonlyMap<string, EventContract>;
+  /** The saga's steps by name: what each sends, which replies settle it, how it is retried and undone. */
+  readonly steps: ReadonlyMap<string, SagaStep<any>>;
   readonly machine: AnyStateMachine;
 }
 
@@ -26,6 +29,8 @@ export interface SagaDefinitionOptions<TInput> {
   input: z.ZodType<TInput>;
   commands: readonly CommandContract[];
   events: readonly EventContract[];
+  /** Every `sagaStep` the machine sends. Their commands and replies must be among `commands` and `events`. */
+  steps?: ReadonlyArray<SagaStep<any>>;
   machine: AnyStateMachine;
 }
 
@@ -55,10 +60,36 @@ function indexBy<C extends { type: string }>(name: string, version: number, cont
   return map;
 }
 
+/** The saga's steps by name, each checked against the saga's contracts. */
+function indexSteps(
+  name: string,
+  version: number,
+  steps: ReadonlyArray<SagaStep<any>>,
+  commands: ReadonlyMap<string, CommandContract>,
+  events: ReadonlyMap<string, EventContract>,
+): Map<string, SagaStep<any>> {
+  const fail = (problem: string) => new SagaDefinitionError(name, version, problem);
+  const byName = new Map<string, SagaStep<any>>();
+  for (const step of steps) {
+    if (byName.has(step.name)) throw fail(`step "${step.name}" is declared twice.`);
+    byName.set(step.name, step);
+    const sent = [step.command, ...(step.compensation ? [step.compensation.command] : [])];
+    for (const command of sent.filter((c) => !commands.has(c.type))) {
+      throw fail(`step "${step.name}" sends ${command.type}, which is not in "commands". Declare it there.`);
+    }
+    const replies = [...step.completedBy, ...step.refusedBy, ...(step.compensation ? [step.compensation.confirmedBy] : [])];
+    for (const reply of replies.filter((r) => !events.has(r.type))) {
+      throw fail(`step "${step.name}" waits for ${reply.type}, which is not in "events". Declare it there.`);
+    }
+  }
+  return byName;
+}
+
 /**
  * Declares a saga and checks it: a kebab-case name, a positive integer
- * version, unique contracts, and a machine that reacts only to declared
- * events (a typo in an `on:` key is caught here, not in production).
+ * version, unique contracts, steps whose commands and replies are among
+ * them, and a machine that reacts only to declared events (a typo in an
+ * `on:` key is caught here, not in production).
  * Baton's own events are declared for it: those the engine handles
  * (CommandFailed, RetryCompensation, ResolveCompensation) always, and
  * StepFailed, CompensationsCompleted and AbortRequested when the machine
@@ -86,5 +117,6 @@ export function defineSaga<TInput>(options: SagaDefinitionOptions<TInput>): Saga
       `the machine reacts to events with no contract: ${undeclared.join(', ')}. Declare them in "events".`,
     );
   }
-  return Object.freeze({ name, version, description: options.description, input: options.input, commands, events, machine });
+  const steps = indexSteps(name, version, options.steps ?? [], commands, events);
+  return Object.freeze({ name, version, description: options.description, input: options.input, commands, events, steps, machine });
 }

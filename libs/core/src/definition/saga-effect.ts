@@ -1,5 +1,3 @@
-import type { RetryPolicy } from './retry-policy';
-
 /**
  * What a saga's actions may do: record effects. The engine collects them while
  * it runs one transition and the host carries them out after the transaction
@@ -13,28 +11,12 @@ export interface CommandEffect {
   readonly command: string;
   readonly payload: unknown;
   /**
-   * The step the command belongs to, when the saga waits for its outcome:
-   * the engine then tracks it until one of `settledBy` arrives, retrying it
-   * under `retry`.
+   * The step the command belongs to (one of the definition's `steps`): the
+   * engine tracks it until a reply settles it, under the step's retry policy.
    */
   readonly step?: string;
-  readonly settledBy?: readonly string[];
-  /** Of `settledBy`, the replies that say the command took effect (the others say it did not). */
-  readonly completedBy?: readonly string[];
-  readonly retry?: RetryPolicy;
-  /** What undoes the step, worked out when its command is sent (see `sagaStep`). */
-  readonly compensation?: CompensationPlan;
-  /** Why the step has no compensation, when it declares none. */
-  readonly withoutCompensation?: string;
-}
-
-/** The command that undoes a step, with its payload, ready to be armed. */
-export interface CompensationPlan {
-  readonly command: string;
-  readonly payload: unknown;
-  /** The reply that confirms it. */
-  readonly confirmedBy: string;
-  readonly retry?: RetryPolicy;
+  /** The payload of the step's compensation, worked out when its command is sent. */
+  readonly undo?: unknown;
 }
 
 /** Undo every armed compensation, newest first; the engine answers `CompensationsCompleted`. */

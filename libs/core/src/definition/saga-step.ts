@@ -56,19 +56,21 @@ export interface CompensationDeclaration<TContext, C extends CommandContract, U 
 
 /**
  * A forward step and, next to it, what undoes it. Use `send` as the entry
- * action of the state that waits for the step. The engine tracks the
- * command until one of its replies arrives, retrying it under `retry`, and
- * arms its compensation when a `completedBy` reply says it took effect, or
- * when it gives up on the step without knowing (retries ran out, the
- * machine left the state that waits for it): an unknown outcome is
- * compensated as if the step had succeeded. When the engine gives up, the
- * machine gets `StepFailed` (match it with the `failed` guard).
+ * action of the state that waits for the step, and list the step in the
+ * saga's `defineSaga({ steps })`. The engine tracks the command until one of
+ * its replies arrives, retrying it under `retry`, and arms its compensation
+ * when a `completedBy` reply says it took effect, or when it gives up on the
+ * step without knowing (retries ran out, the machine left the state that
+ * waits for it): an unknown outcome is compensated as if the step had
+ * succeeded. When the engine gives up, the machine gets `StepFailed` (match
+ * it with the `failed` guard).
  */
 export interface SagaStep<TContext> {
   readonly name: string;
   readonly command: CommandContract;
   readonly completedBy: readonly EventContract[];
   readonly refusedBy: readonly EventContract[];
+  readonly retry?: RetryPolicy;
   readonly compensation?: { readonly command: CommandContract; readonly confirmedBy: EventContract; readonly retry?: RetryPolicy };
   /** Why the step needs no compensation, when it declares none. */
   readonly noCompensation?: string;
@@ -115,12 +117,12 @@ export function sagaStep<TContext, C extends CommandContract, U extends CommandC
         : `Step "${name}" declares no compensation: add one (what undoes ${forward.type}), or say why none is needed with noCompensation: "<reason>".`,
     );
   }
-  const settledBy = [...completedBy, ...refusedBy].map((reply) => reply.type);
   return {
     name,
     command: forward,
     completedBy,
     refusedBy,
+    retry,
     compensation: compensation && { command: compensation.command, confirmedBy: compensation.confirmedBy, retry: compensation.retry },
     noCompensation,
     send: emit(({ context, event }: any): CommandEffect => {
@@ -130,19 +132,7 @@ export function sagaStep<TContext, C extends CommandContract, U extends CommandC
         command: forward.type,
         payload: sent,
         step: name,
-        settledBy,
-        completedBy: completedBy.map((reply) => reply.type),
-        retry,
-        ...(compensation
-          ? {
-              compensation: {
-                command: compensation.command.type,
-                payload: compensation.payload({ context, command: sent }),
-                confirmedBy: compensation.confirmedBy.type,
-                retry: compensation.retry,
-              },
-            }
-          : { withoutCompensation: noCompensation }),
+        ...(compensation ? { undo: compensation.payload({ context, command: sent }) } : {}),
       };
     }) as any,
     failed: ({ event }) => event.type === 'StepFailed' && event.payload?.step === name,

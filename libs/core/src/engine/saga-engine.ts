@@ -121,12 +121,7 @@ export class SagaEngine {
       draft.send({ type: key });
       return draft.outcome();
     }
-    const pending = draft.pendingByTimer(key);
-    if (pending?.timer === 'reply-timeout') {
-      draft.attemptFailed(pending, `no reply within ${pending.retry?.replyTimeoutMs} ms`, true);
-    } else if (pending) {
-      draft.resend([pending]);
-    }
+    draft.engineTimerFired(key);
     return draft.outcome();
   }
 

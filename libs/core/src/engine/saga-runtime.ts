@@ -1,72 +1,12 @@
-import type { RetryPolicy } from '../definition/retry-policy';
-import type { CompensationPlan } from '../definition/saga-effect';
-import type { OutgoingCommand } from './step-outcome';
-
-/** A command the saga waits on: sent, not yet settled by one of its replies. */
-export interface PendingCommand {
-  /** The step's name; a compensation runs under `<step>.compensation`. */
-  readonly step: string;
-  readonly command: OutgoingCommand;
-  readonly settledBy: readonly string[];
-  /** Of `settledBy`, the replies that say the command took effect. */
-  readonly completedBy?: readonly string[];
-  /** What undoes it, armed once it took effect or its outcome is unknown. */
-  readonly compensation?: CompensationPlan;
-  /** Why it has none, when it declares none. */
-  readonly withoutCompensation?: string;
-  readonly retry?: RetryPolicy;
-  /** Attempts made so far (1 after the first send). */
-  readonly attempt: number;
-  /** The engine timer armed for it, if any. */
-  readonly timer?: 'retry' | 'reply-timeout';
-}
-
-/**
- * A compensation armed because its step took effect, or because the saga
- * gave up on the step without knowing whether it did. Its message id is
- * chosen when it is armed, so every send of it (retries, an operator's
- * retry) carries the same id and a participant applies it once.
- */
-export interface ArmedCompensation {
-  /** The forward step it undoes. */
-  readonly step: string;
-  /** The message id of the forward command it undoes. */
-  readonly compensates: string;
-  readonly command: OutgoingCommand;
-  readonly confirmedBy: string;
-  readonly retry?: RetryPolicy;
-  readonly because: 'completed' | 'outcome-unknown';
-}
-
-/** A forward command the saga gave up on: a reply that comes later is recognised as late. */
-export interface AbandonedCommand {
-  readonly messageId: string;
-  readonly step: string;
-  readonly type: string;
-  readonly settledBy: readonly string[];
-  readonly completedBy: readonly string[];
-  /** The compensation armed for it, if the step has one. */
-  readonly compensation?: { readonly type: string; readonly messageId: string };
-  /** Why the step has no compensation. */
-  readonly withoutCompensation?: string;
-}
-
-/** A compensation that failed for good, waiting for an operator to retry it or resolve it by hand. */
-export interface CompensationFailure {
-  readonly step: string;
-  readonly command: string;
-  /** The compensation's message id; a retry sends it again under this id. */
-  readonly messageId: string;
-  readonly reason: string;
-  readonly attempts: number;
-}
-
 /**
  * What the engine keeps about an instance beside the machine's own
- * snapshot: commands in flight (for retries), the compensations armed so
- * far (newest last) and whether they are being run, the commands it gave up
- * on, how many transitions it took (for the storm bound), and why it was
- * parked, if it was.
+ * snapshot, persisted with it on every step: commands in flight (for
+ * retries), the compensations armed so far (newest last) and whether they
+ * are being run, the commands it gave up on, how many transitions it took
+ * (for the storm bound), and why it was parked, if it was. It holds only what
+ * changes: what a step replies with, how it is retried and what undoes it
+ * are in the definition (`SagaDefinition.steps`), so the saga's row stays
+ * small.
  */
 export interface SagaRuntime {
   readonly pending: Readonly<Record<string, PendingCommand>>;
@@ -83,6 +23,60 @@ export interface SagaRuntime {
   readonly abandoned?: readonly AbandonedCommand[];
 }
 
+/** A command the saga waits on, by the step it belongs to: sent, not yet settled by one of its replies. */
+export interface PendingCommand {
+  /** The step's name; a compensation runs under `<step>.compensation`. */
+  readonly step: string;
+  readonly messageId: string;
+  readonly type: string;
+  /** As sent, to send it again. */
+  readonly payload: unknown;
+  /** Attempts made so far (1 after the first send). */
+  readonly attempt: number;
+  /** The engine timer armed for it, if any. */
+  readonly timer?: 'retry' | 'reply-timeout';
+  /** A forward command: the payload of its step's compensation, armed once it took effect or its outcome is unknown. */
+  readonly undo?: unknown;
+  /** A compensation: the message id of the command it undoes. */
+  readonly compensates?: string;
+}
+
+/**
+ * A compensation armed because its step took effect, or because the saga
+ * gave up on the step without knowing whether it did. Its message id is
+ * chosen when it is armed, so every send of it (retries, an operator's
+ * retry) carries the same id and a participant applies it once.
+ */
+export interface ArmedCompensation {
+  /** The forward step it undoes. */
+  readonly step: string;
+  readonly messageId: string;
+  readonly type: string;
+  readonly payload: unknown;
+  /** The message id of the forward command it undoes. */
+  readonly compensates: string;
+  readonly because: 'completed' | 'outcome-unknown';
+}
+
+/** A forward command the saga gave up on: a reply that comes later is recognised as late. */
+export interface AbandonedCommand {
+  readonly step: string;
+  readonly messageId: string;
+  readonly type: string;
+  /** The message id of the compensation armed for it, if the step has one. */
+  readonly compensation?: string;
+}
+
+/** A compensation that failed for good, waiting for an operator to retry it or resolve it by hand. */
+export interface CompensationFailure {
+  readonly step: string;
+  readonly command: string;
+  /** The compensation's message id; a retry sends it again under this id. */
+  readonly messageId: string;
+  readonly reason: string;
+  readonly attempts: number;
+}
+
 export const EMPTY_RUNTIME: SagaRuntime = { pending: {}, transitions: 0 };
 
 /** Timer keys of the engine's own timers (XState's are `xstate.after.*`). */
@@ -94,7 +88,7 @@ export const compensationStepOf = (step: string) => `${step}.compensation`;
 
 /** Whether a command in flight is a compensation (it names the command it undoes). */
 export function isCompensation(pending: PendingCommand): boolean {
-  return pending.command.compensates !== undefined;
+  return pending.compensates !== undefined;
 }
 
 export function timerKeyOf(pending: PendingCommand): string | undefined {

@@ -4,7 +4,8 @@ import { CompensationsCompleted, StepFailed } from '../definition/builtin-events
 import { DEFAULT_RETRY, retryDelay } from '../definition/retry-policy';
 import { SagaTags } from '../definition/saga-context';
 import type { SagaDefinition } from '../definition/saga-definition';
-import { COMMAND_EFFECT, type CommandEffect, type CompensationPlan } from '../definition/saga-effect';
+import { COMMAND_EFFECT, type CommandEffect } from '../definition/saga-effect';
+import type { SagaStep } from '../definition/saga-step';
 import { SagaStepError } from '../errors/saga-step.error';
 import { armedTimerKeys } from './armed-timers';
 import { MachineRunner, awaitedBy, type MachineRun } from './machine-runner';
@@ -42,15 +43,15 @@ const MAX_ABANDONED = 50;
  * it), or, when the reply names none, the first `type` settles (a
  * CommandFailed: the first of the command type it names).
  */
-function findAnswered<T extends { settledBy: readonly string[] }>(
+function findAnswered<T extends { messageId: string; type: string }>(
   candidates: readonly T[],
+  settles: (candidate: T, type: string) => boolean,
   type: string,
   causationId: string | undefined,
   failedCommand: string | undefined,
-  command: (candidate: T) => { messageId: string; type: string },
 ): T | undefined {
-  const answers = (c: T) => (failedCommand ? command(c).type === failedCommand : c.settledBy.includes(type));
-  if (causationId) return candidates.find((c) => command(c).messageId === causationId && answers(c));
+  const answers = (c: T) => (failedCommand ? c.type === failedCommand : settles(c, type));
+  if (causationId) return candidates.find((c) => c.messageId === causationId && answers(c));
   return candidates.find(answers);
 }
 
@@ -172,19 +173,19 @@ export class StepDraft {
         continue;
       }
       const command = this.resolve(effect.command, effect.payload);
-      const tracked = effect.step && effect.settledBy?.length ? this.track(effect, command) : undefined;
+      const tracked = effect.step ? this.track(effect, command) : undefined;
       if (tracked) sent.push(tracked);
-      this.commands.push(tracked?.command ?? command);
+      this.commands.push(tracked ? this.outgoing(tracked) : command);
     }
     const awaits = awaitedBy(run.after);
     for (const step of sent) {
-      if (!awaits(step.settledBy)) {
-        throw this.fail(`it sends ${step.command.type} for step "${step.step}" from a state that accepts none of its replies (${step.settledBy.join(', ')})`);
+      if (!awaits(this.settledBy(step))) {
+        throw this.fail(`it sends ${step.type} for step "${step.step}" from a state that accepts none of its replies (${this.settledBy(step).join(', ')})`);
       }
     }
     // A step whose state the machine left, without its reply, is given up on.
     for (const pending of Object.values(this.pending)) {
-      if (!isCompensation(pending) && !awaits(pending.settledBy)) {
+      if (!isCompensation(pending) && !awaits(this.settledBy(pending))) {
         this.abandon(pending, run.after.status === 'done' ? 'the saga ended without it' : 'the saga left the state that waits for it');
       }
     }
@@ -194,43 +195,88 @@ export class StepDraft {
 
   // --- commands in flight ------------------------------------------------------
 
-  /** Starts tracking a step's command; its compensation plan is checked against its contract now. */
+  /** Starts tracking a step's command; the payload of its compensation is checked against its contract now. */
   private track(effect: CommandEffect, command: OutgoingCommand): PendingCommand {
-    const step = effect.step!;
-    const replaced = this.pending[step];
+    const name = effect.step!;
+    const step = this.definition.steps.get(name);
+    if (!step) throw this.fail(`it sends ${command.type} for step "${name}", which is not in the saga's "steps". Declare it there.`);
+    if (step.command.type !== command.type) throw this.fail(`step "${name}" sends ${step.command.type}, not ${command.type}.`);
+    const replaced = this.pending[name];
     if (replaced) this.abandon(replaced, `its step sent ${command.type} again`);
-    const replyTimeoutMs = effect.retry?.replyTimeoutMs;
+    const replyTimeoutMs = step.retry?.replyTimeoutMs;
     const pending: PendingCommand = {
-      step,
-      command: { ...command, step, attempt: 1 },
-      settledBy: effect.settledBy!,
-      completedBy: effect.completedBy,
-      compensation: effect.compensation && this.checkPlan(step, effect.compensation),
-      withoutCompensation: effect.withoutCompensation,
-      retry: effect.retry,
+      step: name,
+      messageId: command.messageId,
+      type: command.type,
+      payload: command.payload,
       attempt: 1,
-      timer: replyTimeoutMs ? 'reply-timeout' : undefined,
+      ...(replyTimeoutMs ? { timer: 'reply-timeout' as const } : {}),
+      ...(step.compensation ? { undo: this.resolve(step.compensation.command.type, effect.undo, name).payload } : {}),
     };
-    this.pending[step] = pending;
-    if (replyTimeoutMs) this.armTimer(replyTimeoutKey(step), replyTimeoutMs);
+    this.pending[name] = pending;
+    if (replyTimeoutMs) this.armTimer(replyTimeoutKey(name), replyTimeoutMs);
     return pending;
+  }
+
+  /** The definition's step a command in flight belongs to (a compensation: the step it undoes). */
+  private stepOf(pending: { step: string }): SagaStep<unknown> {
+    const name = pending.step.endsWith('.compensation') ? pending.step.slice(0, -'.compensation'.length) : pending.step;
+    const step = this.definition.steps.get(name);
+    if (!step) throw this.fail(`it has a command in flight for step "${name}", which this version of the saga does not declare.`);
+    return step;
+  }
+
+  /** The replies that settle a command in flight. */
+  private settledBy(pending: PendingCommand): string[] {
+    const step = this.stepOf(pending);
+    if (isCompensation(pending)) return [step.compensation!.confirmedBy.type];
+    return [...step.completedBy, ...step.refusedBy].map((reply) => reply.type);
+  }
+
+  private completes(step: SagaStep<unknown>, replyType: string): boolean {
+    return step.completedBy.some((reply) => reply.type === replyType);
+  }
+
+  private retryOf(pending: PendingCommand) {
+    const step = this.stepOf(pending);
+    return isCompensation(pending) ? step.compensation!.retry : step.retry;
+  }
+
+  /** A command in flight as it goes on the wire. */
+  private outgoing(pending: PendingCommand): OutgoingCommand {
+    const contract = this.definition.commands.get(pending.type);
+    if (!contract) throw this.fail(`it has ${pending.type} in flight, which this version of the saga does not declare in "commands".`);
+    return {
+      messageId: pending.messageId,
+      type: pending.type,
+      version: contract.version,
+      participant: contract.participant,
+      payload: pending.payload,
+      step: pending.step,
+      attempt: pending.attempt,
+      ...(pending.compensates ? { compensates: pending.compensates } : {}),
+    };
   }
 
   /** The tracked command `message` answers: by its causation id, or, without one, by reply type. */
   findPending(type: string, causationId: string | undefined, failedCommand?: string): PendingCommand | undefined {
-    return findAnswered(Object.values(this.pending), type, causationId, failedCommand, (p) => p.command);
+    return findAnswered(Object.values(this.pending), (p, t) => this.settledBy(p).includes(t), type, causationId, failedCommand);
   }
 
   /** The given-up command a late reply answers, by causation id or, without one, by reply type. */
   findAbandoned(type: string, causationId: string | undefined, failedCommand?: string): AbandonedCommand | undefined {
-    return findAnswered(this.abandoned, type, causationId, failedCommand, (a) => ({ messageId: a.messageId, type: a.type }));
+    const settles = (a: AbandonedCommand, t: string) => {
+      const step = this.stepOf(a);
+      return [...step.completedBy, ...step.refusedBy].some((reply) => reply.type === t);
+    };
+    return findAnswered(this.abandoned, settles, type, causationId, failedCommand);
   }
 
   /** A reply settled a tracked forward command: arm its compensation if it says the command took effect. */
   settle(pending: PendingCommand, replyType: string): void {
     this.untrack(pending);
     this.accepted = true;
-    if (pending.compensation && pending.completedBy?.includes(replyType)) this.arm(pending, 'completed');
+    if (this.stepOf(pending).compensation && this.completes(this.stepOf(pending), replyType)) this.arm(pending, 'completed');
   }
 
   /**
@@ -242,17 +288,18 @@ export class StepDraft {
    */
   attemptFailed(pending: PendingCommand, reason: string, transient: boolean): void {
     this.accepted = true;
-    const maxAttempts = pending.retry?.maxAttempts ?? (pending.retry ? DEFAULT_RETRY.maxAttempts : 1);
+    const retry = this.retryOf(pending);
+    const maxAttempts = retry?.maxAttempts ?? (retry ? DEFAULT_RETRY.maxAttempts : 1);
     if (transient && pending.attempt < maxAttempts) {
       this.disarmTimer(timerKeyOf(pending));
       this.pending[pending.step] = { ...pending, timer: 'retry' };
-      this.armTimer(retryTimerKey(pending.step), retryDelay(pending.retry ?? {}, pending.attempt, this.tools.random));
+      this.armTimer(retryTimerKey(pending.step), retryDelay(retry ?? {}, pending.attempt, this.tools.random));
       return;
     }
     if (isCompensation(pending)) {
       this.untrack(pending);
-      this.compensationFailure = { step: pending.step, command: pending.command.type, messageId: pending.command.messageId, reason, attempts: pending.attempt };
-      this.note(`${pending.command.type} ${pending.command.messageId} failed for good after ${pending.attempt} attempt(s): ${reason}; the saga waits for an operator to retry or resolve it`);
+      this.compensationFailure = { step: pending.step, command: pending.type, messageId: pending.messageId, reason, attempts: pending.attempt };
+      this.note(`${pending.type} ${pending.messageId} failed for good after ${pending.attempt} attempt(s): ${reason}; the saga waits for an operator to retry or resolve it`);
       return;
     }
     if (transient) {
@@ -260,7 +307,7 @@ export class StepDraft {
     } else {
       this.untrack(pending);
     }
-    const stepFailed = { type: StepFailed.type, payload: { step: pending.step, command: pending.command.type, reason, attempts: pending.attempt } };
+    const stepFailed = { type: StepFailed.type, payload: { step: pending.step, command: pending.type, reason, attempts: pending.attempt } };
     if (!this.send(stepFailed)) {
       // Nothing in the machine handles this failure where it stands: it could only wait forever.
       this.park ??= `step ${pending.step} failed (${reason}) and state ${JSON.stringify(this.machine.value)} does not handle StepFailed`;
@@ -272,22 +319,22 @@ export class StepDraft {
     this.accepted = true;
     for (const pending of commands) {
       this.disarmTimer(timerKeyOf(pending));
-      const attempt = pending.attempt + 1;
-      const replyTimeoutMs = pending.retry?.replyTimeoutMs;
-      const again: PendingCommand = {
-        ...pending,
-        attempt,
-        command: { ...pending.command, attempt },
-        timer: replyTimeoutMs ? 'reply-timeout' : undefined,
-      };
+      const replyTimeoutMs = this.retryOf(pending)?.replyTimeoutMs;
+      const again: PendingCommand = { ...pending, attempt: pending.attempt + 1, timer: replyTimeoutMs ? 'reply-timeout' : undefined };
       this.pending[pending.step] = again;
       if (replyTimeoutMs) this.armTimer(replyTimeoutKey(pending.step), replyTimeoutMs);
-      this.commands.push(again.command);
+      this.commands.push(this.outgoing(again));
     }
   }
 
-  pendingByTimer(key: string): PendingCommand | undefined {
-    return Object.values(this.pending).find((p) => timerKeyOf(p) === key);
+  /** One of the engine's timers fell due: a reply timeout counts as a failed attempt, a retry timer sends again. */
+  engineTimerFired(key: string): void {
+    const pending = Object.values(this.pending).find((p) => timerKeyOf(p) === key);
+    if (pending?.timer === 'reply-timeout') {
+      this.attemptFailed(pending, `no reply within ${this.retryOf(pending)?.replyTimeoutMs} ms`, true);
+    } else if (pending) {
+      this.resend([pending]);
+    }
   }
 
   inFlight(): PendingCommand[] {
@@ -297,22 +344,20 @@ export class StepDraft {
   /** Gives up on a forward command without its answer: its outcome is unknown. */
   private abandon(pending: PendingCommand, why: string): void {
     this.untrack(pending);
-    const armed = pending.compensation ? this.arm(pending, 'outcome-unknown') : undefined;
+    const step = this.stepOf(pending);
+    const armed = step.compensation ? this.arm(pending, 'outcome-unknown') : undefined;
     this.abandoned.push({
-      messageId: pending.command.messageId,
       step: pending.step,
-      type: pending.command.type,
-      settledBy: pending.settledBy,
-      completedBy: pending.completedBy ?? [],
-      ...(armed ? { compensation: { type: armed.command.type, messageId: armed.command.messageId } } : {}),
-      ...(pending.withoutCompensation ? { withoutCompensation: pending.withoutCompensation } : {}),
+      messageId: pending.messageId,
+      type: pending.type,
+      ...(armed ? { compensation: armed.messageId } : {}),
     });
     this.abandoned.splice(0, Math.max(0, this.abandoned.length - MAX_ABANDONED));
-    const what = `${pending.step} (${pending.command.type} ${pending.command.messageId})`;
+    const what = `${pending.step} (${pending.type} ${pending.messageId})`;
     this.note(
       armed
-        ? `gave up on ${what}, ${why}: its outcome is unknown, so ${armed.command.type} ${armed.command.messageId} is armed to undo it`
-        : `gave up on ${what}, ${why}: its outcome is unknown and it has no compensation (${pending.withoutCompensation})`,
+        ? `gave up on ${what}, ${why}: its outcome is unknown, so ${armed.type} ${armed.messageId} is armed to undo it`
+        : `gave up on ${what}, ${why}: its outcome is unknown and it has no compensation (${step.noCompensation})`,
     );
   }
 
@@ -320,13 +365,14 @@ export class StepDraft {
   late(abandoned: AbandonedCommand, replyType: string): void {
     this.accepted = true;
     this.abandoned.splice(this.abandoned.indexOf(abandoned), 1);
+    const step = this.stepOf(abandoned);
     const what = `late ${replyType} for ${abandoned.step} (${abandoned.type} ${abandoned.messageId}), after the saga gave up on it`;
-    if (!abandoned.completedBy.includes(replyType)) {
+    if (!this.completes(step, replyType)) {
       this.note(`${what}: it reports no effect`);
     } else if (abandoned.compensation) {
-      this.note(`${what}: it took effect; ${abandoned.compensation.type} ${abandoned.compensation.messageId}, armed when the saga gave up, undoes it`);
+      this.note(`${what}: it took effect; ${step.compensation!.command.type} ${abandoned.compensation}, armed when the saga gave up, undoes it`);
     } else {
-      this.note(`${what}: it took effect and stays, having no compensation (${abandoned.withoutCompensation})`);
+      this.note(`${what}: it took effect and stays, having no compensation (${step.noCompensation})`);
     }
   }
 
@@ -337,20 +383,14 @@ export class StepDraft {
 
   // --- compensations -----------------------------------------------------------
 
-  private checkPlan(step: string, plan: CompensationPlan): CompensationPlan {
-    const command = this.resolve(plan.command, plan.payload, step);
-    return { ...plan, payload: command.payload };
-  }
-
   private arm(pending: PendingCommand, because: ArmedCompensation['because']): ArmedCompensation {
-    const plan = pending.compensation!;
-    const command = this.resolve(plan.command, plan.payload, pending.step);
+    const undo = this.stepOf(pending).compensation!.command;
     const armed: ArmedCompensation = {
       step: pending.step,
-      compensates: pending.command.messageId,
-      command: { ...command, step: compensationStepOf(pending.step), compensates: pending.command.messageId },
-      confirmedBy: plan.confirmedBy,
-      retry: plan.retry,
+      messageId: this.tools.newId(),
+      type: undo.type,
+      payload: pending.undo,
+      compensates: pending.messageId,
       because,
     };
     this.compensations.push(armed);
@@ -386,52 +426,53 @@ export class StepDraft {
   }
 
   private sendCompensation(armed: ArmedCompensation): void {
-    const replyTimeoutMs = armed.retry?.replyTimeoutMs;
+    const step = compensationStepOf(armed.step);
+    const replyTimeoutMs = this.stepOf(armed).compensation!.retry?.replyTimeoutMs;
     const pending: PendingCommand = {
-      step: armed.command.step!,
-      command: { ...armed.command, attempt: 1 },
-      settledBy: [armed.confirmedBy],
-      retry: armed.retry,
+      step,
+      messageId: armed.messageId,
+      type: armed.type,
+      payload: armed.payload,
       attempt: 1,
-      timer: replyTimeoutMs ? 'reply-timeout' : undefined,
+      compensates: armed.compensates,
+      ...(replyTimeoutMs ? { timer: 'reply-timeout' as const } : {}),
     };
-    this.pending[pending.step] = pending;
-    if (replyTimeoutMs) this.armTimer(replyTimeoutKey(pending.step), replyTimeoutMs);
-    this.commands.push(pending.command);
+    this.pending[step] = pending;
+    if (replyTimeoutMs) this.armTimer(replyTimeoutKey(step), replyTimeoutMs);
+    this.commands.push(this.outgoing(pending));
   }
 
   /** The compensation in flight was confirmed: take it off the stack and go on with the next. */
   confirmed(pending: PendingCommand): void {
     this.untrack(pending);
     this.accepted = true;
-    this.remove(pending.command.messageId);
+    this.remove(pending.messageId);
     this.runCompensations();
   }
 
   /** The compensation that failed for good, if `type` (answering `causationId`) confirms it after all. */
   failedConfirmedBy(type: string, causationId: string | undefined): ArmedCompensation | undefined {
     const failure = this.compensationFailure;
-    const armed = failure && this.compensations.find((c) => c.command.messageId === failure.messageId);
-    if (!armed || armed.confirmedBy !== type) return undefined;
-    return !causationId || causationId === armed.command.messageId ? armed : undefined;
+    const armed = failure && this.compensations.find((c) => c.messageId === failure.messageId);
+    if (!armed || this.stepOf(armed).compensation!.confirmedBy.type !== type) return undefined;
+    return !causationId || causationId === armed.messageId ? armed : undefined;
   }
 
   /** A confirmation that came after its compensation was given up on: it did take effect, so go on. */
   confirmedLate(armed: ArmedCompensation): void {
     this.accepted = true;
-    this.remove(armed.command.messageId);
+    this.remove(armed.messageId);
     this.compensationFailure = undefined;
-    this.note(`late confirmation of ${armed.command.type} ${armed.command.messageId}, after it was given up on: the saga goes on undoing`);
+    this.note(`late confirmation of ${armed.type} ${armed.messageId}, after it was given up on: the saga goes on undoing`);
     this.runCompensations();
   }
 
   /** An operator's retry of the failed compensation: sent again under its message id. */
   retryFailed(by: string): void {
     const failure = this.compensationFailure!;
-    const armed = this.compensations.find((c) => c.command.messageId === failure.messageId)!;
     this.accepted = true;
     this.compensationFailure = undefined;
-    this.note(`${by} retries ${armed.command.type} ${armed.command.messageId} (same message id)`);
+    this.note(`${by} retries ${failure.command} ${failure.messageId} (same message id)`);
     this.runCompensations();
   }
 
@@ -446,7 +487,7 @@ export class StepDraft {
   }
 
   private remove(messageId: string): void {
-    const index = this.compensations.findIndex((c) => c.command.messageId === messageId);
+    const index = this.compensations.findIndex((c) => c.messageId === messageId);
     if (index >= 0) this.compensations.splice(index, 1);
   }
 

@@ -74,6 +74,7 @@ const saga = defineSaga({
   input: z.object({ item: z.string() }),
   commands: [Reserve, Release, Notify],
   events: [Reserved, Refused, Released, Notified, Cancel, Finish],
+  steps: [reserve, notify],
   machine,
 });
 
@@ -163,6 +164,7 @@ describe('A step without a compensation', () => {
     input: z.object({ item: z.string() }),
     commands: [Notify],
     events: [Notified, Finish],
+    steps: [notify],
     machine: machineSetup.createMachine({
       id: 'mail',
       context: ({ input }) => ({ item: input.item }),
@@ -208,7 +210,8 @@ describe('A machine that breaks the rules of steps', () => {
       version: 1,
       input: z.object({ item: z.string() }),
       commands: [Reserve, Release],
-      events: [Finish],
+      events: [Finish, Reserved, Refused, Released],
+      steps: [reserve],
       machine: machineSetup.createMachine({
         id: 'deaf',
         context: ({ input }) => ({ item: input.item }),
@@ -233,6 +236,7 @@ describe('A machine that breaks the rules of steps', () => {
       input: z.object({ item: z.string() }),
       commands: [Reserve, Release],
       events: [Reserved, Released],
+      steps: [badUndo],
       machine: machineSetup.createMachine({
         id: 'bad',
         context: ({ input }) => ({ item: input.item }),
