@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { HostProcess } from './support/host-process';
-import { TEST_KAFKA_BROKERS, brokerAnswers } from './support/kafka-broker';
+import { HostProcess, participantsProcess } from './support/host-process';
+import { TEST_KAFKA_BROKERS, requireBroker } from './support/kafka-broker';
 import { EXPECTED_STATUS, eventually, orderFor, type OrderScenario } from './support/orders';
 import { PrivatePostgres } from './support/private-postgres';
 import { DEV_AUTHORIZATION } from './support/test-app';
@@ -27,17 +27,11 @@ let host: HostProcess;
 let participants: HostProcess;
 
 beforeAll(async () => {
-  if (!(await brokerAnswers())) {
-    throw new Error(`The Kafka suites need a broker at ${TEST_KAFKA_BROKERS}: run "npm run kafka:start" (or set TEST_KAFKA_BROKERS).`);
-  }
+  await requireBroker();
   postgres = await PrivatePostgres.start();
   const common = { KAFKA_BROKERS: TEST_KAFKA_BROKERS, DATABASE_URL: postgres.url, TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' };
   host = new HostProcess({ ...common, DATABASE_SCHEMA: 'host', KAFKA_GROUP_ID: `${prefix}orchestrator`, TIMER_POLL_INTERVAL_MS: '100' });
-  participants = new HostProcess(
-    { ...common, DATABASE_SCHEMA: 'participants', KAFKA_GROUP_ID: `${prefix}participants`, PARTICIPANT_LATENCY_MS: '200' },
-    'dist/participants/main.js',
-    async (process) => process.output.join('').includes('Example participants are running'),
-  );
+  participants = participantsProcess({ ...common, DATABASE_SCHEMA: 'participants', KAFKA_GROUP_ID: `${prefix}participants`, PARTICIPANT_LATENCY_MS: '200' });
   await host.start();
   await participants.start();
 }, 180_000);

@@ -4,8 +4,8 @@ import { Client } from 'pg';
 import { uuidv7 } from '@baton/core';
 import { encodeMessage } from '@baton/kafka';
 import { orderReply } from './support/envelopes';
-import { HostProcess } from './support/host-process';
-import { TEST_KAFKA_BROKERS, broker, brokerAnswers } from './support/kafka-broker';
+import { HostProcess, participantsProcess } from './support/host-process';
+import { TEST_KAFKA_BROKERS, broker, requireBroker } from './support/kafka-broker';
 import { EXPECTED_STATUS, SCENARIOS, eventually, orderFor, type OrderScenario } from './support/orders';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
 import { DEV_AUTHORIZATION } from './support/test-app';
@@ -27,9 +27,7 @@ let db: Client;
 let producer: Producer;
 
 beforeAll(async () => {
-  if (!(await brokerAnswers())) {
-    throw new Error(`The Kafka suites need a broker at ${TEST_KAFKA_BROKERS}: run "npm run kafka:start" (or set TEST_KAFKA_BROKERS).`);
-  }
+  await requireBroker();
   hostSchema = await TestSchema.create('kafka_host');
   participantSchema = await TestSchema.create('kafka_parts');
   const common = {
@@ -45,11 +43,7 @@ beforeAll(async () => {
     ORDER_PAYMENT_TIMEOUT_MS: '20000',
     TIMER_POLL_INTERVAL_MS: '100',
   });
-  participants = new HostProcess(
-    { ...common, DATABASE_SCHEMA: participantSchema.name, PARTICIPANT_LATENCY_MS: '5' },
-    'dist/participants/main.js',
-    async (process) => process.output.join('').includes('Example participants are running'),
-  );
+  participants = participantsProcess({ ...common, DATABASE_SCHEMA: participantSchema.name, PARTICIPANT_LATENCY_MS: '5' });
   await host.start();
   await participants.start();
   db = new Client({ connectionString: TEST_DATABASE_URL });

@@ -1,19 +1,19 @@
 import { defaultTopicNames, uuidv7, type BatonLogger, type MessageEnvelope } from '@baton/core';
 import {
-  ParticipantRepliesAndFences1763800000102,
   ParticipantRuntime,
-  ParticipantSchema1763800000101,
   TransientCommandError,
   handleCommand,
   reply,
   type CompensatedCommand,
 } from '@baton/participant';
-import { createDataSource, sql } from '@baton/postgres';
+import { sql } from '@baton/postgres';
 import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@baton/sagas';
 import type { DataSource } from 'typeorm';
+import { orderCommand } from './support/envelopes';
 import { eventually } from './support/orders';
+import { participantDatabase } from './support/participant-database';
 import { RecordingTransport } from './support/recording-transport';
-import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+import type { TestSchema } from './support/test-database';
 
 /**
  * A compensation names the command it undoes (`compensates`). The
@@ -65,26 +65,12 @@ const runtime = () =>
     ],
   });
 
-function envelope(type: string, payload: object, sagaId: string, extra: Partial<MessageEnvelope> = {}): MessageEnvelope {
-  return {
-    messageId: uuidv7(),
-    type,
-    version: type === 'ReleaseStock' ? 2 : 1,
-    sagaId,
-    sagaName: 'order-fulfillment',
-    correlationId: sagaId,
-    replyTo: topics.replies,
-    sentAt: new Date().toISOString(),
-    payload,
-    ...extra,
-  };
-}
 
 /** A reservation and the release that undoes it, of one saga. */
 function pair(orderId: string): { reserve: MessageEnvelope; release: MessageEnvelope } {
   const sagaId = uuidv7();
-  const reserve = envelope('ReserveStock', { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] }, sagaId);
-  const release = envelope('ReleaseStock', { orderId }, sagaId, { compensates: reserve.messageId });
+  const reserve = orderCommand(ReserveStock, { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] }, sagaId);
+  const release = orderCommand(ReleaseStock, { orderId }, sagaId, { compensates: reserve.messageId });
   return { reserve, release };
 }
 
@@ -106,14 +92,7 @@ async function inboxRow(messageId: string): Promise<{ fenced_by: string | null; 
 }
 
 beforeAll(async () => {
-  schema = await TestSchema.create('participant_compensations');
-  dataSource = await createDataSource({
-    url: TEST_DATABASE_URL,
-    schema: schema.name,
-    poolSize: 6,
-    migrations: [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102],
-  });
-  await dataSource.query(`CREATE TABLE reservations (id bigserial PRIMARY KEY, order_id text NOT NULL, command_id uuid NOT NULL)`);
+  ({ schema, dataSource } = await participantDatabase('participant_compensations', 6));
 });
 
 afterAll(async () => {

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
-import { defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
+import { defaultTopicNames, uuidv7, type MessageEnvelope, type PayloadOf } from '@baton/core';
 import { KafkaTransport, decodeMessage, encodeMessage } from '@baton/kafka';
-import { ParticipantRepliesAndFences1763800000102, ParticipantRuntime, ParticipantSchema1763800000101, handleCommand, reply } from '@baton/participant';
-import { createDataSource, sql } from '@baton/postgres';
+import { ParticipantRuntime, handleCommand, reply } from '@baton/participant';
+import { sql } from '@baton/postgres';
 import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@baton/sagas';
 import type { DataSource } from 'typeorm';
-import { TEST_KAFKA_BROKERS, brokerAnswers } from './support/kafka-broker';
+import { orderCommand } from './support/envelopes';
+import { TEST_KAFKA_BROKERS, requireBroker } from './support/kafka-broker';
 import { eventually } from './support/orders';
-import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+import { participantDatabase } from './support/participant-database';
+import type { TestSchema } from './support/test-database';
 
 /**
  * A participant over the real broker: commands produced to its topic as the
@@ -29,17 +31,8 @@ let kafka: Kafka;
 const replies: MessageEnvelope[] = [];
 
 beforeAll(async () => {
-  if (!(await brokerAnswers())) {
-    throw new Error(`The Kafka suites need a broker at ${TEST_KAFKA_BROKERS}: run "npm run kafka:start" (or set TEST_KAFKA_BROKERS).`);
-  }
-  schema = await TestSchema.create('participant_kafka');
-  dataSource = await createDataSource({
-    url: TEST_DATABASE_URL,
-    schema: schema.name,
-    poolSize: 4,
-    migrations: [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102],
-  });
-  await dataSource.query(`CREATE TABLE reservations (id bigserial PRIMARY KEY, order_id text NOT NULL, command_id uuid NOT NULL)`);
+  await requireBroker();
+  ({ schema, dataSource } = await participantDatabase('participant_kafka'));
 
   const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
   transport = new KafkaTransport({ brokers: [TEST_KAFKA_BROKERS], groupId: `${prefix}inventory`, partitions: 2, logger: quiet });
@@ -85,22 +78,12 @@ afterAll(async () => {
   await schema?.drop();
 });
 
-function command(type: 'ReserveStock' | 'ReleaseStock', payload: object, sagaId: string, extra: Partial<MessageEnvelope> = {}): MessageEnvelope {
-  return {
-    messageId: uuidv7(),
-    type,
-    version: type === 'ReleaseStock' ? ReleaseStock.version : ReserveStock.version,
-    sagaId,
-    sagaName: 'order-fulfillment',
-    correlationId: sagaId,
-    replyTo: topics.replies,
-    sentAt: new Date().toISOString(),
-    payload,
-    ...extra,
-  };
+/** A command as the orchestrator of this suite sends it: replies go to the suite's own reply topic. */
+function command<C extends typeof ReserveStock | typeof ReleaseStock>(contract: C, payload: PayloadOf<C>, sagaId: string, extra: Partial<MessageEnvelope> = {}): MessageEnvelope {
+  return orderCommand(contract, payload, sagaId, { replyTo: topics.replies, ...extra });
 }
 
-const reserve = (orderId: string, sagaId = uuidv7()) => command('ReserveStock', { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] }, sagaId);
+const reserve = (orderId: string, sagaId = uuidv7()) => command(ReserveStock, { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] }, sagaId);
 
 async function produce(...envelopes: MessageEnvelope[]): Promise<void> {
   await producer.send({ topic: participant.commandTopic, messages: envelopes.map(encodeMessage) });
@@ -136,7 +119,7 @@ describe('A participant on Kafka', () => {
 
   it('reads the compensates header: a release produced before its reservation fences it', async () => {
     const forward = reserve('kafka-fenced');
-    const release = command('ReleaseStock', { orderId: 'kafka-fenced' }, forward.sagaId, { compensates: forward.messageId });
+    const release = command(ReleaseStock, { orderId: 'kafka-fenced' }, forward.sagaId, { compensates: forward.messageId });
     // Behind the reservation on the saga's partition: once it is answered, the reservation was consumed.
     const marker = reserve('kafka-marker', forward.sagaId);
     await produce(release, forward, marker);

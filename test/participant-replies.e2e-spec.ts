@@ -1,18 +1,18 @@
-import { defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
+import { defaultTopicNames, type MessageEnvelope } from '@baton/core';
 import {
-  ParticipantRepliesAndFences1763800000102,
   ParticipantRuntime,
-  ParticipantSchema1763800000101,
   TransientCommandError,
   handleCommand,
   reply,
 } from '@baton/participant';
-import { createDataSource, sql } from '@baton/postgres';
+import { sql } from '@baton/postgres';
 import { ReserveStock, StockReserved } from '@baton/sagas';
 import type { DataSource } from 'typeorm';
+import { orderCommand } from './support/envelopes';
 import { eventually } from './support/orders';
+import { participantDatabase } from './support/participant-database';
 import { RecordingTransport } from './support/recording-transport';
-import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+import type { TestSchema } from './support/test-database';
 
 /**
  * A command a participant has recorded is answered again when it comes
@@ -57,19 +57,7 @@ function publishing() {
   return started;
 }
 
-function reserve(orderId: string, sagaId = uuidv7()): MessageEnvelope {
-  return {
-    messageId: uuidv7(),
-    type: 'ReserveStock',
-    version: 1,
-    sagaId,
-    sagaName: 'order-fulfillment',
-    correlationId: sagaId,
-    replyTo: topics.replies,
-    sentAt: new Date().toISOString(),
-    payload: { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] },
-  };
-}
+const reserve = (orderId: string, sagaId?: string) => orderCommand(ReserveStock, { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] }, sagaId);
 
 /** The reply rows written for the command, oldest first. */
 async function repliesTo(command: MessageEnvelope): Promise<Array<{ envelope: MessageEnvelope; published: boolean }>> {
@@ -92,14 +80,7 @@ async function reservationsOf(orderId: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  schema = await TestSchema.create('participant_replies');
-  dataSource = await createDataSource({
-    url: TEST_DATABASE_URL,
-    schema: schema.name,
-    poolSize: 4,
-    migrations: [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102],
-  });
-  await dataSource.query(`CREATE TABLE reservations (id bigserial PRIMARY KEY, order_id text NOT NULL, command_id uuid NOT NULL)`);
+  ({ schema, dataSource } = await participantDatabase('participant_replies'));
 });
 
 afterEach(async () => {

@@ -1,10 +1,12 @@
-import { DependencyUnavailableError, defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
-import { ParticipantRepliesAndFences1763800000102, ParticipantRuntime, ParticipantSchema1763800000101, TransientCommandError, handleCommand, reply } from '@baton/participant';
-import { createDataSource, sql } from '@baton/postgres';
+import { DependencyUnavailableError, defaultTopicNames } from '@baton/core';
+import { ParticipantRuntime, TransientCommandError, handleCommand, reply } from '@baton/participant';
+import { sql } from '@baton/postgres';
 import { ReserveStock, StockReserved } from '@baton/sagas';
 import type { DataSource } from 'typeorm';
+import { orderCommand } from './support/envelopes';
+import { participantDatabase } from './support/participant-database';
 import { RecordingTransport } from './support/recording-transport';
-import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
+import type { TestSchema } from './support/test-database';
 
 /**
  * A participant's commands against the real PostgreSQL: commands that
@@ -38,31 +40,14 @@ const runtime = () =>
     ],
   });
 
-function reserve(orderId: string): MessageEnvelope {
-  const sagaId = uuidv7();
-  return {
-    messageId: uuidv7(),
-    type: 'ReserveStock',
-    version: 1,
-    sagaId,
-    sagaName: 'order-fulfillment',
-    correlationId: sagaId,
-    replyTo: topics.replies,
-    sentAt: new Date().toISOString(),
-    payload: { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] },
-  };
-}
+const reserve = (orderId: string) => orderCommand(ReserveStock, { orderId, items: [{ sku: 'BOOK-1', quantity: 1 }] });
 
 async function rows(text: string, params: unknown[] = []): Promise<any[]> {
   return dataSource.query(text, params);
 }
 
 beforeAll(async () => {
-  schema = await TestSchema.create('participant');
-  dataSource = await createDataSource({ url: TEST_DATABASE_URL, schema: schema.name, poolSize: 4, migrations: [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102] });
-  await dataSource.query(
-    `CREATE TABLE reservations (id bigserial PRIMARY KEY, order_id text NOT NULL, command_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
-  );
+  ({ schema, dataSource } = await participantDatabase('participant'));
 });
 
 afterAll(async () => {

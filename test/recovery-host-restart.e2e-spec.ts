@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { HostProcess } from './support/host-process';
-import { TEST_KAFKA_BROKERS, brokerAnswers } from './support/kafka-broker';
+import { HostProcess, participantsProcess } from './support/host-process';
+import { TEST_KAFKA_BROKERS, requireBroker } from './support/kafka-broker';
 import { eventually, orderFor } from './support/orders';
 import { DEV_AUTHORIZATION } from './support/test-app';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
@@ -24,19 +24,13 @@ let participants: HostProcess;
 let db: Client;
 
 beforeAll(async () => {
-  if (!(await brokerAnswers())) {
-    throw new Error(`The Kafka suites need a broker at ${TEST_KAFKA_BROKERS}: run "npm run kafka:start" (or set TEST_KAFKA_BROKERS).`);
-  }
+  await requireBroker();
   hostSchema = await TestSchema.create('recovery_host');
   participantSchema = await TestSchema.create('recovery_parts');
   const common = { KAFKA_BROKERS: TEST_KAFKA_BROKERS, DATABASE_URL: TEST_DATABASE_URL, TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' };
   host = new HostProcess({ ...common, DATABASE_SCHEMA: hostSchema.name, KAFKA_GROUP_ID: `${prefix}orchestrator` });
   // Slow participants: commands are in their hands when the host dies, so replies wait for the replacement.
-  participants = new HostProcess(
-    { ...common, DATABASE_SCHEMA: participantSchema.name, KAFKA_GROUP_ID: `${prefix}participants`, PARTICIPANT_LATENCY_MS: '1500' },
-    'dist/participants/main.js',
-    async (process) => process.output.join('').includes('Example participants are running'),
-  );
+  participants = participantsProcess({ ...common, DATABASE_SCHEMA: participantSchema.name, KAFKA_GROUP_ID: `${prefix}participants`, PARTICIPANT_LATENCY_MS: '1500' });
   await host.start();
   await participants.start();
   db = new Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${hostSchema.name}` });

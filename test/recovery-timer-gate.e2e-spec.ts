@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { HostProcess } from './support/host-process';
-import { TEST_KAFKA_BROKERS, brokerAnswers } from './support/kafka-broker';
+import { HostProcess, participantsProcess } from './support/host-process';
+import { TEST_KAFKA_BROKERS, requireBroker } from './support/kafka-broker';
 import { eventually, orderFor } from './support/orders';
 import { DEV_AUTHORIZATION } from './support/test-app';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
@@ -25,9 +25,7 @@ let participants: HostProcess;
 let db: Client;
 
 beforeAll(async () => {
-  if (!(await brokerAnswers())) {
-    throw new Error(`The Kafka suites need a broker at ${TEST_KAFKA_BROKERS}: run "npm run kafka:start" (or set TEST_KAFKA_BROKERS).`);
-  }
+  await requireBroker();
   hostSchema = await TestSchema.create('gate_host');
   participantSchema = await TestSchema.create('gate_parts');
   const common = { KAFKA_BROKERS: TEST_KAFKA_BROKERS, DATABASE_URL: TEST_DATABASE_URL, TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' };
@@ -39,11 +37,7 @@ beforeAll(async () => {
     ORDER_REPLY_TIMEOUT_MS: '600000',
     ORDER_PAYMENT_TIMEOUT_MS: '600000',
   });
-  participants = new HostProcess(
-    { ...common, DATABASE_SCHEMA: participantSchema.name, KAFKA_GROUP_ID: `${prefix}participants` },
-    'dist/participants/main.js',
-    async (process) => process.output.join('').includes('Example participants are running'),
-  );
+  participants = participantsProcess({ ...common, DATABASE_SCHEMA: participantSchema.name, KAFKA_GROUP_ID: `${prefix}participants` });
   db = new Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${hostSchema.name}` });
   await db.connect();
 }, 120_000);

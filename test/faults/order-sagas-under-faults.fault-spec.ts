@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { Client } from 'pg';
-import { HostProcess } from '../support/host-process';
+import { HostProcess, PARTICIPANTS_READY } from '../support/host-process';
 import { SCENARIOS, type OrderScenario } from '../support/orders';
 import { PrivateKafka } from '../support/private-kafka';
 import { PrivatePostgres } from '../support/private-postgres';
@@ -91,7 +91,7 @@ beforeAll(async () => {
     new HostProcess(
       { ...common, DATABASE_SCHEMA: PARTICIPANT_SCHEMA, PARTICIPANT_LATENCY_MS: '50' },
       join('dist', 'participants', 'main.js'),
-      async (child) => outputOfLastRun(child).includes('Example participants are running'),
+      async (child) => outputOfLastRun(child).includes(PARTICIPANTS_READY),
     ),
     (line) => log.write(line),
   );

@@ -1,4 +1,4 @@
-import { uuidv7, type MessageEnvelope } from '@baton/core';
+import { defaultTopicNames, uuidv7, type CommandContract, type MessageEnvelope, type PayloadOf } from '@baton/core';
 
 /** A participant's reply to an order saga, as it would arrive: for tests that answer in its place. */
 export function orderReply(sagaId: string, type: string, payload: unknown, messageId: string = uuidv7()): MessageEnvelope {
@@ -11,5 +11,26 @@ export function orderReply(sagaId: string, type: string, payload: unknown, messa
     correlationId: sagaId,
     sentAt: new Date().toISOString(),
     payload,
+  };
+}
+
+/** A command of an order saga, as the orchestrator sends it: for tests that play the orchestrator to a participant. */
+export function orderCommand<C extends CommandContract>(
+  contract: C,
+  payload: PayloadOf<C>,
+  sagaId: string = uuidv7(),
+  extra: Partial<MessageEnvelope> = {},
+): MessageEnvelope {
+  return {
+    messageId: uuidv7(),
+    type: contract.type,
+    version: contract.version,
+    sagaId,
+    sagaName: 'order-fulfillment',
+    correlationId: sagaId,
+    replyTo: defaultTopicNames().replies,
+    sentAt: new Date().toISOString(),
+    payload,
+    ...extra,
   };
 }

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from './free-port';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -87,18 +87,10 @@ export class HostProcess {
   }
 }
 
-/**
- * A port nobody listens on, from the system. A port picked at random can be
- * one an outgoing connection (to Postgres, to Kafka) is using: they come from
- * the same range.
- */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+/** What the example participants process writes once it consumes. */
+export const PARTICIPANTS_READY = 'Example participants are running';
+
+/** The example participants (`npm run start:participants`) as a process, ready once they consume. */
+export function participantsProcess(env: Record<string, string>): HostProcess {
+  return new HostProcess(env, join('dist', 'participants', 'main.js'), async (process) => process.output.join('').includes(PARTICIPANTS_READY));
 }

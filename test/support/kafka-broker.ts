@@ -31,3 +31,10 @@ export async function brokerAnswers(): Promise<boolean> {
     await admin.disconnect().catch(() => undefined);
   }
 }
+
+/** Fails a suite at once, saying what to do, when no broker answers at TEST_KAFKA_BROKERS. */
+export async function requireBroker(): Promise<void> {
+  if (!(await brokerAnswers())) {
+    throw new Error(`The Kafka suites need a broker at ${TEST_KAFKA_BROKERS}: run "npm run kafka:start" (or set TEST_KAFKA_BROKERS).`);
+  }
+}
