@@ -30,7 +30,17 @@ beforeAll(async () => {
   await requireBroker();
   postgres = await PrivatePostgres.start();
   const common = { KAFKA_BROKERS: TEST_KAFKA_BROKERS, DATABASE_URL: postgres.url, TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' };
-  host = new HostProcess({ ...common, DATABASE_SCHEMA: 'host', KAFKA_GROUP_ID: `${prefix}orchestrator`, TIMER_POLL_INTERVAL_MS: '100' });
+  host = new HostProcess({
+    ...common,
+    DATABASE_SCHEMA: 'host',
+    KAFKA_GROUP_ID: `${prefix}orchestrator`,
+    TIMER_POLL_INTERVAL_MS: '100',
+    // No saga deadline near the outage: on a busy machine a payment deadline (15 s by default) could fire,
+    // once the database is back, before the reply that waited out the outage is applied, and the order
+    // would rightly compensate. Deadlines against late replies are the fault-injection test's subject.
+    ORDER_PAYMENT_TIMEOUT_MS: '600000',
+    ORDER_REPLY_TIMEOUT_MS: '600000',
+  });
   participants = participantsProcess({ ...common, DATABASE_SCHEMA: 'participants', KAFKA_GROUP_ID: `${prefix}participants`, PARTICIPANT_LATENCY_MS: '200' });
   await host.start();
   await participants.start();

@@ -28,7 +28,8 @@ beforeAll(async () => {
   hostSchema = await TestSchema.create('recovery_host');
   participantSchema = await TestSchema.create('recovery_parts');
   const common = { KAFKA_BROKERS: TEST_KAFKA_BROKERS, DATABASE_URL: TEST_DATABASE_URL, TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3' };
-  host = new HostProcess({ ...common, DATABASE_SCHEMA: hostSchema.name, KAFKA_GROUP_ID: `${prefix}orchestrator` });
+  // No payment deadline near the restart: the sagas the dead host left must complete, however busy the machine.
+  host = new HostProcess({ ...common, DATABASE_SCHEMA: hostSchema.name, KAFKA_GROUP_ID: `${prefix}orchestrator`, ORDER_PAYMENT_TIMEOUT_MS: '600000' });
   // Slow participants: commands are in their hands when the host dies, so replies wait for the replacement.
   participants = participantsProcess({ ...common, DATABASE_SCHEMA: participantSchema.name, KAFKA_GROUP_ID: `${prefix}participants`, PARTICIPANT_LATENCY_MS: '1500' });
   await host.start();
