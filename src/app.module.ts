@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Transport } from '@baton/core';
 import { BATON_DATA_SOURCE, BATON_TRANSPORT, SagaModule } from '@baton/nest';
-import { ParticipantModule, ParticipantRepliesAndFences1763800000102, ParticipantSchema1763800000101 } from '@baton/participant';
+import { PARTICIPANT_MIGRATIONS, ParticipantModule } from '@baton/participant';
 import { ExampleLedger1763800000201, ExampleParticipantsModule, ExampleSettings } from '@baton/participants';
 import { createOrderFulfillmentSaga } from '@baton/sagas';
 import { APP_CONFIG } from './config/app-config.token';
@@ -30,7 +30,7 @@ export class AppModule {
             schema: config.databaseSchema,
             poolSize: config.databasePoolSize,
             dataDir: config.pgliteDataDir,
-            migrations: inProcessParticipants ? [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102, ExampleLedger1763800000201] : [],
+            migrations: inProcessParticipants ? [...PARTICIPANT_MIGRATIONS, ExampleLedger1763800000201] : [],
           },
           transport: createTransport(config.kafka),
           topics,

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SagaModule, SagaOrchestrator } from '@baton/nest';
-import { ParticipantRepliesAndFences1763800000102, ParticipantSchema1763800000101 } from '@baton/participant';
+import { PARTICIPANT_MIGRATIONS } from '@baton/participant';
 import { ExampleLedger1763800000201 } from '@baton/participants';
 import { createOrderFulfillmentSaga } from '@baton/sagas';
 import { eventually, orderFor } from './support/orders';
@@ -38,7 +38,7 @@ describe('SagaModule.forRootAsync', () => {
             database: {
               url: TEST_DATABASE_URL,
               schema: settings.schema,
-              migrations: [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102, ExampleLedger1763800000201],
+              migrations: [...PARTICIPANT_MIGRATIONS, ExampleLedger1763800000201],
             },
             // Nobody consumes commands here: the saga waits for its replies.
             topics: { prefix: 'module-test.' },

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { ParticipantRepliesAndFences1763800000102, ParticipantSchema1763800000101 } from '@baton/participant';
+import { PARTICIPANT_MIGRATIONS } from '@baton/participant';
 import { createDataSource } from '@baton/postgres';
 import { TEST_DATABASE_URL, TestSchema } from './test-database';
 
@@ -13,7 +13,7 @@ export async function participantDatabase(prefix: string, poolSize = 4): Promise
     url: TEST_DATABASE_URL,
     schema: schema.name,
     poolSize,
-    migrations: [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102],
+    migrations: PARTICIPANT_MIGRATIONS,
   });
   await dataSource.query(
     `CREATE TABLE reservations (id bigserial PRIMARY KEY, order_id text NOT NULL, command_id uuid NOT NULL, at timestamptz NOT NULL DEFAULT now())`,

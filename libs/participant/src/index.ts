@@ -1,6 +1,7 @@
 export * from './command-handler';
 export * from './migrations/0101-participant-schema.migration';
 export * from './migrations/0102-participant-replies-and-fences.migration';
+export * from './migrations/participant-migrations';
 export * from './nest/duplicate-command-handler.error';
 export * from './nest/handle-command.decorator';
 export * from './nest/participant-explorer.service';

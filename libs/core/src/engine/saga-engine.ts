@@ -117,11 +117,8 @@ export class SagaEngine {
   /** Fires a durable timer: an `after` of the machine, or one of the engine's retry and reply-timeout timers. */
   fireTimer(definition: SagaDefinition, sagaId: string, saga: PersistedSaga, key: string): StepOutcome {
     const draft = this.draft(definition, sagaId, key, saga);
-    if (!key.startsWith('baton.')) {
-      draft.send({ type: key });
-      return draft.outcome();
-    }
-    draft.engineTimerFired(key);
+    if (key.startsWith('baton.')) draft.engineTimerFired(key);
+    else draft.send({ type: key });
     return draft.outcome();
   }
 

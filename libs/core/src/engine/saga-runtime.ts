@@ -83,8 +83,13 @@ export const EMPTY_RUNTIME: SagaRuntime = { pending: {}, transitions: 0 };
 export const retryTimerKey = (step: string) => `baton.retry.${step}`;
 export const replyTimeoutKey = (step: string) => `baton.reply-timeout.${step}`;
 
+const COMPENSATION_SUFFIX = '.compensation';
+
 /** The step name a compensation command is tracked under. */
-export const compensationStepOf = (step: string) => `${step}.compensation`;
+export const compensationStepOf = (step: string) => `${step}${COMPENSATION_SUFFIX}`;
+
+/** The forward step a command in flight belongs to: itself, or the one a compensation undoes. */
+export const forwardStepOf = (step: string) => (step.endsWith(COMPENSATION_SUFFIX) ? step.slice(0, -COMPENSATION_SUFFIX.length) : step);
 
 /** Whether a command in flight is a compensation (it names the command it undoes). */
 export function isCompensation(pending: PendingCommand): boolean {

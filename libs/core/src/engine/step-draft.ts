@@ -4,6 +4,7 @@ import { CompensationsCompleted, StepFailed } from '../definition/builtin-events
 import { DEFAULT_RETRY, retryDelay } from '../definition/retry-policy';
 import { SagaTags } from '../definition/saga-context';
 import type { SagaDefinition } from '../definition/saga-definition';
+import type { CommandContract } from '../contracts/message-contract';
 import { COMMAND_EFFECT, type CommandEffect } from '../definition/saga-effect';
 import type { SagaStep } from '../definition/saga-step';
 import { SagaStepError } from '../errors/saga-step.error';
@@ -11,6 +12,7 @@ import { armedTimerKeys } from './armed-timers';
 import { MachineRunner, awaitedBy, type MachineRun } from './machine-runner';
 import {
   compensationStepOf,
+  forwardStepOf,
   isCompensation,
   replyTimeoutKey,
   retryTimerKey,
@@ -53,6 +55,11 @@ function findAnswered<T extends { messageId: string; type: string }>(
   const answers = (c: T) => (failedCommand ? c.type === failedCommand : settles(c, type));
   if (causationId) return candidates.find((c) => c.messageId === causationId && answers(c));
   return candidates.find(answers);
+}
+
+/** The types of the replies that settle a step's forward command: those that say it took effect, and those that say it did not. */
+function stepReplies(step: SagaStep<unknown>): string[] {
+  return [...step.completedBy, ...step.refusedBy].map((reply) => reply.type);
 }
 
 function statusOf(snapshot: AnyMachineSnapshot): SagaStatus {
@@ -211,7 +218,7 @@ export class StepDraft {
       payload: command.payload,
       attempt: 1,
       ...(replyTimeoutMs ? { timer: 'reply-timeout' as const } : {}),
-      ...(step.compensation ? { undo: this.resolve(step.compensation.command.type, effect.undo, name).payload } : {}),
+      ...(step.compensation ? { undo: this.validated(step.compensation.command.type, effect.undo, name).payload } : {}),
     };
     this.pending[name] = pending;
     if (replyTimeoutMs) this.armTimer(replyTimeoutKey(name), replyTimeoutMs);
@@ -220,7 +227,7 @@ export class StepDraft {
 
   /** The definition's step a command in flight belongs to (a compensation: the step it undoes). */
   private stepOf(pending: { step: string }): SagaStep<unknown> {
-    const name = pending.step.endsWith('.compensation') ? pending.step.slice(0, -'.compensation'.length) : pending.step;
+    const name = forwardStepOf(pending.step);
     const step = this.definition.steps.get(name);
     if (!step) throw this.fail(`it has a command in flight for step "${name}", which this version of the saga does not declare.`);
     return step;
@@ -229,8 +236,7 @@ export class StepDraft {
   /** The replies that settle a command in flight. */
   private settledBy(pending: PendingCommand): string[] {
     const step = this.stepOf(pending);
-    if (isCompensation(pending)) return [step.compensation!.confirmedBy.type];
-    return [...step.completedBy, ...step.refusedBy].map((reply) => reply.type);
+    return isCompensation(pending) ? [step.compensation!.confirmedBy.type] : stepReplies(step);
   }
 
   private completes(step: SagaStep<unknown>, replyType: string): boolean {
@@ -265,18 +271,15 @@ export class StepDraft {
 
   /** The given-up command a late reply answers, by causation id or, without one, by reply type. */
   findAbandoned(type: string, causationId: string | undefined, failedCommand?: string): AbandonedCommand | undefined {
-    const settles = (a: AbandonedCommand, t: string) => {
-      const step = this.stepOf(a);
-      return [...step.completedBy, ...step.refusedBy].some((reply) => reply.type === t);
-    };
-    return findAnswered(this.abandoned, settles, type, causationId, failedCommand);
+    return findAnswered(this.abandoned, (a, t) => stepReplies(this.stepOf(a)).includes(t), type, causationId, failedCommand);
   }
 
   /** A reply settled a tracked forward command: arm its compensation if it says the command took effect. */
   settle(pending: PendingCommand, replyType: string): void {
     this.untrack(pending);
     this.accepted = true;
-    if (this.stepOf(pending).compensation && this.completes(this.stepOf(pending), replyType)) this.arm(pending, 'completed');
+    const step = this.stepOf(pending);
+    if (step.compensation && this.completes(step, replyType)) this.arm(pending, 'completed');
   }
 
   /**
@@ -504,8 +507,18 @@ export class StepDraft {
     this.cancelled.add(key);
   }
 
-  /** A command's contract and validated payload; a bad one fails the step (nothing is persisted). */
-  private resolve(type: string, payload: unknown, undoing?: string): OutgoingCommand {
+  /** A command to send: its contract, validated payload and a new message id. */
+  private resolve(type: string, payload: unknown): OutgoingCommand {
+    const { contract, payload: valid } = this.validated(type, payload);
+    return { messageId: this.tools.newId(), type: contract.type, version: contract.version, participant: contract.participant, payload: valid };
+  }
+
+  /**
+   * A command's contract and its payload validated against it (`undoing`:
+   * the step whose compensation it is); a bad one fails the step, nothing
+   * is persisted.
+   */
+  private validated(type: string, payload: unknown, undoing?: string): { contract: CommandContract; payload: unknown } {
     const contract = this.definition.commands.get(type);
     if (!contract) {
       const what = undoing ? `step "${undoing}" is undone by command "${type}"` : `it sends command "${type}"`;
@@ -516,7 +529,7 @@ export class StepDraft {
       const issues = parsed.issues.map((i) => `${i.path}: ${i.message}`).join('; ');
       throw this.fail(`${undoing ? `the compensation of step "${undoing}", ` : ''}command ${type} has an invalid payload: ${issues}`);
     }
-    return { messageId: this.tools.newId(), type: contract.type, version: contract.version, participant: contract.participant, payload: parsed.value };
+    return { contract, payload: parsed.value };
   }
 
   private fail(problem: string): SagaStepError {
@@ -557,9 +570,7 @@ export class StepDraft {
         ].map(([key, delayMs]) => ({ key, delayMs }));
     if (ended) {
       // Nothing may fire or be retried for an instance that ended.
-      Object.values(this.pending).forEach((p) => cancel.add(timerKeyOf(p) ?? ''));
-      armedAfter.forEach((key) => cancel.add(key));
-      cancel.delete('');
+      for (const key of [...Object.values(this.pending).map(timerKeyOf), ...armedAfter]) if (key) cancel.add(key);
     }
     // A timer armed again in this step (its state re-entered, a retry re-armed) is an upsert, not a cancel.
     schedule.forEach((timer) => cancel.delete(timer.key));

@@ -12,8 +12,7 @@ import { DataSource } from 'typeorm';
 import { defaultTopicNames, type CommandContract } from '@baton/core';
 import { OutboxRelay, OutboxRepository, createDataSource } from '@baton/postgres';
 import { handleCommand, type CommandHandler } from '../command-handler';
-import { ParticipantSchema1763800000101 } from '../migrations/0101-participant-schema.migration';
-import { ParticipantRepliesAndFences1763800000102 } from '../migrations/0102-participant-replies-and-fences.migration';
+import { PARTICIPANT_MIGRATIONS } from '../migrations/participant-migrations';
 import { ParticipantRuntime } from '../participant-runtime';
 import { DuplicateCommandHandlerError } from './duplicate-command-handler.error';
 import { HANDLE_COMMAND_METADATA } from './handle-command.decorator';
@@ -50,7 +49,7 @@ export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap
     } else {
       this.dataSource = await createDataSource({
         ...database,
-        migrations: [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102, ...((database.migrations as unknown[]) ?? [])],
+        migrations: [...PARTICIPANT_MIGRATIONS, ...((database.migrations as unknown[]) ?? [])],
       });
       this.ownsDataSource = true;
     }

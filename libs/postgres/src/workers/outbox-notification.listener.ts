@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { consoleLogger, type BatonLogger } from '@baton/core';
+import { FailureStreak } from './failure-streak';
 
 /** Reconnecting: the first pause, doubled after each failed attempt up to the last. */
 const RECONNECT_FIRST_MS = 1_000;
@@ -17,8 +18,8 @@ export class OutboxNotificationListener {
   private client?: Client;
   private stopped = false;
   private retry?: NodeJS.Timeout;
-  /** Since when the connection is lost, and how many reconnects failed, until one succeeds. */
-  private lost?: { since: number; attempts: number };
+  /** The connection lost and the reconnects that failed, until one succeeds. */
+  private readonly lost = new FailureStreak(RECONNECT_FIRST_MS, RECONNECT_MAX_MS);
 
   constructor(
     private readonly url: string,
@@ -63,9 +64,8 @@ export class OutboxNotificationListener {
     // A late 'error' of the dead client must not go unhandled (it would end the process).
     client.on('error', () => undefined);
     client.end().catch(() => undefined);
-    const lost = (this.lost ??= { since: Date.now(), attempts: 0 });
-    const pause = Math.min(RECONNECT_MAX_MS, RECONNECT_FIRST_MS * 2 ** lost.attempts++);
-    if (lost.attempts === 1) {
+    const { pauseMs: pause, began } = this.lost.failed();
+    if (began) {
       this.logger.warn(
         `LISTEN ${this.channel} lost its connection, reconnecting in ${pause} ms and then at most every ${RECONNECT_MAX_MS} ms ` +
           `(the relay polls meanwhile): ${error instanceof Error ? error.message : 'the connection ended'}`,
@@ -78,9 +78,7 @@ export class OutboxNotificationListener {
   }
 
   private reconnected(): void {
-    if (!this.lost) return;
-    const { since, attempts } = this.lost;
-    this.lost = undefined;
-    this.logger.log(`LISTEN ${this.channel} is connected again, after ${attempts} attempt(s) over ${((Date.now() - since) / 1000).toFixed(1)} s.`);
+    const ended = this.lost.succeeded();
+    if (ended) this.logger.log(`LISTEN ${this.channel} is connected again, after ${ended.failures} attempt(s) over ${ended.seconds} s.`);
   }
 }

@@ -1,4 +1,5 @@
 import { consoleLogger, type BatonLogger } from '@baton/core';
+import { FailureStreak } from './failure-streak';
 
 export interface PollingLoopOptions {
   name: string;
@@ -35,13 +36,16 @@ export class PollingLoop {
   private readonly sleepers: Array<() => void> = [];
   /** A wake-up that found no sleeper: the next worker to finish a round runs again at once. */
   private wakePending = false;
-  /** The rounds failing in a row, and since when, until one succeeds. */
-  private failing?: { since: number; rounds: number };
+  /** The rounds failing in a row, until one succeeds. */
+  private readonly failing: FailureStreak;
 
   constructor(
     private readonly round: () => Promise<RoundResult>,
     private readonly options: PollingLoopOptions,
-  ) {}
+  ) {
+    const first = options.errorBackoffMs ?? 1000;
+    this.failing = new FailureStreak(first, Math.max(first, options.maxErrorBackoffMs ?? 5000));
+  }
 
   start(): void {
     if (this.running) return;
@@ -84,25 +88,19 @@ export class PollingLoop {
 
   /** Counts a failed round; returns the pause before the next. */
   private failed(error: unknown): number {
-    const first = this.options.errorBackoffMs ?? 1000;
-    const max = Math.max(first, this.options.maxErrorBackoffMs ?? 5000);
-    const failing = (this.failing ??= { since: Date.now(), rounds: 0 });
-    failing.rounds++;
-    const pause = Math.min(max, first * 2 ** (failing.rounds - 1));
-    if (failing.rounds === 1 && this.running) {
+    const { pauseMs, began } = this.failing.failed();
+    if (began && this.running) {
       this.logger.error(
-        `${this.options.name}: round failed, retrying in ${pause} ms and then at most every ${max} ms until a round succeeds ` +
+        `${this.options.name}: round failed, retrying in ${pauseMs} ms and then at most every ${this.failing.maxPauseMs} ms until a round succeeds ` +
           `(logged again only then): ${describe(error)}`,
       );
     }
-    return pause;
+    return pauseMs;
   }
 
   private succeeded(): void {
-    if (!this.failing) return;
-    const { since, rounds } = this.failing;
-    this.failing = undefined;
-    this.logger.log(`${this.options.name}: rounds succeed again, after ${rounds} failed round(s) over ${((Date.now() - since) / 1000).toFixed(1)} s.`);
+    const ended = this.failing.succeeded();
+    if (ended) this.logger.log(`${this.options.name}: rounds succeed again, after ${ended.failures} failed round(s) over ${ended.seconds} s.`);
   }
 
   private get logger(): BatonLogger {

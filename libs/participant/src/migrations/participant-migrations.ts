@@ -1,0 +1,5 @@
+import { ParticipantSchema1763800000101 } from './0101-participant-schema.migration';
+import { ParticipantRepliesAndFences1763800000102 } from './0102-participant-replies-and-fences.migration';
+
+/** Every migration of a participant's tables, in order: put them before an app's own migrations. */
+export const PARTICIPANT_MIGRATIONS = [ParticipantSchema1763800000101, ParticipantRepliesAndFences1763800000102];
