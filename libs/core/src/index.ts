@@ -33,3 +33,4 @@ export * from './errors/unknown-signal.error';
 export * from './util/log-context';
 export * from './util/batch-queue';
 export * from './errors/dependency-unavailable.error';
+export * from './transport/storable-json';
