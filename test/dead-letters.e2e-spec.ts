@@ -79,11 +79,19 @@ describe.each(['pglite', 'postgres'] as const)('Dead letters on %s', (database) 
     return open.find((letter) => letter.messageId === messageId)!.id;
   }
 
-  /** A message that could not even be decoded: only its raw form is kept. */
-  async function undecodableLetter(): Promise<string> {
-    const messageId = randomUUID();
-    const raw = { key: 'k-1', value: 'not json at all', headers: { 'message-id': messageId, 'message-type': 'PaymentAuthorized' } };
-    return deadLetter({ reason: 'the message value is not JSON', attempts: 1, raw }, messageId);
+  /** A message that could not even be decoded (its value is not UTF-8): only its raw bytes are kept. */
+  async function undecodableLetter(messageId = randomUUID()): Promise<string> {
+    const raw = {
+      key: Buffer.from('k-1'),
+      value: Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]),
+      headers: [
+        { name: 'message-id', value: Buffer.from(messageId) },
+        { name: 'message-type', value: Buffer.from('Payment\u0000Authorized') },
+        { name: 'message-type', value: Buffer.from('PaymentAuthorized') },
+        { name: 'empty', value: null },
+      ],
+    };
+    return deadLetter({ reason: 'the value is not valid UTF-8 (at byte 2 of 5, 0xff) \u0000', attempts: 1, raw }, messageId);
   }
 
   const getLetter = async (id: string): Promise<DeadLetterView> => (await api().get(`/dead-letters/${id}`).expect(200)).body;
@@ -138,15 +146,26 @@ describe.each(['pglite', 'postgres'] as const)('Dead letters on %s', (database) 
       expect(letter.raw).toBeUndefined();
     });
 
-    it('shows the raw message of a dead letter that could not be decoded', async () => {
-      const id = await undecodableLetter();
+    it('shows the raw message of a dead letter that could not be decoded, byte for byte, and as text where it is UTF-8', async () => {
+      const messageId = randomUUID();
+      const id = await undecodableLetter(messageId);
 
       const letter = await getLetter(id);
 
       expect(letter.envelope).toBeUndefined();
-      expect(letter.raw).toEqual(
-        expect.objectContaining({ value: 'not json at all', headers: expect.objectContaining({ 'message-type': 'PaymentAuthorized' }) }),
-      );
+      expect(letter.messageType).toBe('PaymentAuthorized');
+      // Text Baton writes itself is made storable: U+0000 becomes U+FFFD.
+      expect(letter.reason).toBe('the value is not valid UTF-8 (at byte 2 of 5, 0xff) \ufffd');
+      expect(letter.raw).toEqual({
+        key: { base64: Buffer.from('k-1').toString('base64'), text: 'k-1' },
+        value: { base64: Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]).toString('base64') },
+        headers: [
+          { name: 'message-id', value: { base64: Buffer.from(messageId).toString('base64'), text: messageId } },
+          { name: 'message-type', value: { base64: Buffer.from('Payment\u0000Authorized').toString('base64'), text: 'Payment\u0000Authorized' } },
+          { name: 'message-type', value: { base64: Buffer.from('PaymentAuthorized').toString('base64'), text: 'PaymentAuthorized' } },
+          { name: 'empty', value: null },
+        ],
+      });
     });
   });
 

@@ -39,11 +39,17 @@ beforeAll(async () => {
   host = new HostProcess({
     ...common,
     DATABASE_SCHEMA: hostSchema.name,
+    KAFKA_GROUP_ID: `${prefix}orchestrator`,
     // Long enough to sit out a broker restart; only the unresponsive payments time out.
     ORDER_PAYMENT_TIMEOUT_MS: '20000',
     TIMER_POLL_INTERVAL_MS: '100',
   });
-  participants = participantsProcess({ ...common, DATABASE_SCHEMA: participantSchema.name, PARTICIPANT_LATENCY_MS: '5' });
+  participants = participantsProcess({
+    ...common,
+    DATABASE_SCHEMA: participantSchema.name,
+    KAFKA_GROUP_ID: `${prefix}participants`,
+    PARTICIPANT_LATENCY_MS: '5',
+  });
   await host.start();
   await participants.start();
   db = new Client({ connectionString: TEST_DATABASE_URL });

@@ -20,9 +20,12 @@ let host: RunningTestApp;
 
 beforeAll(async () => {
   provider.register();
+  const prefix = `trace${randomBytes(3).toString('hex')}.`;
   host = await startTestApp('postgres', {
     KAFKA_BROKERS: TEST_KAFKA_BROKERS,
-    TOPIC_PREFIX: `trace${randomBytes(3).toString('hex')}.`,
+    TOPIC_PREFIX: prefix,
+    // A group of its own: another suite's host on the shared broker must not share its partitions.
+    KAFKA_GROUP_ID: `${prefix}orchestrator`,
     // The example participants in this process, so one exporter sees both sides; they still talk over Kafka.
     PARTICIPANTS: 'in-process',
   });

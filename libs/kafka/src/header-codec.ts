@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import { PermanentMessageError, isUuid, type DeadLetter, type MessageEnvelope } from '@baton/core';
+import { PermanentMessageError, findUnstorable, isUuid, unstorableText, type MessageEnvelope, type RawMessage } from '@baton/core';
 
 /** Kafka header names of the envelope fields (docs/wire-protocol.md, "Headers"). */
 export const HEADERS = {
@@ -37,53 +37,132 @@ export class MalformedMessageError extends PermanentMessageError {
   }
 }
 
+/** Strict UTF-8: bytes that are not (overlong forms, encoded surrogates, truncated sequences) fail; a leading BOM is dropped. */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The bytes as text, or where they stop being UTF-8. */
+function utf8Of(bytes: Uint8Array): { text: string } | { problem: string } {
+  try {
+    return { text: UTF8.decode(bytes) };
+  } catch {
+    return { problem: `is not valid UTF-8 (${invalidUtf8At(bytes)})` };
+  }
+}
+
+/** Where the first byte that breaks UTF-8 is, for the dead letter's reason. */
+function invalidUtf8At(bytes: Uint8Array): string {
+  // The longest prefix that is UTF-8 so far, found by halving (a streaming decode accepts a sequence cut at the end).
+  let low = 0;
+  let high = bytes.length;
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, middle), { stream: true });
+      low = middle;
+    } catch {
+      high = middle - 1;
+    }
+  }
+  if (low >= bytes.length) return `a sequence is cut short at the end, byte ${bytes.length}`;
+  return `at byte ${low} of ${bytes.length}, 0x${bytes[low].toString(16).padStart(2, '0')}`;
+}
+
+/** A header's text, or what makes it unusable (docs/wire-protocol.md, "Text"). */
+function headerText(bytes: Uint8Array): { text: string } | { problem: string } {
+  const decoded = utf8Of(bytes);
+  if ('problem' in decoded) return decoded;
+  const problem = unstorableText(decoded.text);
+  return problem ? { problem } : decoded;
+}
+
+/** The headers as text, leniently (a byte that is not UTF-8 becomes U+FFFD): for log lines about any message. */
 export function headersOf(message: KafkaMessage): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    if (value === undefined) continue;
-    headers[name] = (Array.isArray(value) ? value[value.length - 1] : value).toString();
+  for (const name of Object.keys(message.headers ?? {})) {
+    const bytes = headerBytes(message, name);
+    if (bytes) headers[name] = bytes.toString('utf8');
   }
   return headers;
 }
 
-/** The message as it arrived, for a dead letter. */
-export function rawOf(message: KafkaMessage): NonNullable<DeadLetter['raw']> {
-  return { key: message.key?.toString() ?? null, value: message.value?.toString() ?? null, headers: headersOf(message) };
+/** The last value of each header, as Kafka clients read a repeated header; undefined for a header without a value. */
+function headerBytes(message: KafkaMessage, name: string): Buffer | undefined {
+  const value = message.headers?.[name];
+  if (value === undefined) return undefined;
+  const last = Array.isArray(value) ? value[value.length - 1] : value;
+  return last === undefined ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(String(last));
+}
+
+/** The message as it arrived, byte for byte, for a dead letter. */
+export function rawOf(message: KafkaMessage): RawMessage {
+  const headers: Array<{ name: string; value: Uint8Array | null }> = [];
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    for (const one of Array.isArray(value) ? value : [value]) {
+      headers.push({ name, value: one === undefined || one === null ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one)) });
+    }
+  }
+  return { key: message.key ?? null, value: message.value ?? null, headers };
 }
 
 /** Reads a Kafka message back into an envelope, or says everything that is wrong with it. */
 export function decodeMessage(message: KafkaMessage): MessageEnvelope {
-  const headers = headersOf(message);
+  const headers: Partial<Record<keyof typeof HEADERS, string>> = {};
   const problems: string[] = [];
+  for (const [field, name] of Object.entries(HEADERS) as Array<[keyof typeof HEADERS, string]>) {
+    const bytes = headerBytes(message, name);
+    if (bytes === undefined) continue;
+    const decoded = headerText(bytes);
+    if ('problem' in decoded) problems.push(`header "${name}" ${decoded.problem}`);
+    else headers[field] = decoded.text;
+  }
   for (const field of REQUIRED) {
-    if (!headers[HEADERS[field]]) problems.push(`header "${HEADERS[field]}" is missing`);
+    if (!headers[field] && !problems.some((p) => p.startsWith(`header "${HEADERS[field]}"`))) {
+      problems.push(`header "${HEADERS[field]}" is missing`);
+    }
   }
-  const version = Number(headers[HEADERS.version]);
-  if (headers[HEADERS.version] && (!Number.isInteger(version) || version < 1)) {
-    problems.push(`header "${HEADERS.version}" must be a positive integer, got "${headers[HEADERS.version]}"`);
+  const version = Number(headers.version);
+  if (headers.version && (!/^[0-9]+$/.test(headers.version) || !Number.isSafeInteger(version) || version < 1)) {
+    problems.push(`header "${HEADERS.version}" must be a positive decimal integer, got "${headers.version}"`);
   }
-  const sagaId = headers[HEADERS.sagaId];
-  if (sagaId && !isUuid(sagaId)) problems.push(`header "${HEADERS.sagaId}" is not a uuid: "${sagaId}"`);
-  let payload: unknown;
-  try {
-    payload = JSON.parse(message.value?.toString() ?? '');
-  } catch (error) {
-    problems.push(`the value is not JSON (${(error as Error).message})`);
-  }
+  if (headers.sagaId && !isUuid(headers.sagaId)) problems.push(`header "${HEADERS.sagaId}" is not a uuid: "${headers.sagaId}"`);
+  const payload = payloadOf(message.value, problems);
   if (problems.length) throw new MalformedMessageError(problems);
   return {
-    messageId: headers[HEADERS.messageId],
-    type: headers[HEADERS.type],
+    messageId: headers.messageId!,
+    type: headers.type!,
     version,
-    sagaId,
-    sagaName: headers[HEADERS.sagaName],
-    correlationId: headers[HEADERS.correlationId],
-    causationId: headers[HEADERS.causationId],
-    compensates: headers[HEADERS.compensates],
-    replyTo: headers[HEADERS.replyTo],
-    sentAt: headers[HEADERS.sentAt],
-    traceparent: headers[HEADERS.traceparent],
-    tracestate: headers[HEADERS.tracestate],
+    sagaId: headers.sagaId!,
+    sagaName: headers.sagaName!,
+    correlationId: headers.correlationId!,
+    causationId: headers.causationId,
+    compensates: headers.compensates,
+    replyTo: headers.replyTo,
+    sentAt: headers.sentAt!,
+    traceparent: headers.traceparent,
+    tracestate: headers.tracestate,
     payload,
   };
+}
+
+/** The value as JSON Baton can keep: UTF-8 JSON whose strings hold no U+0000 or unpaired surrogate, at most 64 levels deep. */
+function payloadOf(value: Buffer | null, problems: string[]): unknown {
+  if (value === null) {
+    problems.push('the value is empty (null): a payload is a JSON value');
+    return undefined;
+  }
+  const decoded = utf8Of(value);
+  if ('problem' in decoded) {
+    problems.push(`the value ${decoded.problem}`);
+    return undefined;
+  }
+  let payload: unknown;
+  try {
+    payload = JSON.parse(decoded.text);
+  } catch (error) {
+    problems.push(`the value is not JSON (${(error as Error).message})`);
+    return undefined;
+  }
+  const unstorable = findUnstorable(payload);
+  if (unstorable) problems.push(`the value at ${unstorable.path || '(the whole value)'} ${unstorable.problem}`);
+  return payload;
 }

@@ -10,13 +10,13 @@ const silent = { log: () => undefined, warn: () => undefined, error: () => undef
  * that knows the topics and their offsets, and a consumer whose batches the
  * test hands in itself.
  */
-function fakeKafka(offsets: { committed: number; high: number } = { committed: -1, high: 0 }) {
+function fakeKafka(offsets: { committed: number; high: number } = { committed: -1, high: 0 }, send: (record: unknown) => Promise<unknown> = async () => undefined) {
   const listeners = new Map<string, (event: any) => void>();
   let eachBatch: ((payload: EachBatchPayload) => Promise<void>) | undefined;
   const on = (event: string, listener: (event: any) => void) => void listeners.set(event, listener);
   const events = { GROUP_JOIN: 'join', CRASH: 'crash', STOP: 'stop', DISCONNECT: 'disconnect', CONNECT: 'connect' };
   const kafka = {
-    producer: () => ({ events, on, connect: async () => undefined, disconnect: async () => undefined, send: async () => undefined, sendBatch: async () => undefined }),
+    producer: () => ({ events, on, connect: async () => undefined, disconnect: async () => undefined, send, sendBatch: async () => undefined }),
     admin: () => ({
       connect: async () => undefined,
       disconnect: async () => undefined,
@@ -152,6 +152,70 @@ describe('KafkaTransport consuming', () => {
 
     await expect(kafka.deliver([message(0), message(1)], heartbeat)).rejects.toBe(rebalancing);
     expect({ heartbeats, letters }).toEqual({ heartbeats: 3, letters: [] });
+  });
+});
+
+describe('KafkaTransport dead-lettering never stops a partition', () => {
+  const malformed = async () => Promise.reject(new PermanentMessageError('malformed'));
+
+  async function withSink(record: (letter: DeadLetter) => Promise<void>, kafka = fakeKafka()) {
+    const transport = new KafkaTransport({ brokers: ['b:9092'], groupId: 'g', retryDelayMs: 1, maxRetryDelayMs: 5, logger: silent }, kafka.createClient);
+    await transport.subscribe('replies', malformed, { deadLetters: { record } });
+    await transport.start();
+    return transport;
+  }
+
+  it('records a letter the sink refuses again without its envelope, with the raw bytes and why, and moves on', async () => {
+    const kafka = fakeKafka();
+    const letters: DeadLetter[] = [];
+    const transport = await withSink(async (letter) => {
+      if (letter.envelope) throw new Error('invalid input syntax for type json');
+      letters.push(letter);
+    }, kafka);
+
+    // Decodes (so the first letter has an envelope), then the handler refuses it.
+    const sent = message(0);
+    expect(await kafka.deliver([sent])).toEqual(['0']);
+    expect(letters).toEqual([
+      expect.objectContaining({ reason: 'malformed (recorded without its envelope, refused by the sink: invalid input syntax for type json)' }),
+    ]);
+    expect(letters[0].envelope).toBeUndefined();
+    expect(Buffer.from(letters[0].raw!.value!).equals(sent.value!)).toBe(true);
+    expect(transport.deadLetterFailures()).toEqual({ withoutEnvelope: 1, notRecorded: 0, notCopied: 0 });
+  });
+
+  it('moves on, counting it, when the sink refuses even the raw message', async () => {
+    const kafka = fakeKafka();
+    const transport = await withSink(async () => Promise.reject(new Error('disk full of surprises')), kafka);
+
+    expect(await kafka.deliver([message(0), message(1)])).toEqual(['0', '1']);
+    expect(transport.deadLetterFailures()).toEqual({ withoutEnvelope: 2, notRecorded: 2, notCopied: 0 });
+  });
+
+  it('moves on, counting it, when the broker refuses the dead-letter copy for what it is (too large)', async () => {
+    const tooLarge = Object.assign(new Error('The request included a message larger than the max message size the server will accept'), {
+      name: 'KafkaJSProtocolError',
+      type: 'MESSAGE_TOO_LARGE',
+      retriable: false,
+    });
+    const wrapped = Object.assign(new Error(tooLarge.message), { name: 'KafkaJSNonRetriableError', retriable: false, cause: tooLarge });
+    const kafka = fakeKafka(undefined, async () => Promise.reject(wrapped));
+    const letters: DeadLetter[] = [];
+    const transport = await withSink(async (letter) => void letters.push(letter), kafka);
+
+    expect(await kafka.deliver([message(0)])).toEqual(['0']);
+    expect(letters).toHaveLength(1);
+    expect(transport.deadLetterFailures()).toEqual({ withoutEnvelope: 0, notRecorded: 0, notCopied: 1 });
+  });
+
+  it('does not move on when the broker is away: the message comes again', async () => {
+    const away = Object.assign(new Error('Connection error: connect ECONNREFUSED'), { name: 'KafkaJSConnectionError', retriable: true });
+    const exhausted = Object.assign(new Error(away.message), { name: 'KafkaJSNumberOfRetriesExceeded', retriable: false, cause: away });
+    const kafka = fakeKafka(undefined, async () => Promise.reject(exhausted));
+    const transport = await withSink(async () => undefined, kafka);
+
+    await expect(kafka.deliver([message(0)])).rejects.toBe(exhausted);
+    expect(transport.deadLetterFailures()).toEqual({ withoutEnvelope: 0, notRecorded: 0, notCopied: 0 });
   });
 });
 

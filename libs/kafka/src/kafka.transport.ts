@@ -18,6 +18,9 @@ import {
   consoleLogger,
   withLogContext,
   type BatonLogger,
+  type DeadLetter,
+  type DeadLetterFailures,
+  type DeadLetterSink,
   type MessageEnvelope,
   type MessageHandler,
   type PartitionLag,
@@ -51,6 +54,7 @@ interface Subscription {
 /** A message given up on, with why and after how many attempts, for its subscriber's sink and `<topic>.dlq`. */
 interface Letter {
   topic: string;
+  partition: number;
   message: KafkaMessage;
   envelope: MessageEnvelope | undefined;
   attempts: number;
@@ -105,6 +109,8 @@ export class KafkaTransport implements Transport {
   private consumerJoined = false;
   /** Since when handlers have found a dependency down (logged once per outage), until one succeeds again. */
   private outage?: { since: number; dependency: string };
+  /** Dead letters not kept in full since the start; each is logged too. */
+  private readonly letterFailures: DeadLetterFailures = { withoutEnvelope: 0, notRecorded: 0, notCopied: 0 };
 
   constructor(
     private readonly options: KafkaTransportOptions,
@@ -301,6 +307,11 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  /** Dead letters this transport could not keep in full since it started; see DeadLetterFailures. */
+  deadLetterFailures(): DeadLetterFailures {
+    return { ...this.letterFailures };
+  }
+
   /**
    * The backlog of an assignment: for each assigned partition whose end
    * offset is beyond the group's committed offset, that end offset.
@@ -397,7 +408,7 @@ export class KafkaTransport implements Transport {
           for (const i of chain) {
             if (givenUp()) return;
             const done = await withLogContext(logContextOfMessage(messages[i]), () =>
-              this.consumeMessage(batch.topic, messages[i], subscription, givenUp),
+              this.consumeMessage(batch.topic, batch.partition, messages[i], subscription, givenUp),
             );
             if (!done) return;
             handled[i] = true;
@@ -428,6 +439,7 @@ export class KafkaTransport implements Transport {
    */
   private async consumeMessage(
     topic: string,
+    partition: number,
     message: KafkaMessage,
     { handler, options }: Subscription,
     givenUp: () => boolean,
@@ -452,7 +464,7 @@ export class KafkaTransport implements Transport {
         }
         const reason = describe(error);
         if (error instanceof PermanentMessageError || attempt >= maxAttempts) {
-          return this.deadLetterWaiting({ topic, message, envelope, attempts: attempt, reason, options }, givenUp);
+          return this.deadLetterWaiting({ topic, partition, message, envelope, attempts: attempt, reason, options }, givenUp);
         }
         const delay = this.backoff(attempt);
         this.logger.warn(`Message ${message.offset} on ${topic} failed (attempt ${attempt}), retrying in ${delay} ms: ${reason}`);
@@ -520,30 +532,73 @@ export class KafkaTransport implements Transport {
 
   /**
    * Records the dead letter with the subscriber's sink, then copies the
-   * message to `<topic>.dlq`. If either fails the error propagates: the
-   * offset is not marked, and the message comes again.
+   * message to `<topic>.dlq`. Neither may fail for what the message holds,
+   * or its partition would never move past it: a letter the sink refuses is
+   * recorded again without its decoded envelope (the raw bytes and the
+   * error, storable whatever they are); a letter refused even so, or a copy
+   * the broker refuses (too large, say), is logged and counted, and the
+   * partition moves on. A database or broker that is unavailable propagates:
+   * the message is waited on or comes again.
    */
-  private async deadLetter({ topic, message, envelope, attempts, reason, options }: Letter): Promise<void> {
-    this.logger.warn(`Dead-lettering message ${message.offset} on ${topic} after ${attempts} attempt(s): ${reason}`);
+  private async deadLetter(letter: Letter): Promise<void> {
+    const { topic, partition, message, attempts, reason } = letter;
+    const where = `message ${message.offset} on ${topic} [${partition}]`;
+    this.logger.warn(`Dead-lettering ${where} after ${attempts} attempt(s): ${reason}`);
     const raw = rawOf(message);
-    await options.deadLetters.record({ topic, reason, attempts, envelope, raw });
+    await this.recordLetter(letter.options.deadLetters, { topic, reason, attempts, envelope: letter.envelope, raw }, where);
+    await this.copyToDeadLetterTopic(letter, where);
+  }
+
+  private async recordLetter(sink: DeadLetterSink, letter: DeadLetter, where: string): Promise<void> {
+    try {
+      await sink.record(letter);
+      return;
+    } catch (error) {
+      if (this.isDependencyUnavailable(error) || !letter.envelope) return this.notRecorded(error, where);
+      this.letterFailures.withoutEnvelope++;
+      this.logger.error(`The dead letter of ${where} could not be recorded with its envelope (${describe(error)}); recording its raw bytes only`);
+      const { envelope: _refused, ...bare } = letter;
+      try {
+        await sink.record({ ...bare, reason: `${letter.reason} (recorded without its envelope, refused by the sink: ${describe(error)})` });
+      } catch (again) {
+        this.notRecorded(again, where);
+      }
+    }
+  }
+
+  /** A sink that cannot record even the raw message: the .dlq copy keeps it; unless the database is down (then wait). */
+  private notRecorded(error: unknown, where: string): void {
+    if (this.isDependencyUnavailable(error)) throw error;
+    this.letterFailures.notRecorded++;
+    this.logger.error(
+      `The dead letter of ${where} could not be recorded at all (${describe(error)}); its copy on the dead-letter topic is what remains. Moving on.`,
+    );
+  }
+
+  private async copyToDeadLetterTopic({ topic, message, attempts, reason }: Letter, where: string): Promise<void> {
     const producer = await this.connectedProducer();
-    await producer.send({
-      topic: topic + DLQ_SUFFIX,
-      acks: -1,
-      messages: [
-        {
-          key: message.key,
-          value: message.value,
-          headers: {
-            ...message.headers,
-            'dead-letter-reason': reason.slice(0, 2000),
-            'dead-letter-attempts': String(attempts),
-            'dead-letter-group': this.options.groupId,
+    try {
+      await producer.send({
+        topic: topic + DLQ_SUFFIX,
+        acks: -1,
+        messages: [
+          {
+            key: message.key,
+            value: message.value,
+            headers: {
+              ...message.headers,
+              'dead-letter-reason': reason.slice(0, 2000),
+              'dead-letter-attempts': String(attempts),
+              'dead-letter-group': this.options.groupId,
+            },
           },
-        },
-      ],
-    });
+        ],
+      });
+    } catch (error) {
+      if (!refusedByBroker(error)) throw error;
+      this.letterFailures.notCopied++;
+      this.logger.error(`The broker refused the copy of ${where} for ${topic + DLQ_SUFFIX} (${describe(error)}); the dead letter is in the table only.`);
+    }
   }
 
   private log({ level, log }: LogEntry): void {
@@ -553,6 +608,19 @@ export class KafkaTransport implements Transport {
     if (level <= logLevel.ERROR) this.logger.error(text);
     else this.logger.warn(text);
   }
+}
+
+/**
+ * Whether the broker refused a produce for the message itself (too large,
+ * an invalid record): an error kafkajs does not retry at its root, unlike a
+ * broker that is away.
+ */
+function refusedByBroker(error: unknown): boolean {
+  for (let cause = error as { name?: string; retriable?: boolean; cause?: unknown } | undefined; cause; cause = cause.cause as typeof cause) {
+    if (cause.name === 'KafkaJSProtocolError' && cause.retriable === false) return true;
+    if (cause.cause === cause) break;
+  }
+  return false;
 }
 
 function describe(error: unknown): string {

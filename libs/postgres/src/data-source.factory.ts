@@ -11,10 +11,17 @@ import { BatonSchema1763800000001 } from './migrations/0001-baton-schema.migrati
 import { DeadLetterStatus1763800000002 } from './migrations/0002-dead-letter-status.migration';
 import { SagaRuntime1763800000003 } from './migrations/0003-saga-runtime.migration';
 import { TimerTraceContext1763800000004 } from './migrations/0004-timer-trace-context.migration';
+import { DeadLetterRawBytes1763800000005 } from './migrations/0005-dead-letter-raw-bytes.migration';
 import { pgliteDriver } from './pglite/pglite-pool';
 
 export const BATON_ENTITIES = [SagaEntity, SagaHistoryEntity, OutboxMessageEntity, InboxMessageEntity, SagaTimerEntity, DeadLetterEntity];
-export const BATON_MIGRATIONS = [BatonSchema1763800000001, DeadLetterStatus1763800000002, SagaRuntime1763800000003, TimerTraceContext1763800000004];
+export const BATON_MIGRATIONS = [
+  BatonSchema1763800000001,
+  DeadLetterStatus1763800000002,
+  SagaRuntime1763800000003,
+  TimerTraceContext1763800000004,
+  DeadLetterRawBytes1763800000005,
+];
 
 export interface DatabaseOptions {
   /** A PostgreSQL connection string. Without it Baton runs on embedded PGlite. */

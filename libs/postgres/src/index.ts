@@ -9,6 +9,7 @@ export * from './migrations/0001-baton-schema.migration';
 export * from './migrations/0002-dead-letter-status.migration';
 export * from './migrations/0003-saga-runtime.migration';
 export * from './migrations/0004-timer-trace-context.migration';
+export * from './migrations/0005-dead-letter-raw-bytes.migration';
 export * from './pglite/pglite-pool';
 export * from './repositories/dead-letter.repository';
 export * from './repositories/outbox.repository';

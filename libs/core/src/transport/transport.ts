@@ -1,4 +1,4 @@
-import type { DeadLetterSink } from './dead-letter';
+import type { DeadLetterFailures, DeadLetterSink } from './dead-letter';
 import type { MessageEnvelope } from './message-envelope';
 
 /**
@@ -57,6 +57,12 @@ export interface Transport {
    * broker (in process) has no such backlog.
    */
   caughtUp?(): Promise<void>;
+  /**
+   * Dead letters the transport could not keep in full since it started, for
+   * metrics. Optional: the in-process transport lets a failing sink fail the
+   * publish instead (the outbox keeps the message).
+   */
+  deadLetterFailures?(): DeadLetterFailures;
 }
 
 /** What `Transport.health` reports. */

@@ -1,5 +1,6 @@
 import type { MessageEnvelope } from '@baton/core';
 import type { DeadLetterRecord } from '@baton/postgres';
+import { rawMessageView, type RawMessageView } from './raw-message.view';
 import { storedEnvelope } from './stored-envelope';
 
 /**
@@ -15,8 +16,12 @@ export interface DeadLetterView
   discarded?: { at: string; by: string; reason: string | null };
   /** The decoded message: headers and payload (GET /dead-letters/{id} only). */
   envelope?: MessageEnvelope;
-  /** The message as it arrived, when it could not be decoded (GET /dead-letters/{id} only). */
-  raw?: unknown;
+  /**
+   * The message as it arrived on the broker, byte for byte: key, value and
+   * headers in base64, and as text where they are UTF-8 (GET /dead-letters/{id}
+   * only; letters from a broker, not from the in-process transport).
+   */
+  raw?: RawMessageView;
 }
 
 export interface DeadLetterPage {
@@ -48,7 +53,7 @@ export function toDeadLetterView(letter: DeadLetterRecord, withMessage = false):
   if (withMessage) {
     const envelope = storedEnvelope(letter.envelope);
     if (envelope) view.envelope = envelope;
-    else view.raw = (letter.envelope as { raw?: unknown } | null)?.raw ?? letter.envelope ?? null;
+    if (letter.raw) view.raw = rawMessageView(letter.raw);
   }
   return view;
 }

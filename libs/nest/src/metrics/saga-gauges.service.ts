@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { SagaRegistry, type PartitionLag, type SagaStatus, type Transport } from '@baton/core';
 import { DeadLetterRepository, OutboxRepository, SagaRepository, SagaTimerRepository } from '@baton/postgres';
@@ -110,6 +110,21 @@ export class SagaGauges {
         for (const { topic, partition, lag: behind } of partitions ?? []) this.set({ topic, partition: String(partition) }, behind);
       },
     });
+    if (transport.deadLetterFailures) {
+      new Counter({
+        name: 'baton_dead_letter_failures_total',
+        help: 'Dead letters not kept in full since the host started (each is logged): kind without_envelope, not_recorded or not_copied',
+        labelNames: ['kind'],
+        registers,
+        collect() {
+          const failures = transport.deadLetterFailures!();
+          this.reset();
+          this.inc({ kind: 'without_envelope' }, failures.withoutEnvelope);
+          this.inc({ kind: 'not_recorded' }, failures.notRecorded);
+          this.inc({ kind: 'not_copied' }, failures.notCopied);
+        },
+      });
+    }
   }
 
   private async orUndefined<T>(source: string, read: () => Promise<T>): Promise<T | undefined> {

@@ -1,10 +1,17 @@
 import type { DataSource } from 'typeorm';
-import type { DeadLetter, DeadLetterSink } from '@baton/core';
+import { storableText, type DeadLetter, type DeadLetterSink, type RawMessage } from '@baton/core';
 import { DeadLetterEntity } from '../entities/dead-letter.entity';
 import { sql } from '../sql';
 
 /** Open until an operator replays or discards it. */
 export type DeadLetterStatus = 'open' | 'replayed' | 'discarded';
+
+/** A dead letter's raw message as stored: bytes, and each header's value in base64. */
+export interface StoredRawMessage {
+  key: Uint8Array | null;
+  value: Uint8Array | null;
+  headers: Array<{ name: string; value: string | null }>;
+}
 
 /** A dead letter of the orchestrator with what operators did about it. */
 export interface DeadLetterRecord {
@@ -14,8 +21,14 @@ export interface DeadLetterRecord {
   messageId: string | null;
   messageType: string | null;
   sagaId: string | null;
-  /** The decoded envelope, or `{ raw }` when the message could not be decoded. Only `findById` reads it. */
+  /**
+   * The decoded envelope; null when the message could not be decoded (rows
+   * written before migration 0005 hold `{ raw }` then). Only `findById` and
+   * the `mark…` methods read it, and `raw`.
+   */
   envelope?: unknown;
+  /** The message as it arrived: key and value bytes, headers with base64 values (rows since migration 0005). */
+  raw?: StoredRawMessage | null;
   reason: string;
   attempts: number;
   firstFailedAt: Date;
@@ -34,6 +47,8 @@ const COLUMNS = `id, consumer, topic, message_id AS "messageId", message_type AS
   reason, attempts, first_failed_at AS "firstFailedAt", last_failed_at AS "lastFailedAt", status,
   replayed_at AS "replayedAt", replayed_by AS "replayedBy", replay_outcome AS "replayOutcome",
   discarded_at AS "discardedAt", discarded_by AS "discardedBy", discard_reason AS "discardReason"`;
+/** The message itself: what `findById` and the `mark…` methods add. */
+const MESSAGE = `envelope, raw_key AS "rawKey", raw_value AS "rawValue", raw_headers AS "rawHeaders"`;
 
 /**
  * Dead letters: the orchestrator's (`baton_dead_letter`) or a participant's
@@ -52,20 +67,30 @@ export class DeadLetterRepository {
     return { record: (letter) => this.record(consumer, letter) };
   }
 
+  /**
+   * Stores the letter. Every text is made storable first (a reason may quote
+   * the text that broke the message) and the raw message goes in as bytes
+   * and base64, so what arrived can always be written: only the envelope, a
+   * decoded message, could still be refused, and a broker transport then
+   * records the letter without it.
+   */
   async record(consumer: string, letter: DeadLetter): Promise<void> {
-    const envelope = letter.envelope;
+    const { envelope, raw } = letter;
     await this.dataSource.query(
-      `INSERT INTO ${this.table} (consumer, topic, message_id, message_type, saga_id, envelope, reason, attempts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      `INSERT INTO ${this.table} (consumer, topic, message_id, message_type, saga_id, envelope, reason, attempts, raw_key, raw_value, raw_headers)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
       [
-        consumer,
-        letter.topic,
-        envelope?.messageId ?? letter.raw?.headers['message-id'] ?? null,
-        envelope?.type ?? letter.raw?.headers['message-type'] ?? null,
-        envelope?.sagaId ?? letter.raw?.headers['saga-id'] ?? null,
-        JSON.stringify(envelope ?? { raw: letter.raw }),
-        letter.reason,
+        storableText(consumer),
+        storableText(letter.topic),
+        envelope?.messageId ?? claimed(raw, 'message-id'),
+        envelope?.type ?? claimed(raw, 'message-type'),
+        envelope?.sagaId ?? claimed(raw, 'saga-id'),
+        envelope ? JSON.stringify(envelope) : null,
+        storableText(letter.reason),
         letter.attempts,
+        raw?.key ? Buffer.from(raw.key) : null,
+        raw?.value ? Buffer.from(raw.value) : null,
+        raw ? JSON.stringify(raw.headers.map(({ name, value }) => ({ name: storableText(name), value: value && base64(value) }))) : null,
       ],
     );
   }
@@ -92,7 +117,7 @@ export class DeadLetterRepository {
    */
   async page(filter: { status: DeadLetterStatus; limit: number; before?: string }): Promise<DeadLetterRecord[]> {
     // Keyset pagination on baton_dead_letter_status_id (status, id): no OFFSET, stable while rows arrive.
-    const { rows } = await sql<DeadLetterRecord>(
+    const { rows } = await sql<Row>(
       this.dataSource.manager,
       `SELECT ${COLUMNS} FROM ${this.table}
         WHERE status = $1 ${filter.before === undefined ? '' : 'AND id < $3'}
@@ -104,7 +129,7 @@ export class DeadLetterRepository {
 
   /** The whole record, envelope included. */
   async findById(id: string): Promise<DeadLetterRecord | undefined> {
-    const { rows } = await sql<DeadLetterRecord>(this.dataSource.manager, `SELECT ${COLUMNS}, envelope FROM ${this.table} WHERE id = $1`, [id]);
+    const { rows } = await sql<Row>(this.dataSource.manager, `SELECT ${COLUMNS}, ${MESSAGE} FROM ${this.table} WHERE id = $1`, [id]);
     return rows.length ? withDates(rows[0]) : undefined;
   }
 
@@ -119,30 +144,43 @@ export class DeadLetterRepository {
 
   /** Marks an open letter discarded, with who and why; undefined if it was not open (any more). */
   async markDiscarded(id: string, by: string, reason: string | null): Promise<DeadLetterRecord | undefined> {
-    return this.updateOpen(id, `status = 'discarded', discarded_at = now(), discarded_by = $2, discard_reason = $3`, [by, reason]);
+    const why = reason === null ? null : storableText(reason);
+    return this.updateOpen(id, `status = 'discarded', discarded_at = now(), discarded_by = $2, discard_reason = $3`, [by, why]);
   }
 
   /** A replay failed again: the letter stays open with one more attempt and the new reason. */
   async recordFailedReplay(id: string, reason: string): Promise<DeadLetterRecord | undefined> {
-    return this.updateOpen(id, `attempts = attempts + 1, last_failed_at = now(), reason = $2`, [reason]);
+    return this.updateOpen(id, `attempts = attempts + 1, last_failed_at = now(), reason = $2`, [storableText(reason)]);
   }
 
   /** Updates the letter only if it is still open (no lock held across the replay: PGlite has one connection). */
   private async updateOpen(id: string, assignments: string, params: unknown[]): Promise<DeadLetterRecord | undefined> {
-    const { rows } = await sql<DeadLetterRecord>(
+    const { rows } = await sql<Row>(
       this.dataSource.manager,
-      `UPDATE ${this.table} SET ${assignments} WHERE id = $1 AND status = 'open' RETURNING ${COLUMNS}, envelope`,
+      `UPDATE ${this.table} SET ${assignments} WHERE id = $1 AND status = 'open' RETURNING ${COLUMNS}, ${MESSAGE}`,
       [id, ...params],
     );
     return rows.length ? withDates(rows[0]) : undefined;
   }
 }
 
-/** Timestamps as Dates whichever driver (pg, PGlite) read them. */
-function withDates(row: DeadLetterRecord): DeadLetterRecord {
+/** What a header of an undecoded message claims (its message id, type, saga), as storable text of a sensible length. */
+function claimed(raw: RawMessage | undefined, name: string): string | null {
+  const header = raw?.headers.findLast((h) => h.name === name)?.value;
+  return header ? storableText(Buffer.from(header).toString('utf8').slice(0, 200)) : null;
+}
+
+const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
+type Row = DeadLetterRecord & { rawKey?: Uint8Array | null; rawValue?: Uint8Array | null; rawHeaders?: StoredRawMessage['headers'] | null };
+
+/** Timestamps as Dates whichever driver (pg, PGlite) read them; the raw columns as one `raw`. */
+function withDates({ rawKey, rawValue, rawHeaders, ...row }: Row): DeadLetterRecord {
   const date = (value: Date | string | null) => (value === null ? null : new Date(value));
+  const raw = rawHeaders === undefined ? undefined : rawHeaders === null ? null : { key: rawKey ?? null, value: rawValue ?? null, headers: rawHeaders };
   return {
     ...row,
+    ...(raw === undefined ? {} : { raw }),
     attempts: Number(row.attempts),
     firstFailedAt: date(row.firstFailedAt)!,
     lastFailedAt: date(row.lastFailedAt)!,
