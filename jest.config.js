@@ -34,5 +34,5 @@ module.exports = {
   // Builds the host once and makes sure a Kafka broker runs (see test/support/global-setup.ts).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-  testTimeout: 60_000,
+  testTimeout: 180_000,
 };

@@ -38,7 +38,7 @@ describe.each(['pglite', 'postgres'] as const)('Dead letters on %s', (database) 
     const history = await eventually(async () => {
       const items = await historyOf(sagaId);
       return items.some((entry) => entry.event === 'StockReserved') ? items : undefined;
-    }, 10_000, 'the stock to be reserved');
+    }, 60_000, 'the stock to be reserved');
     const authorizePayment = history.flatMap((entry) => entry.commands).find((command) => command.type === 'AuthorizePayment')!;
     return { saga: (await api().get(`/sagas/${sagaId}`).expect(200)).body, authorizePayment: authorizePayment.messageId };
   }
@@ -47,7 +47,7 @@ describe.each(['pglite', 'postgres'] as const)('Dead letters on %s', (database) 
     return eventually(async () => {
       const saga: SagaView = (await api().get(`/sagas/${sagaId}`).expect(200)).body;
       return saga.status === 'completed' ? saga : undefined;
-    }, 10_000, `saga ${sagaId} to complete`);
+    }, 60_000, `saga ${sagaId} to complete`);
   }
 
   async function historyOf(sagaId: string): Promise<HistoryEntryView[]> {

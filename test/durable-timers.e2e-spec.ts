@@ -129,7 +129,7 @@ describe('A host killed while 50 payment timers fall due', () => {
     await host.start();
     await db.until(ENDED_SAGAS, ids, 50, 'every saga to end after the restart');
     expectEvery(await db.outcomes(ids), 50, { status: 'compensated', fired: 1, armed: 0 });
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('Two hosts polling the same database', () => {
@@ -146,7 +146,7 @@ describe('Two hosts polling the same database', () => {
     await db.until(ARMED_PAYMENT_TIMERS, ids, 0, 'every payment timer to fire', 30_000);
     // Payment gave up; the join still waits for stock, which nobody answers.
     expectEvery(await db.outcomes(ids), 200, { state: { securing: { stock: 'reserving', payment: 'timedOut' } }, fired: 1 });
-  }, 90_000);
+  }, 180_000);
 });
 
 describe('A timer whose state was left before it fired', () => {
@@ -161,5 +161,5 @@ describe('A timer whose state was left before it fired', () => {
     // Two seconds past the last deadline: a timer left behind would have fired by now.
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, wouldHaveFired + 2000 - Date.now())));
     expectEvery(await db.outcomes(ids), 20, { status: 'completed', anyFired: 0, armed: 0 });
-  }, 90_000);
+  }, 180_000);
 });

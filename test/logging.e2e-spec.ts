@@ -74,7 +74,7 @@ async function stepLines(host: HostProcess, sagaId: string, steps: number): Prom
   return eventually(async () => {
     const lines = jsonLines(host).filter((line) => line.sagaId === sagaId && line.msg === 'Step applied');
     return lines.length >= steps ? lines : undefined;
-  }, 5_000, `${steps} step lines of saga ${sagaId}`);
+  }, 60_000, `${steps} step lines of saga ${sagaId}`);
 }
 
 describe('The host with LOG_FORMAT=json', () => {

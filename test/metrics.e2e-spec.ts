@@ -39,7 +39,7 @@ function untilEnded(ids: string[]): Promise<string[]> {
       const statuses = await Promise.all(ids.map(async (id) => (await request(app.server).get(`/sagas/${id}`).expect(200)).body.status));
       return statuses.every((status) => ['completed', 'compensated'].includes(status)) ? statuses : undefined;
     },
-    15_000,
+    60_000,
     `sagas ${ids.join(', ')} to end`,
   );
 }
@@ -49,7 +49,7 @@ function scrapeUntil(ready: (scrape: PrometheusScrape) => boolean, what: string)
   return eventually(async () => {
     const current = await scrape();
     return ready(current) ? current : undefined;
-  }, 5000, what);
+  }, 60_000, what);
 }
 
 describe('Metrics', () => {

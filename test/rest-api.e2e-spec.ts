@@ -49,7 +49,7 @@ function waitForStatus(id: string, status: string): Promise<SagaView> {
       const { body } = await api().get(`/sagas/${id}`).expect(200);
       return body.status === status ? (body as SagaView) : undefined;
     },
-    10_000,
+    60_000,
     `saga ${id} to be ${status}`,
   );
 }

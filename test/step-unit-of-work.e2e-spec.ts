@@ -135,7 +135,7 @@ describe('A success that arrives after the saga gave up on its step and ended', 
         const voids = `SELECT count(*) AS n FROM baton_outbox WHERE saga_id = $1 AND message_type = 'VoidAuthorization'`;
         return (await count(dataSource, voids, [sagaId])) > 0 ? true : undefined;
       },
-      10_000,
+      60_000,
       'the payment timeout to fire',
     );
     const commands: Array<{ message_type: string; message_id: string; envelope: { compensates?: string } }> = await dataSource.query(
@@ -249,7 +249,7 @@ describe('A reply applied by another host while this one waited for the saga', (
     const delivered = unitOfWork.deliver(stockReserved, 'test');
     await eventually(
       async () => ((await count(dataSource, `SELECT count(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'`)) > 0 ? true : undefined),
-      5_000,
+      60_000,
       'the step to wait for the saga row',
     );
     await other.commitTransaction();
@@ -362,19 +362,23 @@ describe('The outbox relay', () => {
     const { dataSource, unitOfWork } = await host();
     const outbox = new OutboxRepository(dataSource, 'baton_outbox');
     const transport = new RecordingTransport();
-    const relay = new OutboxRelay(outbox, transport, { retryDelayMs: 300 });
+    // A backoff far longer than a round of claims takes, even on a busy machine.
+    const relay = new OutboxRelay(outbox, transport, { retryDelayMs: 3000 });
     await drain(relay);
     transport.published.length = 0;
     const sagaId = await startOrder(unitOfWork);
     await unitOfWork.deliver(reply(sagaId, 'StockReserved', { reservationId: 'r-1' }), 'test');
     await unitOfWork.deliver(reply(sagaId, 'PaymentRefused', { reason: 'card declined' }), 'test');
-    // ReserveStock fails once and backs off 300 ms; AuthorizePayment goes; ReleaseStock must wait for ReserveStock.
+    // ReserveStock fails once and backs off; AuthorizePayment goes; ReleaseStock must wait for ReserveStock.
     transport.failNext = 1;
     await relay.publishBatch();
     expect(transport.published.map((p) => p.envelope.type)).toEqual(['AuthorizePayment']);
     expect(await relay.publishBatch()).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 350));
-    await drain(relay);
+    await eventually(
+      async () => ((await relay.publishBatch(), transport.published.length) >= 3 ? true : undefined),
+      60_000,
+      'ReserveStock to be retried after its backoff, then ReleaseStock',
+    );
     expect(transport.published.map((p) => p.envelope.type)).toEqual(['AuthorizePayment', 'ReserveStock', 'ReleaseStock']);
   });
 
@@ -389,12 +393,12 @@ describe('The outbox relay', () => {
       const sagaId = await startOrder(unitOfWork);
       await eventually(
         async () => (transport.published.filter((p) => p.envelope.sagaId === sagaId).length === 2 ? true : undefined),
-        5_000,
+        60_000,
         'the start to publish its two commands',
       );
       await eventually(
         async () => ((await count(dataSource, `SELECT count(*) AS n FROM baton_outbox WHERE saga_id = $1 AND published_at IS NULL`, [sagaId])) === 0 ? true : undefined),
-        5_000,
+        60_000,
         'its rows to be marked published',
       );
       const rows: Array<{ attempts: number }> = await dataSource.query(`SELECT attempts FROM baton_outbox WHERE saga_id = $1`, [sagaId]);
@@ -417,7 +421,7 @@ describe('The outbox relay', () => {
       await unitOfWork.deliver(reply(sagaId, 'PaymentRefused', { reason: 'card declined' }), 'test');
       await eventually(
         async () => (transport.published.filter((p) => p.envelope.sagaId === sagaId).length === 3 ? true : undefined),
-        5_000,
+        60_000,
         'the three commands to be published',
       );
       const inventory = transport.published.filter((p) => p.envelope.sagaId === sagaId && p.topic === 'inventory.commands');
@@ -453,12 +457,15 @@ describe('The outbox relay', () => {
     const relay = new OutboxRelay(outbox, transport);
     await drain(relay);
     const sagaId = await startOrder(unitOfWork);
-    const { rows: claimed } = await outbox.claim(100, 200); // the "dead" relay's claim, never published
+    // The "dead" relay's claim, never published; its lease far longer than a round of claims takes, even on a busy machine.
+    const { rows: claimed } = await outbox.claim(100, 3000);
     expect(claimed.map((row) => row.sagaId)).toContain(sagaId);
     expect(await relay.publishBatch()).toBe(0); // still leased
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    await drain(relay);
-    expect(transport.published.filter((p) => p.envelope.sagaId === sagaId)).toHaveLength(2);
+    await eventually(
+      async () => ((await relay.publishBatch(), transport.published.filter((p) => p.envelope.sagaId === sagaId).length) === 2 ? true : undefined),
+      60_000,
+      'the rows to be published once the lease ran out',
+    );
   });
 });
 
@@ -477,7 +484,7 @@ describe('A relay in another replica', () => {
       const sagaId = await startOrder(writer.unitOfWork);
       await eventually(
         async () => (transport.published.some((p) => p.envelope.sagaId === sagaId) ? true : undefined),
-        10_000,
+        60_000,
         'the woken relay to publish',
       );
     } finally {

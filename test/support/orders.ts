@@ -37,7 +37,7 @@ export const EXPECTED_STATUS: Record<OrderScenario, 'completed' | 'compensated'>
 export const SCENARIOS = Object.keys(EXPECTED_STATUS) as OrderScenario[];
 
 /** Polls `probe` until it returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
