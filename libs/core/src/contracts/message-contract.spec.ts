@@ -111,6 +111,25 @@ describe('Validating a payload against its contract', () => {
   });
 });
 
+describe('Validating a payload the database could not keep', () => {
+  const Noted = event('Noted', { schema: z.object({ orderId: z.string(), notes: z.record(z.string(), z.array(z.string())) }) });
+
+  it.each([
+    ['U+0000 in a field', { orderId: 'a\u0000b', notes: {} }, 'orderId', /U\+0000/],
+    ['an unpaired surrogate deep inside', { orderId: 'o-1', notes: { 'a/b': ['ok', 'x\ud800'] } }, 'notes.a/b.1', /unpaired surrogate/],
+    ['U+0000 in a key', { orderId: 'o-1', notes: { 'k\u0000': [] } }, 'notes.k\u0000', /key contains U\+0000/],
+  ])('refuses %s although its schema accepts it, naming the field', (_name, payload, path, message) => {
+    const result = validatePayload(Noted, payload);
+
+    expect(issuesOf(result)).toEqual([{ path, message: expect.stringMatching(message) }]);
+  });
+
+  it('keeps every other character, control characters and emoji included', () => {
+    const payload = { orderId: '\u0001\u001f\u007f😀\ufeff', notes: {} };
+    expect(validatePayload(Noted, payload)).toEqual({ ok: true, value: payload });
+  });
+});
+
 describe('A field issue', () => {
   it('names a field inside an array by its dotted path, such as "items.0.quantity"', () => {
     const result = validateWith(schema, {

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { findUnstorable } from '../transport/storable-json';
 import type { MessageContract } from './message-contract';
 
 /** One field that failed its schema: a dotted path and what is wrong with it. */
@@ -25,7 +26,10 @@ export function validateWith<T>(schema: z.ZodType<T>, value: unknown): Validatio
 /**
  * Validates a payload against its contract, upcasting it first when the sender
  * used an older schema version. A newer version than ours is accepted as long
- * as it still satisfies our schema (additive changes are compatible).
+ * as it still satisfies our schema (additive changes are compatible). What
+ * passes must also be text the database can keep (docs/wire-protocol.md,
+ * "Text"), whoever built it: a user's input, a signal, or a command payload
+ * a saga computed.
  */
 export function validatePayload<C extends MessageContract>(
   contract: C,
@@ -34,7 +38,20 @@ export function validatePayload<C extends MessageContract>(
 ): ValidationResult<z.infer<C['schema']>> {
   const upcasted =
     senderVersion < contract.version && contract.upcast ? contract.upcast(payload, senderVersion) : payload;
-  return validateWith(contract.schema, upcasted) as ValidationResult<z.infer<C['schema']>>;
+  const result = validateWith(contract.schema, upcasted) as ValidationResult<z.infer<C['schema']>>;
+  if (!result.ok) return result;
+  const unstorable = findUnstorable(result.value);
+  return unstorable ? { ok: false, issues: [{ path: dottedPath(unstorable.path), message: unstorable.problem }] } : result;
+}
+
+/** A JSON pointer as the dotted path FieldIssue uses ('/items/0/sku' → 'items.0.sku'). */
+function dottedPath(pointer: string): string {
+  if (!pointer) return '(root)';
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .join('.');
 }
 
 export function describeIssues(issues: FieldIssue[]): string {
