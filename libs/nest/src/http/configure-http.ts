@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { SagaRegistry } from '@baton/core';
 import { httpServerSpans } from '../tracing/http-server-spans.middleware';
 import { bodyParserErrors } from './body-parser-errors.middleware';
+import { answerClientErrors } from './client-errors';
 import { isJsonBody, storableBody, urlAndMediaType, verifyUtf8Body } from './input-rules.middleware';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -31,6 +32,8 @@ export function configureBatonHttp(app: NestExpressApplication, options: BatonHt
   app.use(bodyParserErrors);
   app.use(storableBody);
   app.useGlobalFilters(new ProblemDetailsFilter());
+  // The server exists from the app's creation on; `listen` starts the same one.
+  answerClientErrors(app.getHttpServer());
 
   const document = SwaggerModule.createDocument(
     app,
