@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { DeadLetterStatus } from '@baton/postgres';
 import { Operator, Reader } from '../auth/access.decorator';
 import type { BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
-import { PROBLEM_BASE, ProblemException, badRequest } from '../http/problem.exception';
+import { badRequest } from '../http/problem.exception';
 import { pageParams } from '../http/request-params';
 import type { DeadLetterPage, DeadLetterView } from './dead-letter.view';
 import { DeadLettersService, type ReplayResult } from './dead-letters.service';
@@ -66,6 +66,7 @@ export class DeadLettersController {
   @ApiResponse({ status: 400, ...PROBLEM })
   @ApiResponse({ status: 404, ...PROBLEM })
   @ApiResponse({ status: 409, description: 'Not open, not replayable, or it failed again (it stays open); application/problem+json' })
+  @ApiResponse({ status: 415, ...PROBLEM })
   replay(@Param('id') id: string, @Principal() principal?: BatonPrincipal): Promise<ReplayResult> {
     return this.deadLetters.replay(deadLetterIdParam(id), operatorName(principal));
   }
@@ -82,19 +83,9 @@ export class DeadLettersController {
   discard(
     @Param('id') id: string,
     @Body() body: unknown,
-    @Headers('content-type') contentType: string | undefined,
     @Principal() principal?: BatonPrincipal,
   ): Promise<DeadLetterView> {
-    const letterId = deadLetterIdParam(id);
-    if (contentType !== undefined && !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-      throw new ProblemException({
-        type: PROBLEM_BASE + 'unsupported-media-type',
-        title: 'Unsupported media type',
-        status: 415,
-        detail: 'Send no body, or a JSON object like {"reason": "..."} with Content-Type: application/json.',
-      });
-    }
-    return this.deadLetters.discard(letterId, operatorName(principal), discardReason(body));
+    return this.deadLetters.discard(deadLetterIdParam(id), operatorName(principal), discardReason(body));
   }
 }
 

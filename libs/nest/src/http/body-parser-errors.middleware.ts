@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { PROBLEM_BASE } from './problem.exception';
+import { PROBLEM_BASE, ProblemException } from './problem.exception';
 import { sendProblem } from './problem-details.filter';
 
 interface BodyParserError {
@@ -11,12 +11,13 @@ interface BodyParserError {
 
 /**
  * Express error middleware for what the JSON body parser rejects before a
- * route runs: malformed JSON (400), a body over the limit (413), an unknown
- * charset or encoding (415), and any other client error it raises (a body
- * that does not decompress, a wrong length) with its own status. Other errors
- * pass on.
+ * route runs: a body its `verify` refused (not UTF-8) with that problem,
+ * malformed JSON (400), a body over the limit (413), an unknown charset or
+ * encoding (415), and any other client error it raises (a body that does not
+ * decompress, a wrong length) with its own status. Other errors pass on.
  */
 export function bodyParserErrors(error: unknown, request: Request, response: Response, next: NextFunction): void {
+  if (error instanceof ProblemException) return sendProblem(response, request, error.problem);
   const { type, limit, status, expose } = (error ?? {}) as BodyParserError;
   if (type === 'entity.parse.failed') {
     return sendProblem(response, request, {

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { SagaRegistry } from '@baton/core';
 import { httpServerSpans } from '../tracing/http-server-spans.middleware';
 import { bodyParserErrors } from './body-parser-errors.middleware';
+import { answerClientErrors } from './client-errors';
+import { isJsonBody, storableBody, urlAndMediaType, verifyUtf8Body } from './input-rules.middleware';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 export interface BatonHttpOptions {
@@ -15,15 +17,23 @@ export interface BatonHttpOptions {
 
 /**
  * HTTP setup shared by the host and the tests. Create the app with
- * `{ bodyParser: false }`: the JSON parser is installed here, with the body
- * limit and problem+json answers for what it rejects.
+ * `{ bodyParser: false }` (and without `rawBody`, whose `verify` would replace
+ * the UTF-8 check): the JSON parser is installed here, with the body limit,
+ * the rules every request meets before a route sees it, and problem+json
+ * answers for what they and the parser refuse. Run it before `listen`.
  */
 export function configureBatonHttp(app: NestExpressApplication, options: BatonHttpOptions = {}): void {
   app.disable('x-powered-by');
   app.use(httpServerSpans);
-  app.useBodyParser('json', { limit: options.bodyLimit ?? '256kb', type: ['application/json', 'application/*+json'] });
+  app.use(urlAndMediaType);
+  // A variable, not a literal: Nest's type leaves `verify` out because its rawBody option sets one.
+  const json = { limit: options.bodyLimit ?? '256kb', type: isJsonBody, verify: verifyUtf8Body };
+  app.useBodyParser('json', json);
   app.use(bodyParserErrors);
+  app.use(storableBody);
   app.useGlobalFilters(new ProblemDetailsFilter());
+  // The server exists from the app's creation on; `listen` starts the same one.
+  answerClientErrors(app.getHttpServer());
 
   const document = SwaggerModule.createDocument(
     app,

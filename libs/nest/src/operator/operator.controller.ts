@@ -50,6 +50,7 @@ export class OperatorController {
   @ApiResponse({ status: 404, ...PROBLEM })
   @ApiResponse({ status: 409, description: 'Not accepted in the current state; lists what is. application/problem+json' })
   @ApiResponse({ status: 422, description: 'Not a signal of this saga. application/problem+json' })
+  @ApiResponse({ status: 415, ...PROBLEM })
   async signal(
     @Param('id') id: string,
     @Param('type') type: string,
@@ -68,7 +69,9 @@ export class OperatorController {
     summary: 'Abort the saga: it compensates what was done and ends "aborted"',
     description: 'Body: { "reason": "..." }. Steps in flight answer first, then compensation runs.',
   })
+  @ApiResponse({ status: 400, ...PROBLEM })
   @ApiResponse({ status: 409, ...PROBLEM })
+  @ApiResponse({ status: 415, ...PROBLEM })
   async abort(@Param('id') id: string, @Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<SagaView> {
     const sagaId = sagaIdParam(id);
     const reason = textField(body, 'reason', true)!;
@@ -83,7 +86,9 @@ export class OperatorController {
     summary: 'Retry now',
     description: 'A saga stuck on a failed compensation sends it again; otherwise every command in flight is resent at once (same ids).',
   })
+  @ApiResponse({ status: 400, ...PROBLEM })
   @ApiResponse({ status: 409, ...PROBLEM })
+  @ApiResponse({ status: 415, ...PROBLEM })
   async retry(@Param('id') id: string, @Principal() principal?: BatonPrincipal): Promise<SagaView> {
     const sagaId = sagaIdParam(id);
     await this.unitOfWork.retryNow(sagaId, actorOf(principal));
@@ -97,7 +102,9 @@ export class OperatorController {
     summary: 'Mark a failed compensation as handled by hand',
     description: 'Body: { "note": "..." } (optional). The saga goes on with the next compensation.',
   })
+  @ApiResponse({ status: 400, ...PROBLEM })
   @ApiResponse({ status: 409, ...PROBLEM })
+  @ApiResponse({ status: 415, ...PROBLEM })
   async resolve(@Param('id') id: string, @Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<SagaView> {
     const sagaId = sagaIdParam(id);
     const note = textField(body, 'note', false);

@@ -6,7 +6,7 @@ import { SagaAdmissionInterceptor } from '../admission/saga-admission.intercepto
 import { Operator } from '../auth/access.decorator';
 import type { BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
-import { PROBLEM_BASE, ProblemException, badRequest } from '../http/problem.exception';
+import { badRequest } from '../http/problem.exception';
 import { pageParams, sagaIdParam } from '../http/request-params';
 import { SagaOrchestrator, type SagaPage } from './saga-orchestrator.service';
 import type { HistoryEntryView, SagaView } from './saga.view';
@@ -50,19 +50,10 @@ export class SagasController {
   async start(
     @Param('name') name: string,
     @Body() body: unknown,
-    @Headers('content-type') contentType: string | undefined,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) response: Response,
     @Principal() principal?: BatonPrincipal,
   ): Promise<SagaView> {
-    if (!contentType || !/^application\/([\w.+-]+\+)?json\b/i.test(contentType)) {
-      throw new ProblemException({
-        type: PROBLEM_BASE + 'unsupported-media-type',
-        title: 'Unsupported media type',
-        status: 415,
-        detail: 'Send the saga input as a JSON object with Content-Type: application/json.',
-      });
-    }
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
       throw badRequest('malformed-idempotency-key', 'Idempotency-Key must be 1 to 255 visible ASCII characters.');
     }
