@@ -91,7 +91,7 @@ describe.each(['pglite', 'postgres'] as const)('Dead letters on %s', (database) 
         { name: 'empty', value: null },
       ],
     };
-    return deadLetter({ reason: 'the value is not valid UTF-8 (at byte 2 of 5, 0xff) \u0000', attempts: 1, raw }, messageId);
+    return deadLetter({ reason: 'the value is not valid UTF-8 (at byte 2 of 5: ff fe 7d) \u0000', attempts: 1, raw }, messageId);
   }
 
   const getLetter = async (id: string): Promise<DeadLetterView> => (await api().get(`/dead-letters/${id}`).expect(200)).body;
@@ -155,7 +155,7 @@ describe.each(['pglite', 'postgres'] as const)('Dead letters on %s', (database) 
       expect(letter.envelope).toBeUndefined();
       expect(letter.messageType).toBe('PaymentAuthorized');
       // Text Baton writes itself is made storable: U+0000 becomes U+FFFD.
-      expect(letter.reason).toBe('the value is not valid UTF-8 (at byte 2 of 5, 0xff) \ufffd');
+      expect(letter.reason).toBe('the value is not valid UTF-8 (at byte 2 of 5: ff fe 7d) \ufffd');
       expect(letter.raw).toEqual({
         key: { base64: Buffer.from('k-1').toString('base64'), text: 'k-1' },
         value: { base64: Buffer.from([0x7b, 0x00, 0xff, 0xfe, 0x7d]).toString('base64') },

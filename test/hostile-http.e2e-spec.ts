@@ -249,7 +249,14 @@ beforeAll(async () => {
   const deadLetters = host.app.get(DeadLetterRepository);
   const messageIds = [randomUUID(), randomUUID()];
   for (const messageId of messageIds) {
-    const raw = { key: 'k-1', value: 'not json at all', headers: { 'message-id': messageId, 'message-type': 'PaymentAuthorized' } };
+    const raw = {
+      key: Buffer.from('k-1'),
+      value: Buffer.from('not json at all'),
+      headers: [
+        { name: 'message-id', value: Buffer.from(messageId) },
+        { name: 'message-type', value: Buffer.from('PaymentAuthorized') },
+      ],
+    };
     await deadLetters.record('orchestrator', { topic: 'saga.replies', reason: 'the message value is not JSON', attempts: 1, raw });
   }
   const open = await deadLetters.page({ status: 'open', limit: 500 });

@@ -34,3 +34,4 @@ export * from './util/log-context';
 export * from './util/batch-queue';
 export * from './errors/dependency-unavailable.error';
 export * from './transport/storable-json';
+export * from './transport/utf8';

@@ -1,5 +1,5 @@
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
-import { PermanentMessageError, findUnstorable, isUuid, unstorableText, type MessageEnvelope, type RawMessage } from '@baton/core';
+import { PermanentMessageError, findUnstorable, invalidUtf8Offset, isUuid, unstorableText, type MessageEnvelope, type RawMessage } from '@baton/core';
 
 /** Kafka header names of the envelope fields (docs/wire-protocol.md, "Headers"). */
 export const HEADERS = {
@@ -51,20 +51,9 @@ function utf8Of(bytes: Uint8Array): { text: string } | { problem: string } {
 
 /** Where the first byte that breaks UTF-8 is, for the dead letter's reason. */
 function invalidUtf8At(bytes: Uint8Array): string {
-  // The longest prefix that is UTF-8 so far, found by halving (a streaming decode accepts a sequence cut at the end).
-  let low = 0;
-  let high = bytes.length;
-  while (low < high) {
-    const middle = Math.ceil((low + high) / 2);
-    try {
-      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, middle), { stream: true });
-      low = middle;
-    } catch {
-      high = middle - 1;
-    }
-  }
-  if (low >= bytes.length) return `a sequence is cut short at the end, byte ${bytes.length}`;
-  return `at byte ${low} of ${bytes.length}, 0x${bytes[low].toString(16).padStart(2, '0')}`;
+  const at = invalidUtf8Offset(bytes) ?? 0;
+  const shown = [...bytes.subarray(at, at + 4)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+  return `at byte ${at} of ${bytes.length}: ${shown}`;
 }
 
 /** A header's text, or what makes it unusable (docs/wire-protocol.md, "Text"). */

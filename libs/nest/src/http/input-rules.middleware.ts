@@ -1,9 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
-import { MAX_JSON_DEPTH, findUnstorable } from '@baton/core';
+import { MAX_JSON_DEPTH, findUnstorable, invalidUtf8Offset } from '@baton/core';
 import { PROBLEM_BASE, ProblemException, type Problem } from './problem.exception';
 import { sendProblem } from './problem-details.filter';
-import { invalidUtf8Offset } from './utf8';
 
 /**
  * The rules every request meets before a route sees it, whatever the route:
