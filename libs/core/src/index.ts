@@ -34,3 +34,5 @@ export * from './util/log-context';
 export * from './util/batch-queue';
 export * from './errors/dependency-unavailable.error';
 export * from './transport/storable-json';
+export * from './errors/start-up-timeout.error';
+export * from './util/start-up-wait';
