@@ -73,7 +73,7 @@ async function startOrder(host: HostProcess, orderId: string): Promise<string> {
     signal: AbortSignal.timeout(15_000),
   });
   const body = await response.text();
-  if (response.status !== 201 && response.status !== 200) throw new Error(`POST /sagas/order-fulfillment answered ${response.status}: ${body}`);
+  if (response.status < 200 || response.status >= 300) throw new Error(`POST /sagas/order-fulfillment answered ${response.status}: ${body}`);
   return (JSON.parse(body) as { id: string }).id;
 }
 
