@@ -22,6 +22,7 @@ import {
   type MessageHandler,
   type PartitionLag,
   type Settled,
+  type StartUpWait,
   type SubscribeOptions,
   type Transport,
   type TransportHealth,
@@ -39,9 +40,11 @@ import {
   KAFKA_DEFAULT_REPLICATION_FACTOR,
   KAFKA_DEFAULT_RETRY_DELAY_MS,
   KAFKA_DEFAULT_SESSION_TIMEOUT_MS,
+  KAFKA_DEFAULT_START_TIMEOUT_MS,
 } from './kafka-transport.defaults';
 import { logContextOfMessage } from './message-log-context';
 import type { KafkaTransportOptions } from './kafka-transport.options';
+import { KafkaNotReadyError, kafkaStartUpWait } from './start-up-retry';
 
 interface Subscription {
   handler: MessageHandler;
@@ -81,7 +84,9 @@ function onlyAlreadyExists(error: unknown): boolean {
  *
  * `start` resolves once the consumer is connected and subscribed; it joins
  * its group in the background (after a crash the group waits for the dead
- * member's session to time out first), and `health` says when it has.
+ * member's session to time out first), and `health` says when it has. A
+ * cluster that is not there yet or still starting is waited for, within
+ * `startTimeoutMs` (see start-up-retry.ts).
  */
 export class KafkaTransport implements Transport {
   private readonly kafka: Kafka;
@@ -105,6 +110,8 @@ export class KafkaTransport implements Transport {
   private consumerJoined = false;
   /** Since when handlers have found a dependency down (logged once per outage), until one succeeds again. */
   private outage?: { since: number; dependency: string };
+  /** While `ensureTopics` or `start` runs: how it waits for a cluster that is still starting. */
+  private startUp?: StartUpWait;
 
   constructor(
     private readonly options: KafkaTransportOptions,
@@ -161,48 +168,61 @@ export class KafkaTransport implements Transport {
     this.subscriptions.set(topic, { handler, options });
   }
 
-  /** Creates the missing ones among `topics`, and the dead-letter topic of every subscribed topic. */
+  /**
+   * Creates the missing ones among `topics`, and the dead-letter topic of
+   * every subscribed topic, then waits until every partition of each has a
+   * leader. A cluster that is not there yet or still starting is waited for,
+   * within `startTimeoutMs`.
+   */
   async ensureTopics(topics: readonly string[]): Promise<void> {
-    const wanted = new Set([...topics, ...[...this.subscriptions.keys()].map((t) => t + DLQ_SUFFIX)]);
-    const admin: Admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = [...wanted].filter((topic) => !existing.has(topic));
-      if (missing.length) {
-        try {
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: missing.map((topic) => ({
-              topic,
-              numPartitions: this.options.partitions ?? KAFKA_DEFAULT_PARTITIONS,
-              replicationFactor: this.options.replicationFactor ?? KAFKA_DEFAULT_REPLICATION_FACTOR,
-            })),
-          });
-          this.logger.log(`Created Kafka topics: ${missing.join(', ')}`);
-        } catch (error) {
-          // Another service (or replica) created some of them at the same moment: fine.
-          if (!onlyAlreadyExists(error)) throw error;
-        }
+    const wanted = [...new Set([...topics, ...[...this.subscriptions.keys()].map((t) => t + DLQ_SUFFIX)])];
+    await this.duringStartUp(async (startUp) => {
+      // One try per call: the start-up wait paces the attempts, within its budget.
+      const admin: Admin = this.kafka.admin({ retry: { retries: 0 } });
+      // Each attempt connects first, in case the broker dropped the connection meanwhile (when connected, a no-op).
+      const connected =
+        <T>(call: () => Promise<T>) =>
+        async (): Promise<T> => {
+          await admin.connect();
+          return call();
+        };
+      try {
+        const existing = new Set(await startUp.run('listing topics', connected(() => admin.listTopics())));
+        const missing = wanted.filter((topic) => !existing.has(topic));
+        if (missing.length) await startUp.run(`creating topics ${missing.join(', ')}`, connected(() => this.createTopics(admin, missing)));
+        if (wanted.length) await startUp.run(`waiting for leaders of topics ${wanted.join(', ')}`, connected(() => this.topicsLed(admin, wanted)));
+      } finally {
+        await admin.disconnect().catch(() => undefined);
       }
-      await this.untilTopicsAnswer(admin, [...wanted]);
-    } finally {
-      await admin.disconnect();
+    });
+  }
+
+  private async createTopics(admin: Admin, topics: string[]): Promise<void> {
+    try {
+      // Leaders are waited for next, through the start-up wait (kafkajs's own wait gives up after 5 s).
+      const created = await admin.createTopics({
+        waitForLeaders: false,
+        topics: topics.map((topic) => ({
+          topic,
+          numPartitions: this.options.partitions ?? KAFKA_DEFAULT_PARTITIONS,
+          replicationFactor: this.options.replicationFactor ?? KAFKA_DEFAULT_REPLICATION_FACTOR,
+        })),
+      });
+      if (created) this.logger.log(`Created Kafka topics: ${topics.join(', ')}`);
+    } catch (error) {
+      // Another service (or replica) created some of them at the same moment, or an attempt before this one did: fine.
+      if (!onlyAlreadyExists(error)) throw error;
     }
   }
 
-  /** Topic metadata can lag right after creation; wait until every topic has its partitions led. */
-  private async untilTopicsAnswer(admin: Admin, topics: string[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { topics: found } = await admin.fetchTopicMetadata({ topics });
-        if (found.every((topic) => topic.partitions.length && topic.partitions.every((p) => p.leader >= 0))) return;
-      } catch (error) {
-        if (attempt >= 40) throw error;
-      }
-      if (attempt >= 40) throw new Error(`Kafka topics ${topics.join(', ')} have no leaders after 10 s.`);
-      await sleep(250);
-    }
+  /** Resolves once every partition of every topic has a leader: right after creation, metadata lags. */
+  private async topicsLed(admin: Admin, topics: string[]): Promise<void> {
+    const { topics: found } = await admin.fetchTopicMetadata({ topics });
+    const unled = topics.filter((name) => {
+      const topic = found.find((t) => t.name === name);
+      return !topic?.partitions.length || topic.partitions.some((p) => p.leader < 0);
+    });
+    if (unled.length) throw new KafkaNotReadyError(`Not every partition has a leader yet: ${unled.join(', ')}`);
   }
 
   /**
@@ -211,27 +231,41 @@ export class KafkaTransport implements Transport {
    * join can take a whole session timeout after a crash (the dead member
    * must be evicted first), and the process should serve meanwhile. The
    * consumer joins in the background; `health` reports it, `caughtUp` says
-   * when it has handled what was waiting.
+   * when it has handled what was waiting. A cluster that is not there yet or
+   * still starting is waited for, within `startTimeoutMs`; if it does not
+   * answer by then, or answers with an error no waiting fixes, `start`
+   * closes what it opened and fails (and may be called again).
    */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.connectedProducer();
-    if (!this.subscriptions.size) return;
-    await this.ensureTopics([...this.subscriptions.keys()]);
-    const consumer = this.kafka.consumer({
-      groupId: this.options.groupId,
-      sessionTimeout: this.sessionTimeoutMs,
-      heartbeatInterval: this.heartbeatIntervalMs,
-      // kafkajs heartbeats after each fetch: an idle consumer's fetch must come back within a heartbeat interval.
-      maxWaitTimeInMs: this.heartbeatIntervalMs,
-      // After a broker outage, rejoin however long it took rather than give up; after close, never.
-      retry: { retries: 10, restartOnFailure: async () => !this.closed },
-    });
-    this.consumer = consumer;
-    this.watchConsumer(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.subscriptions.keys()], fromBeginning: true });
+    try {
+      await this.duringStartUp(async (startUp) => {
+        // Topics first, even with none to create: its short attempts find out whether the cluster answers,
+        // before the producer's and the consumer's own, longer retries.
+        await this.ensureTopics([...this.subscriptions.keys()]);
+        await startUp.run('connecting the producer', () => this.connectedProducer());
+        if (!this.subscriptions.size) return;
+        const consumer = this.kafka.consumer({
+          groupId: this.options.groupId,
+          sessionTimeout: this.sessionTimeoutMs,
+          heartbeatInterval: this.heartbeatIntervalMs,
+          // kafkajs heartbeats after each fetch: an idle consumer's fetch must come back within a heartbeat interval.
+          maxWaitTimeInMs: this.heartbeatIntervalMs,
+          // After a broker outage, rejoin however long it took rather than give up; after close, never.
+          retry: { retries: 10, restartOnFailure: async () => !this.closed },
+        });
+        this.consumer = consumer;
+        this.watchConsumer(consumer);
+        await startUp.run('connecting the consumer', () => consumer.connect());
+        await startUp.run('subscribing the consumer', () => consumer.subscribe({ topics: [...this.subscriptions.keys()], fromBeginning: true }));
+      });
+    } catch (error) {
+      await this.abandonStart();
+      throw error;
+    }
+    const consumer = this.consumer;
+    if (!consumer) return;
     this.startedJoiningAt = Date.now();
     this.logger.log(
       `Joining consumer group ${this.options.groupId} in the background (a member that died without leaving ` +
@@ -246,6 +280,42 @@ export class KafkaTransport implements Transport {
         eachBatch: (payload) => this.consumeBatch(payload),
       })
       .catch((error: unknown) => this.logger.error(`The Kafka consumer could not start: ${describe(error)}`));
+  }
+
+  /**
+   * Runs `work` with the start-up wait: `start`'s, when called from it (one
+   * budget for all its steps), else one of its own. Meanwhile kafkajs's own
+   * lines about a cluster that does not answer yet go to debug: the wait
+   * logs one line per kind of wait instead of kafkajs's one per attempt.
+   */
+  private async duringStartUp(work: (startUp: StartUpWait) => Promise<void>): Promise<void> {
+    if (this.startUp) return work(this.startUp);
+    const startUp = kafkaStartUpWait(this.options.brokers, this.options.startTimeoutMs ?? KAFKA_DEFAULT_START_TIMEOUT_MS, this.logger);
+    this.startUp = startUp;
+    try {
+      await work(startUp);
+      startUp.done();
+    } finally {
+      this.startUp = undefined;
+    }
+  }
+
+  /**
+   * After a failed start: disconnects what it connected (or is still
+   * connecting: kafkajs would go on retrying, and its sockets and timers keep
+   * a process alive), so `start` may be called again. Bounded: a start that
+   * failed must not hang on the way out.
+   */
+  private async abandonStart(): Promise<void> {
+    const { consumer, producer } = this;
+    this.consumer = undefined;
+    this.producer = undefined;
+    this.producerReady = undefined;
+    this.started = false;
+    const disconnected = Promise.allSettled([consumer?.disconnect(), producer?.disconnect()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([disconnected, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+    clearTimeout(timer);
   }
 
   /** Finishes the batch in hand, commits its offsets, leaves the group, sends what was handed over, disconnects. */
@@ -550,6 +620,11 @@ export class KafkaTransport implements Transport {
     // Retries are bounded on purpose (the relay retries with backoff, the inbox dedupes); not a problem here.
     if (log.message.startsWith('Limiting retries for the idempotent producer')) return;
     const text = `kafkajs ${log.message}${log.error ? `: ${log.error}` : ''}`;
+    // Starting: the start-up wait says what it waits for, once per kind; kafkajs would say it on every attempt.
+    if (this.startUp) {
+      this.logger.debug?.(text);
+      return;
+    }
     if (level <= logLevel.ERROR) this.logger.error(text);
     else this.logger.warn(text);
   }

@@ -14,11 +14,13 @@ export class StartUpTimeoutError extends DependencyUnavailableError {
     readonly doing: string,
     /** The start-up budget that ran out. */
     readonly timeoutMs: number,
-    options?: { cause?: unknown },
+    /** `described`: how the cause reads in the message. @default its name and message */
+    options?: { cause?: unknown; described?: string },
   ) {
-    super(dependency, timeoutMs, options);
+    super(dependency, timeoutMs, { cause: options?.cause });
     const cause = options?.cause;
-    const last = cause instanceof Error ? `${cause.name}: ${cause.message}` : cause === undefined ? 'no answer at all' : String(cause);
+    const last =
+      cause === undefined ? 'no answer at all' : (options?.described ?? (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)));
     this.message = `${dependency} did not answer within ${seconds(timeoutMs)} (${doing}); last error: ${last}`;
     this.name = 'StartUpTimeoutError';
   }

@@ -3,7 +3,7 @@ import { StartUpTimeoutError } from '../errors/start-up-timeout.error';
 import { StartUpWait, type StartUpWaitOptions } from './start-up-wait';
 
 class Refused extends Error {
-  name = 'Refused';
+  override name = 'Refused';
 }
 
 function recorder() {

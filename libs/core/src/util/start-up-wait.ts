@@ -60,7 +60,8 @@ export class StartUpWait {
       } catch (error) {
         if (error === PAST_DEADLINE) throw this.timedOut(doing, lastError);
         if (!this.options.isTransient(error)) {
-          throw new Error(`${this.options.dependency}: ${doing} failed, and waiting would not help: ${describeError(error)}`, { cause: error });
+          const described = (this.options.describe ?? describeError)(error);
+          throw new Error(`${this.options.dependency}: ${doing} failed, and waiting would not help: ${described}`, { cause: error });
         }
         lastError = error;
         this.logWait(doing, error);
@@ -77,7 +78,8 @@ export class StartUpWait {
   }
 
   private timedOut(doing: string, lastError: unknown): StartUpTimeoutError {
-    return new StartUpTimeoutError(this.options.dependency, doing, this.options.timeoutMs, { cause: lastError });
+    const described = lastError === undefined ? undefined : (this.options.describe ?? describeError)(lastError);
+    return new StartUpTimeoutError(this.options.dependency, doing, this.options.timeoutMs, { cause: lastError, described });
   }
 
   private logWait(doing: string, error: unknown): void {
