@@ -155,9 +155,9 @@ export function kafkaWaitKind(error: unknown): string {
 /** How a Kafka error reads in a log line: the innermost error's name, message and protocol type. */
 export function describeKafkaError(error: unknown): string {
   const inner = innermost(error);
-  if (!(inner instanceof Error)) return String(inner);
-  const { type } = inner as KafkaErrorFields;
-  return `${inner.name}: ${inner.message}${typeof type === 'string' ? ` (${type})` : ''}`;
+  const { name, message, type } = (inner ?? {}) as KafkaErrorFields;
+  if (typeof message !== 'string') return String(inner);
+  return `${typeof name === 'string' ? name : 'Error'}: ${message}${typeof type === 'string' ? ` (${type})` : ''}`;
 }
 
 /** A start-up wait for a Kafka cluster: its errors judged as above, named by its bootstrap brokers. */

@@ -111,10 +111,13 @@ function beforeDeadline<T>(attempt: () => Promise<T>, deadline: number): Promise
   return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
+// By shape rather than instanceof Error: a socket error may come from another realm (a VM context).
 function defaultKind(error: unknown): string {
-  return error instanceof Error ? error.name : typeof error;
+  const { name } = (error ?? {}) as { name?: unknown };
+  return typeof name === 'string' ? name : typeof error;
 }
 
 function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return typeof message === 'string' ? `${typeof name === 'string' ? name : 'Error'}: ${message}` : String(error);
 }
