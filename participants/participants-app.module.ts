@@ -28,11 +28,14 @@ export class ParticipantsAppModule {
             schema: config.databaseSchema,
             poolSize: config.databasePoolSize,
             dataDir: config.pgliteDataDir,
+            startTimeoutMs: config.startupTimeoutMs,
+            logger: new Logger('Database'),
             migrations: [ExampleLedger1763800000201],
           },
           transport: new KafkaTransport({
             ...config.kafka,
             sasl: config.kafka.sasl as any,
+            startTimeoutMs: config.startupTimeoutMs,
             // A command whose handler finds the database down (even as the driver's own error) waits for it, never dead-lettered.
             isDependencyUnavailable: isDatabaseUnavailable,
             logger: new Logger('Kafka'),
