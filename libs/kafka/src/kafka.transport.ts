@@ -90,6 +90,13 @@ function onlyAlreadyExists(error: unknown): boolean {
  */
 export class KafkaTransport implements Transport {
   private readonly kafka: Kafka;
+  /**
+   * The same cluster for the steps of a start, without kafkajs's retries:
+   * its cluster would retry a refused connection for about a minute within
+   * one call, whatever the admin's own retry says. The start-up wait paces
+   * the attempts instead, within its budget, and logs what it waits for.
+   */
+  private readonly startUpKafka: Kafka;
   private readonly logger: BatonLogger;
   private readonly subscriptions = new Map<string, Subscription>();
   private producer?: Producer;
@@ -120,7 +127,7 @@ export class KafkaTransport implements Transport {
     this.logger = options.logger ?? consoleLogger;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? KAFKA_DEFAULT_SESSION_TIMEOUT_MS;
-    this.kafka = createClient({
+    const config: KafkaConfig = {
       clientId: options.clientId ?? KAFKA_DEFAULT_CLIENT_ID,
       brokers: options.brokers,
       ssl: options.ssl,
@@ -128,7 +135,9 @@ export class KafkaTransport implements Transport {
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => this.log(entry),
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
-    });
+    };
+    this.kafka = createClient(config);
+    this.startUpKafka = createClient({ ...config, retry: { retries: 0 } });
     this.catchUp = new ConsumerCatchUp(
       (assignment) => this.backlogOf(assignment),
       (error) => this.logger.warn(`Could not read the end offsets of the assigned partitions, trying again: ${describe(error)}`),
@@ -178,7 +187,7 @@ export class KafkaTransport implements Transport {
     const wanted = [...new Set([...topics, ...[...this.subscriptions.keys()].map((t) => t + DLQ_SUFFIX)])];
     await this.duringStartUp(async (startUp) => {
       // One try per call: the start-up wait paces the attempts, within its budget.
-      const admin: Admin = this.kafka.admin({ retry: { retries: 0 } });
+      const admin: Admin = this.startUpKafka.admin();
       // Each attempt connects first, in case the broker dropped the connection meanwhile (when connected, a no-op).
       const connected =
         <T>(call: () => Promise<T>) =>
