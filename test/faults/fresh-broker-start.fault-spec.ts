@@ -88,6 +88,17 @@ async function stopped(child: HostProcess): Promise<void> {
   await child.closed;
 }
 
+/** What a process waited for at start, from its "Waiting for …" lines: "step: error" each, e.g. "listing topics: KafkaJSConnectionError". */
+function waitsOf(child: HostProcess): string[] {
+  const waits = child.output
+    .join('')
+    .split('\n')
+    .map((line) => /Waiting for [^()]*\([^)]*\) \(([^)]*)\): ([\w ]+?)[:.].*?(?:\(([A-Z_]+)\))?\. Trying again/.exec(line))
+    .filter((match): match is RegExpExecArray => !!match)
+    .map(([, step, error, type]) => `${step.replace(/ topics .*/, ' topics')}: ${type ?? error}`);
+  return [...new Set(waits)];
+}
+
 function lineWith(output: string, ...parts: string[]): string | undefined {
   return output.split('\n').find((line) => parts.every((part) => line.includes(part)));
 }
@@ -122,7 +133,10 @@ describe('Starting on a fresh broker', () => {
         const readyAfter = await until('200 from /health/ready', READY_DEADLINE_MS, () => readyAnswers(host), running);
         const sagaId = await startOrder(host, `fresh-${RUN_MARK}-${i}`);
         await until('completed saga', SAGA_DEADLINE_MS, async () => (await sagaStatus(host, sagaId)) === 'completed', running);
-        outcomes.push(`#${i}: ready ${(readyAfter / 1000).toFixed(1)} s after launch, saga completed ${((Date.now() - launchedAt) / 1000).toFixed(1)} s after launch`);
+        outcomes.push(
+          `#${i}: ready ${(readyAfter / 1000).toFixed(1)} s after launch, saga completed ${((Date.now() - launchedAt) / 1000).toFixed(1)} s after launch; ` +
+            `host waited for [${waitsOf(host).join('; ')}], participants for [${waitsOf(participants).join('; ')}]`,
+        );
       } catch (error) {
         // The next iterations still run: how many of them fail, and how, is the finding.
         outcomes.push(`#${i}: FAILED after ${((Date.now() - launchedAt) / 1000).toFixed(1)} s: ${(error as Error).message.split('\n')[0]}`);
