@@ -248,12 +248,18 @@ export class KafkaTransport implements Transport {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
+    // Connects under way: one given up on at the deadline may still succeed, and must then be undone.
+    const connecting: Array<Promise<unknown>> = [];
+    const track = <T>(connect: Promise<T>): Promise<T> => {
+      connecting.push(connect);
+      return connect;
+    };
     try {
       await this.duringStartUp(async (startUp) => {
         // Topics first, even with none to create: its short attempts find out whether the cluster answers,
         // before the producer's and the consumer's own, longer retries.
         await this.ensureTopics([...this.subscriptions.keys()]);
-        await startUp.run('connecting the producer', () => this.connectedProducer());
+        await startUp.run('connecting the producer', () => track(this.connectedProducer()));
         if (!this.subscriptions.size) return;
         const consumer = this.kafka.consumer({
           groupId: this.options.groupId,
@@ -266,11 +272,11 @@ export class KafkaTransport implements Transport {
         });
         this.consumer = consumer;
         this.watchConsumer(consumer);
-        await startUp.run('connecting the consumer', () => consumer.connect());
+        await startUp.run('connecting the consumer', () => track(consumer.connect()));
         await startUp.run('subscribing the consumer', () => consumer.subscribe({ topics: [...this.subscriptions.keys()], fromBeginning: true }));
       });
     } catch (error) {
-      await this.abandonStart();
+      await this.abandonStart(connecting);
       throw error;
     }
     const consumer = this.consumer;
@@ -312,16 +318,19 @@ export class KafkaTransport implements Transport {
   /**
    * After a failed start: disconnects what it connected (or is still
    * connecting: kafkajs would go on retrying, and its sockets and timers keep
-   * a process alive), so `start` may be called again. Bounded: a start that
-   * failed must not hang on the way out.
+   * a process alive), again once a connect still under way ends, so `start`
+   * may be called again. Bounded: a start that failed must not hang on the
+   * way out.
    */
-  private async abandonStart(): Promise<void> {
+  private async abandonStart(connecting: Array<Promise<unknown>>): Promise<void> {
     const { consumer, producer } = this;
     this.consumer = undefined;
     this.producer = undefined;
     this.producerReady = undefined;
     this.started = false;
-    const disconnected = Promise.allSettled([consumer?.disconnect(), producer?.disconnect()]);
+    const disconnect = () => Promise.allSettled([consumer?.disconnect(), producer?.disconnect()]);
+    void Promise.allSettled(connecting).then(disconnect);
+    const disconnected = disconnect();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([disconnected, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
     clearTimeout(timer);

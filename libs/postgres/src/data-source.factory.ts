@@ -116,7 +116,17 @@ export async function createDataSource(options: DatabaseOptions = {}): Promise<D
       describe: describeDatabaseError,
       logger: options.logger,
     });
-    await startUp.run('connecting', () => dataSource.initialize());
+    let gaveUp = false;
+    try {
+      await startUp.run('connecting', async () => {
+        await dataSource.initialize();
+        // An attempt given up on at the deadline that connects after all: its pool would keep the process alive.
+        if (gaveUp) await dataSource.destroy();
+      });
+    } catch (error) {
+      gaveUp = true;
+      throw error;
+    }
     startUp.done();
   } else {
     // PGlite runs in this process: nothing to wait for.
