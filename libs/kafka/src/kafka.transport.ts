@@ -111,6 +111,8 @@ export class KafkaTransport implements Transport {
   private readonly sessionTimeoutMs: number;
   /** When the first join began, until it completed: its duration is worth a line after a restart. */
   private startedJoiningAt?: number;
+  /** kafkajs lines logged during the first join, each once (see `log`). */
+  private readonly firstJoinLines = new Set<string>();
   private started = false;
   private closed = false;
   private producerConnected = false;
@@ -641,6 +643,14 @@ export class KafkaTransport implements Transport {
     // Starting: the start-up wait says what it waits for, once per kind; kafkajs would say it on every attempt.
     if (this.startUp) {
       this.logger.debug?.(text);
+      return;
+    }
+    // The first join: a fresh cluster answers it with retriable errors (no group coordinator until __consumer_offsets
+    // exists) that kafkajs logs as errors on every attempt while it retries. Each line once, as a warning, until joined.
+    if (this.startedJoiningAt !== undefined) {
+      if (this.firstJoinLines.has(text)) return this.logger.debug?.(text);
+      this.firstJoinLines.add(text);
+      this.logger.warn(`${text} (while joining the consumer group for the first time; kafkajs tries again)`);
       return;
     }
     if (level <= logLevel.ERROR) this.logger.error(text);
