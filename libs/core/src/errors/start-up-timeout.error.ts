@@ -21,12 +21,12 @@ export class StartUpTimeoutError extends DependencyUnavailableError {
     const cause = options?.cause;
     const last =
       cause === undefined ? 'no answer at all' : (options?.described ?? (cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)));
-    this.message = `${dependency} did not answer within ${seconds(timeoutMs)} (${doing}); last error: ${last}`;
+    this.message = `${dependency} did not answer within ${inSeconds(timeoutMs)} (${doing}); last error: ${last}`;
     this.name = 'StartUpTimeoutError';
   }
 }
 
 /** 60000 → "60 s", 1500 → "1.5 s". */
-export function seconds(ms: number): string {
+export function inSeconds(ms: number): string {
   return `${Math.round(ms / 100) / 10} s`;
 }

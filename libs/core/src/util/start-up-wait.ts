@@ -1,4 +1,4 @@
-import { StartUpTimeoutError, seconds } from '../errors/start-up-timeout.error';
+import { StartUpTimeoutError, inSeconds } from '../errors/start-up-timeout.error';
 import { consoleLogger, type BatonLogger } from './baton-logger';
 
 export interface StartUpWaitOptions {
@@ -74,7 +74,7 @@ export class StartUpWait {
 
   /** After the last step: one line saying how long the start waited, if it did. */
   done(): void {
-    if (this.waited) this.logger.log(`${this.options.dependency} answered after ${seconds(this.elapsedMs)} of waiting.`);
+    if (this.waited) this.logger.log(`${this.options.dependency} answered after ${inSeconds(this.elapsedMs)} of waiting.`);
   }
 
   private timedOut(doing: string, lastError: unknown): StartUpTimeoutError {
@@ -89,7 +89,7 @@ export class StartUpWait {
     const left = Math.max(0, this.options.timeoutMs - this.elapsedMs);
     this.logger.warn(
       `Waiting for ${this.options.dependency} (${doing}): ${(this.options.describe ?? describeError)(error)}. ` +
-        `Trying again for up to ${seconds(left)} more (start-up budget ${seconds(this.options.timeoutMs)}).`,
+        `Trying again for up to ${inSeconds(left)} more (start-up budget ${inSeconds(this.options.timeoutMs)}).`,
     );
   }
 
