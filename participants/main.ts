@@ -5,28 +5,24 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PinoLoggerService } from '@baton/nest';
-import { ConfigError, loadConfig } from '../src/config/app.config';
+import { loadConfig } from '../src/config/app.config';
+import { exitAfterFailedStart } from '../src/failed-start';
 import { ParticipantsAppModule } from './participants-app.module';
+
+/** The process's logger, once the configuration says how to log; a failed start flushes it before exiting. */
+let output: PinoLoggerService | undefined;
 
 /** Runs the example participants (inventory, payment, shipping, notification) as their own process. */
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Participants');
-  let config;
-  try {
-    // Their own PGlite folder unless DATABASE_URL says otherwise: never the host's.
-    config = loadConfig({ PGLITE_DATA_DIR: '.data/participants-pglite', ...process.env }, 'baton-participants');
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    logger.error(error.message);
-    process.exit(2);
-  }
-  const app = await NestFactory.createApplicationContext(ParticipantsAppModule.forRoot(config), { bufferLogs: true });
-  app.useLogger(new PinoLoggerService({ ...config.log, name: 'baton-participants' }));
+  // Their own PGlite folder unless DATABASE_URL says otherwise: never the host's.
+  const config = loadConfig({ PGLITE_DATA_DIR: '.data/participants-pglite', ...process.env }, 'baton-participants');
+  output = new PinoLoggerService({ ...config.log, name: 'baton-participants' });
+  // The logger from the first line, unbuffered: while the start waits for PostgreSQL or Kafka, it says so as it happens.
+  const app = await NestFactory.createApplicationContext(ParticipantsAppModule.forRoot(config), { logger: output, abortOnError: false });
   app.enableShutdownHooks();
   logger.log(`Example participants are running; Kafka at ${config.kafka!.brokers.join(',')}, group ${config.kafka!.groupId}`);
 }
 
-bootstrap().catch((error: unknown) => {
-  new Logger('Participants').error(`Could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exit(1);
-});
+// Exit codes: 2 invalid configuration, 3 a dependency did not answer within STARTUP_TIMEOUT_MS, 1 anything else.
+bootstrap().catch((error: unknown) => exitAfterFailedStart(error, 'Participants', output));

@@ -2,7 +2,7 @@ import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { KafkaTransport } from '@baton/kafka';
 import { ParticipantModule } from '@baton/participant';
 import { isDatabaseUnavailable } from '@baton/postgres';
-import type { AppConfig } from '../src/config/app.config';
+import { ConfigError, type AppConfig } from '../src/config/app.config';
 import { ExampleLedger1763800000201 } from './migrations/0201-example-ledger.migration';
 import { ExampleParticipantsModule } from './example-participants.module';
 import { ExampleSettings } from './example-settings';
@@ -15,7 +15,7 @@ import { ExampleSettings } from './example-settings';
 export class ParticipantsAppModule {
   static forRoot(config: AppConfig): DynamicModule {
     if (!config.kafka) {
-      throw new Error('The participants process talks to the orchestrator over Kafka: set KAFKA_BROKERS.');
+      throw new ConfigError(['KAFKA_BROKERS is unset: the participants process talks to the orchestrator over Kafka']);
     }
     const settings = new ExampleSettings(config.participantFailureRate, config.participantLatencyMs);
     return {
@@ -28,11 +28,14 @@ export class ParticipantsAppModule {
             schema: config.databaseSchema,
             poolSize: config.databasePoolSize,
             dataDir: config.pgliteDataDir,
+            startTimeoutMs: config.startupTimeoutMs,
+            logger: new Logger('Database'),
             migrations: [ExampleLedger1763800000201],
           },
           transport: new KafkaTransport({
             ...config.kafka,
             sasl: config.kafka.sasl as any,
+            startTimeoutMs: config.startupTimeoutMs,
             // A command whose handler finds the database down (even as the driver's own error) waits for it, never dead-lettered.
             isDependencyUnavailable: isDatabaseUnavailable,
             logger: new Logger('Kafka'),

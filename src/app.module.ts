@@ -1,4 +1,4 @@
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Transport } from '@baton/core';
 import { BATON_DATA_SOURCE, BATON_TRANSPORT, SagaModule } from '@baton/nest';
@@ -30,9 +30,11 @@ export class AppModule {
             schema: config.databaseSchema,
             poolSize: config.databasePoolSize,
             dataDir: config.pgliteDataDir,
+            startTimeoutMs: config.startupTimeoutMs,
+            logger: new Logger('Database'),
             migrations: inProcessParticipants ? [...PARTICIPANT_MIGRATIONS, ExampleLedger1763800000201] : [],
           },
-          transport: createTransport(config.kafka),
+          transport: createTransport(config.kafka, config.startupTimeoutMs),
           topics,
           timers: { pollIntervalMs: config.timerPollIntervalMs, catchUpTimeoutMs: config.timerCatchUpTimeoutMs },
           auth: { keys: config.auth.keys, protectReads: config.auth.protectReads },

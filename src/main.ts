@@ -7,21 +7,20 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PinoLoggerService, configureBatonHttp } from '@baton/nest';
 import { AppModule } from './app.module';
-import { ConfigError, DEVELOPMENT_API_KEY, assertHostConfig, loadConfig } from './config/app.config';
+import { DEVELOPMENT_API_KEY, assertHostConfig, loadConfig } from './config/app.config';
+import { exitAfterFailedStart } from './failed-start';
+
+/** The app's logger, once the configuration says how to log; a failed start flushes it before exiting. */
+let output: PinoLoggerService | undefined;
 
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Baton');
-  let config;
-  try {
-    config = loadConfig(process.env);
-    assertHostConfig(config);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    logger.error(error.message);
-    process.exit(2);
-  }
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, bufferLogs: true });
-  app.useLogger(new PinoLoggerService({ ...config.log, name: 'baton' }));
+  const config = loadConfig(process.env);
+  assertHostConfig(config);
+  output = new PinoLoggerService({ ...config.log, name: 'baton' });
+  // The logger from the first line, unbuffered: while the start waits for PostgreSQL or Kafka, it says so as it happens.
+  // abortOnError false: a provider that fails (the database did not answer) reaches the catch below, which says why.
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger: output, abortOnError: false });
   configureBatonHttp(app, { bodyLimit: config.bodyLimit });
   // SIGTERM/SIGINT: stop taking work, finish what is in hand, close the database.
   app.enableShutdownHooks();
@@ -42,7 +41,5 @@ async function bootstrap(): Promise<void> {
   }
 }
 
-bootstrap().catch((error: unknown) => {
-  new Logger('Baton').error(`Could not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  process.exit(1);
-});
+// Exit codes: 2 invalid configuration, 3 a dependency did not answer within STARTUP_TIMEOUT_MS, 1 anything else.
+bootstrap().catch((error: unknown) => exitAfterFailedStart(error, 'Baton', output));

@@ -17,6 +17,7 @@ describe('The host configuration', () => {
       orderReplyTimeoutMs: 10_000,
       timerPollIntervalMs: 250,
       timerCatchUpTimeoutMs: 10_000,
+      startupTimeoutMs: 60_000,
       topicPrefix: '',
       replyTopic: 'saga.replies',
       auth: { keys: [DEVELOPMENT_API_KEY], protectReads: false, developmentKey: true },
@@ -44,6 +45,12 @@ describe('The host configuration', () => {
       participants: 'none',
       participantFailureRate: 0.25,
     });
+  });
+
+  it('reads STARTUP_TIMEOUT_MS, the start-up budget, and refuses one below a second', () => {
+    expect(loadConfig({ STARTUP_TIMEOUT_MS: '5000' }).startupTimeoutMs).toBe(5_000);
+    expect(() => loadConfig({ STARTUP_TIMEOUT_MS: '500' })).toThrow('STARTUP_TIMEOUT_MS="500": must be from 1000 to 3600000');
+    expect(() => loadConfig({ STARTUP_TIMEOUT_MS: '1m' })).toThrow('STARTUP_TIMEOUT_MS="1m": must be a whole number');
   });
 
   it('refuses invalid values, naming every variable, its value and what it must be', () => {

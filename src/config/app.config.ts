@@ -44,6 +44,11 @@ export interface AppConfig {
    * the broker to be applied first (keep it above KAFKA_SESSION_TIMEOUT_MS). @default 10000
    */
   timerCatchUpTimeoutMs: number;
+  /**
+   * STARTUP_TIMEOUT_MS: at start, how long each dependency (PostgreSQL, then Kafka) that refuses
+   * connections or is still starting is waited for; then the process exits with code 3. @default 60000
+   */
+  startupTimeoutMs: number;
   /** TOPIC_PREFIX: prepended to every topic name. @default '' */
   topicPrefix: string;
   /** REPLY_TOPIC: where participants reply. @default 'saga.replies' */
@@ -135,6 +140,7 @@ const schema = z.object({
   ORDER_REPLY_TIMEOUT_MS: integer(1, 86_400_000).default(10_000),
   TIMER_POLL_INTERVAL_MS: integer(10, 60_000).default(250),
   TIMER_CATCH_UP_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
+  STARTUP_TIMEOUT_MS: integer(1_000, 3_600_000).default(60_000),
   TOPIC_PREFIX: z.string().default(''),
   REPLY_TOPIC: z.string().min(1).default('saga.replies'),
   KAFKA_BROKERS: z
@@ -231,6 +237,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaultGroup
     orderReplyTimeoutMs: c.ORDER_REPLY_TIMEOUT_MS,
     timerPollIntervalMs: c.TIMER_POLL_INTERVAL_MS,
     timerCatchUpTimeoutMs: c.TIMER_CATCH_UP_TIMEOUT_MS,
+    startupTimeoutMs: c.STARTUP_TIMEOUT_MS,
     topicPrefix: c.TOPIC_PREFIX,
     replyTopic: c.REPLY_TOPIC,
     kafka,

@@ -4,8 +4,12 @@ import { KafkaTransport } from '@baton/kafka';
 import { isDatabaseUnavailable } from '@baton/postgres';
 import type { KafkaConfig } from './app.config';
 
-/** The Kafka transport when KAFKA_BROKERS is set; otherwise undefined (SagaModule's in-process default). */
-export function createTransport(kafka: KafkaConfig | undefined): Transport | undefined {
+/**
+ * The Kafka transport when KAFKA_BROKERS is set; otherwise undefined
+ * (SagaModule's in-process default). `startTimeoutMs`: how long its start
+ * waits for a cluster that is not there yet or still starting (STARTUP_TIMEOUT_MS).
+ */
+export function createTransport(kafka: KafkaConfig | undefined, startTimeoutMs: number): Transport | undefined {
   if (!kafka) return undefined;
   return new KafkaTransport({
     brokers: kafka.brokers,
@@ -17,6 +21,7 @@ export function createTransport(kafka: KafkaConfig | undefined): Transport | und
     replicationFactor: kafka.replicationFactor,
     sessionTimeoutMs: kafka.sessionTimeoutMs,
     heartbeatIntervalMs: kafka.heartbeatIntervalMs,
+    startTimeoutMs,
     // A reply whose step finds the database down waits for it, rather than count attempts towards a dead letter.
     isDependencyUnavailable: isDatabaseUnavailable,
     logger: new Logger('Kafka'),

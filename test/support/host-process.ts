@@ -17,6 +17,8 @@ export function buildHost(): void {
 export class HostProcess {
   private child?: ChildProcess;
   readonly output: string[] = [];
+  /** Resolves once the last launched run exited and its output was read, with how it ended. */
+  closed?: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
   /**
    * `entry` is the compiled script (the host by default); `ready` says when it
@@ -42,17 +44,9 @@ export class HostProcess {
 
   /** Starts it; without a PORT in its environment, on a port the system says is free (kept across restarts). */
   async start(): Promise<void> {
-    this.env.PORT ??= String(await freePort());
-    this.child = spawn(process.execPath, [join(ROOT, this.entry)], {
-      cwd: ROOT,
-      env: { ...process.env, HOST: '127.0.0.1', ...this.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const child = this.child;
-    child.stdout!.on('data', (chunk) => this.output.push(String(chunk)));
-    child.stderr!.on('data', (chunk) => this.output.push(String(chunk)));
-    // Closed: it exited and what it wrote has been read.
-    const closed = new Promise((resolve) => child.once('close', resolve));
+    await this.launch();
+    const child = this.child!;
+    const closed = this.closed!;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) {
@@ -67,6 +61,24 @@ export class HostProcess {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     throw new Error(`${this.entry} was not ready within 60 s:\n${this.output.join('')}`);
+  }
+
+  /**
+   * Spawns it and returns at once, without waiting for it to be ready; see
+   * `closed` for how it ends. Without a PORT, on a free port, as `start`.
+   */
+  async launch(): Promise<void> {
+    this.env.PORT ??= String(await freePort());
+    const child = spawn(process.execPath, [join(ROOT, this.entry)], {
+      cwd: ROOT,
+      env: { ...process.env, HOST: '127.0.0.1', ...this.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    child.stdout!.on('data', (chunk) => this.output.push(String(chunk)));
+    child.stderr!.on('data', (chunk) => this.output.push(String(chunk)));
+    // Closed: it exited and what it wrote has been read.
+    this.closed = new Promise((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
   }
 
   /** Ends the process the hard way: no shutdown hooks, no flushing, like a power cut. */

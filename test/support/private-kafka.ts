@@ -44,6 +44,24 @@ export class PrivateKafka {
     return broker;
   }
 
+  /**
+   * Creates a fresh single-node cluster and launches it without waiting for
+   * it to answer, as a deployment starting everything at once would:
+   * `answering` settles once kafka.sh saw it answer metadata requests (or
+   * gave up). `destroy` it afterwards either way.
+   */
+  static async launch(): Promise<{ broker: PrivateKafka; answering: Promise<void> }> {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-kafka-'));
+    const port = await freePort();
+    let controllerPort = await freePort();
+    while (controllerPort === port) controllerPort = await freePort();
+    const broker = new PrivateKafka(dir, port, controllerPort);
+    const answering = broker.run('start', { KAFKA_DATA_RESET: '1' });
+    // The caller may never await it (it watches its clients instead).
+    answering.catch(() => undefined);
+    return { broker, answering };
+  }
+
   /** Starts it again after `stop`, on the same ports, with the data it had. */
   async restart(): Promise<void> {
     await this.run('start', { KAFKA_DATA_RESET: '0' });
@@ -59,14 +77,17 @@ export class PrivateKafka {
    * run from a process 'exit' handler when a test dies.
    */
   destroy(): void {
-    const pidFile = join(this.dir, 'broker.pid');
     try {
-      if (existsSync(pidFile)) {
-        const pid = Number(readFileSync(pidFile, 'utf8').trim());
-        if (pid > 0) process.kill(pid, 'SIGKILL');
+      // broker.pid.starting: kafka.sh launched it but has not seen it answer yet (see `launch`).
+      for (const pidFile of [join(this.dir, 'broker.pid'), join(this.dir, 'broker.pid.starting')]) {
+        try {
+          if (!existsSync(pidFile)) continue;
+          const pid = Number(readFileSync(pidFile, 'utf8').trim());
+          if (pid > 0) process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
       }
-    } catch {
-      // already gone
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
     }

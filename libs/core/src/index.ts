@@ -35,3 +35,5 @@ export * from './util/batch-queue';
 export * from './errors/dependency-unavailable.error';
 export * from './transport/storable-json';
 export * from './transport/utf8';
+export * from './errors/start-up-timeout.error';
+export * from './util/start-up-wait';

@@ -20,3 +20,5 @@ export const KAFKA_DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY = 64;
 export const KAFKA_DEFAULT_SESSION_TIMEOUT_MS = 6_000;
 /** A sixth of the session: a member survives several lost or late heartbeats (a busy event loop, a GC pause). */
 export const KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
+/** A fresh broker takes seconds to answer, a busy machine's longer: a minute, then the start fails and says why. */
+export const KAFKA_DEFAULT_START_TIMEOUT_MS = 60_000;

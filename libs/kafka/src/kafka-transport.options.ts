@@ -62,5 +62,15 @@ export interface KafkaTransportOptions {
    * @default only DependencyUnavailableError
    */
   isDependencyUnavailable?: (error: unknown) => boolean;
+  /**
+   * How long `ensureTopics`, and `start`, each wait for a cluster that is
+   * not there yet or still starting (connection refused, metadata not yet
+   * propagated, no leader or controller yet), trying again with capped
+   * backoff. Then it fails with a StartUpTimeoutError (a
+   * DependencyUnavailableError) naming the brokers, the step and the last
+   * error. Errors no waiting fixes (authentication, an invalid replication
+   * factor, a policy violation) fail at once. @default 60000
+   */
+  startTimeoutMs?: number;
   logger?: BatonLogger;
 }

@@ -21,7 +21,7 @@ function fakeKafka(offsets: { committed: number; high: number } = { committed: -
       connect: async () => undefined,
       disconnect: async () => undefined,
       listTopics: async () => ['replies', 'replies.dlq'],
-      fetchTopicMetadata: async ({ topics }: { topics: string[] }) => ({ topics: topics.map(() => ({ partitions: [{ leader: 1 }] })) }),
+      fetchTopicMetadata: async ({ topics }: { topics: string[] }) => ({ topics: topics.map((name) => ({ name, partitions: [{ leader: 1 }] })) }),
       fetchOffsets: async () => [{ topic: 'replies', partitions: [{ partition: 0, offset: String(offsets.committed) }] }],
       fetchTopicOffsets: async () => [{ partition: 0, low: '0', high: String(offsets.high) }],
     }),

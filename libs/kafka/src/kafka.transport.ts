@@ -25,6 +25,7 @@ import {
   type MessageHandler,
   type PartitionLag,
   type Settled,
+  type StartUpWait,
   type SubscribeOptions,
   type Transport,
   type TransportHealth,
@@ -42,9 +43,11 @@ import {
   KAFKA_DEFAULT_REPLICATION_FACTOR,
   KAFKA_DEFAULT_RETRY_DELAY_MS,
   KAFKA_DEFAULT_SESSION_TIMEOUT_MS,
+  KAFKA_DEFAULT_START_TIMEOUT_MS,
 } from './kafka-transport.defaults';
 import { logContextOfMessage } from './message-log-context';
 import type { KafkaTransportOptions } from './kafka-transport.options';
+import { KafkaNotReadyError, kafkaStartUpWait } from './start-up-retry';
 
 interface Subscription {
   handler: MessageHandler;
@@ -85,10 +88,19 @@ function onlyAlreadyExists(error: unknown): boolean {
  *
  * `start` resolves once the consumer is connected and subscribed; it joins
  * its group in the background (after a crash the group waits for the dead
- * member's session to time out first), and `health` says when it has.
+ * member's session to time out first), and `health` says when it has. A
+ * cluster that is not there yet or still starting is waited for, within
+ * `startTimeoutMs` (see start-up-retry.ts).
  */
 export class KafkaTransport implements Transport {
   private readonly kafka: Kafka;
+  /**
+   * The same cluster for the steps of a start, without kafkajs's retries:
+   * its cluster would retry a refused connection for about a minute within
+   * one call, whatever the admin's own retry says. The start-up wait paces
+   * the attempts instead, within its budget, and logs what it waits for.
+   */
+  private readonly startUpKafka: Kafka;
   private readonly logger: BatonLogger;
   private readonly subscriptions = new Map<string, Subscription>();
   private producer?: Producer;
@@ -103,6 +115,8 @@ export class KafkaTransport implements Transport {
   private readonly sessionTimeoutMs: number;
   /** When the first join began, until it completed: its duration is worth a line after a restart. */
   private startedJoiningAt?: number;
+  /** kafkajs lines logged during the first join, each once (see `log`). */
+  private readonly firstJoinLines = new Set<string>();
   private started = false;
   private closed = false;
   private producerConnected = false;
@@ -111,6 +125,8 @@ export class KafkaTransport implements Transport {
   private outage?: { since: number; dependency: string };
   /** Dead letters not kept in full since the start; each is logged too. */
   private readonly letterFailures: DeadLetterFailures = { withoutEnvelope: 0, notRecorded: 0, notCopied: 0 };
+  /** While `ensureTopics` or `start` runs: how it waits for a cluster that is still starting. */
+  private startUp?: StartUpWait;
 
   constructor(
     private readonly options: KafkaTransportOptions,
@@ -119,7 +135,7 @@ export class KafkaTransport implements Transport {
     this.logger = options.logger ?? consoleLogger;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? KAFKA_DEFAULT_SESSION_TIMEOUT_MS;
-    this.kafka = createClient({
+    const config: KafkaConfig = {
       clientId: options.clientId ?? KAFKA_DEFAULT_CLIENT_ID,
       brokers: options.brokers,
       ssl: options.ssl,
@@ -127,7 +143,9 @@ export class KafkaTransport implements Transport {
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => this.log(entry),
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 10_000 },
-    });
+    };
+    this.kafka = createClient(config);
+    this.startUpKafka = createClient({ ...config, retry: { retries: 0 } });
     this.catchUp = new ConsumerCatchUp(
       (assignment) => this.backlogOf(assignment),
       (error) => this.logger.warn(`Could not read the end offsets of the assigned partitions, trying again: ${describe(error)}`),
@@ -167,48 +185,61 @@ export class KafkaTransport implements Transport {
     this.subscriptions.set(topic, { handler, options });
   }
 
-  /** Creates the missing ones among `topics`, and the dead-letter topic of every subscribed topic. */
+  /**
+   * Creates the missing ones among `topics`, and the dead-letter topic of
+   * every subscribed topic, then waits until every partition of each has a
+   * leader. A cluster that is not there yet or still starting is waited for,
+   * within `startTimeoutMs`.
+   */
   async ensureTopics(topics: readonly string[]): Promise<void> {
-    const wanted = new Set([...topics, ...[...this.subscriptions.keys()].map((t) => t + DLQ_SUFFIX)]);
-    const admin: Admin = this.kafka.admin();
-    await admin.connect();
-    try {
-      const existing = new Set(await admin.listTopics());
-      const missing = [...wanted].filter((topic) => !existing.has(topic));
-      if (missing.length) {
-        try {
-          await admin.createTopics({
-            waitForLeaders: true,
-            topics: missing.map((topic) => ({
-              topic,
-              numPartitions: this.options.partitions ?? KAFKA_DEFAULT_PARTITIONS,
-              replicationFactor: this.options.replicationFactor ?? KAFKA_DEFAULT_REPLICATION_FACTOR,
-            })),
-          });
-          this.logger.log(`Created Kafka topics: ${missing.join(', ')}`);
-        } catch (error) {
-          // Another service (or replica) created some of them at the same moment: fine.
-          if (!onlyAlreadyExists(error)) throw error;
-        }
+    const wanted = [...new Set([...topics, ...[...this.subscriptions.keys()].map((t) => t + DLQ_SUFFIX)])];
+    await this.duringStartUp(async (startUp) => {
+      // One try per call: the start-up wait paces the attempts, within its budget.
+      const admin: Admin = this.startUpKafka.admin();
+      // Each attempt connects first, in case the broker dropped the connection meanwhile (when connected, a no-op).
+      const connected =
+        <T>(call: () => Promise<T>) =>
+        async (): Promise<T> => {
+          await admin.connect();
+          return call();
+        };
+      try {
+        const existing = new Set(await startUp.run('listing topics', connected(() => admin.listTopics())));
+        const missing = wanted.filter((topic) => !existing.has(topic));
+        if (missing.length) await startUp.run(`creating topics ${missing.join(', ')}`, connected(() => this.createTopics(admin, missing)));
+        if (wanted.length) await startUp.run(`waiting for leaders of topics ${wanted.join(', ')}`, connected(() => this.topicsLed(admin, wanted)));
+      } finally {
+        await admin.disconnect().catch(() => undefined);
       }
-      await this.untilTopicsAnswer(admin, [...wanted]);
-    } finally {
-      await admin.disconnect();
+    });
+  }
+
+  private async createTopics(admin: Admin, topics: string[]): Promise<void> {
+    try {
+      // Leaders are waited for next, through the start-up wait (kafkajs's own wait gives up after 5 s).
+      const created = await admin.createTopics({
+        waitForLeaders: false,
+        topics: topics.map((topic) => ({
+          topic,
+          numPartitions: this.options.partitions ?? KAFKA_DEFAULT_PARTITIONS,
+          replicationFactor: this.options.replicationFactor ?? KAFKA_DEFAULT_REPLICATION_FACTOR,
+        })),
+      });
+      if (created) this.logger.log(`Created Kafka topics: ${topics.join(', ')}`);
+    } catch (error) {
+      // Another service (or replica) created some of them at the same moment, or an attempt before this one did: fine.
+      if (!onlyAlreadyExists(error)) throw error;
     }
   }
 
-  /** Topic metadata can lag right after creation; wait until every topic has its partitions led. */
-  private async untilTopicsAnswer(admin: Admin, topics: string[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { topics: found } = await admin.fetchTopicMetadata({ topics });
-        if (found.every((topic) => topic.partitions.length && topic.partitions.every((p) => p.leader >= 0))) return;
-      } catch (error) {
-        if (attempt >= 40) throw error;
-      }
-      if (attempt >= 40) throw new Error(`Kafka topics ${topics.join(', ')} have no leaders after 10 s.`);
-      await sleep(250);
-    }
+  /** Resolves once every partition of every topic has a leader: right after creation, metadata lags. */
+  private async topicsLed(admin: Admin, topics: string[]): Promise<void> {
+    const { topics: found } = await admin.fetchTopicMetadata({ topics });
+    const unled = topics.filter((name) => {
+      const topic = found.find((t) => t.name === name);
+      return !topic?.partitions.length || topic.partitions.some((p) => p.leader < 0);
+    });
+    if (unled.length) throw new KafkaNotReadyError(`Not every partition has a leader yet: ${unled.join(', ')}`);
   }
 
   /**
@@ -217,27 +248,47 @@ export class KafkaTransport implements Transport {
    * join can take a whole session timeout after a crash (the dead member
    * must be evicted first), and the process should serve meanwhile. The
    * consumer joins in the background; `health` reports it, `caughtUp` says
-   * when it has handled what was waiting.
+   * when it has handled what was waiting. A cluster that is not there yet or
+   * still starting is waited for, within `startTimeoutMs`; if it does not
+   * answer by then, or answers with an error no waiting fixes, `start`
+   * closes what it opened and fails (and may be called again).
    */
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await this.connectedProducer();
-    if (!this.subscriptions.size) return;
-    await this.ensureTopics([...this.subscriptions.keys()]);
-    const consumer = this.kafka.consumer({
-      groupId: this.options.groupId,
-      sessionTimeout: this.sessionTimeoutMs,
-      heartbeatInterval: this.heartbeatIntervalMs,
-      // kafkajs heartbeats after each fetch: an idle consumer's fetch must come back within a heartbeat interval.
-      maxWaitTimeInMs: this.heartbeatIntervalMs,
-      // After a broker outage, rejoin however long it took rather than give up; after close, never.
-      retry: { retries: 10, restartOnFailure: async () => !this.closed },
-    });
-    this.consumer = consumer;
-    this.watchConsumer(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...this.subscriptions.keys()], fromBeginning: true });
+    // Connects under way: one given up on at the deadline may still succeed, and must then be undone.
+    const connecting: Array<Promise<unknown>> = [];
+    const track = <T>(connect: Promise<T>): Promise<T> => {
+      connecting.push(connect);
+      return connect;
+    };
+    try {
+      await this.duringStartUp(async (startUp) => {
+        // Topics first, even with none to create: its short attempts find out whether the cluster answers,
+        // before the producer's and the consumer's own, longer retries.
+        await this.ensureTopics([...this.subscriptions.keys()]);
+        await startUp.run('connecting the producer', () => track(this.connectedProducer()));
+        if (!this.subscriptions.size) return;
+        const consumer = this.kafka.consumer({
+          groupId: this.options.groupId,
+          sessionTimeout: this.sessionTimeoutMs,
+          heartbeatInterval: this.heartbeatIntervalMs,
+          // kafkajs heartbeats after each fetch: an idle consumer's fetch must come back within a heartbeat interval.
+          maxWaitTimeInMs: this.heartbeatIntervalMs,
+          // After a broker outage, rejoin however long it took rather than give up; after close, never.
+          retry: { retries: 10, restartOnFailure: async () => !this.closed },
+        });
+        this.consumer = consumer;
+        this.watchConsumer(consumer);
+        await startUp.run('connecting the consumer', () => track(consumer.connect()));
+        await startUp.run('subscribing the consumer', () => consumer.subscribe({ topics: [...this.subscriptions.keys()], fromBeginning: true }));
+      });
+    } catch (error) {
+      await this.abandonStart(connecting);
+      throw error;
+    }
+    const consumer = this.consumer;
+    if (!consumer) return;
     this.startedJoiningAt = Date.now();
     this.logger.log(
       `Joining consumer group ${this.options.groupId} in the background (a member that died without leaving ` +
@@ -252,6 +303,45 @@ export class KafkaTransport implements Transport {
         eachBatch: (payload) => this.consumeBatch(payload),
       })
       .catch((error: unknown) => this.logger.error(`The Kafka consumer could not start: ${describe(error)}`));
+  }
+
+  /**
+   * Runs `work` with the start-up wait: `start`'s, when called from it (one
+   * budget for all its steps), else one of its own. Meanwhile kafkajs's own
+   * lines about a cluster that does not answer yet go to debug: the wait
+   * logs one line per kind of wait instead of kafkajs's one per attempt.
+   */
+  private async duringStartUp(work: (startUp: StartUpWait) => Promise<void>): Promise<void> {
+    if (this.startUp) return work(this.startUp);
+    const startUp = kafkaStartUpWait(this.options.brokers, this.options.startTimeoutMs ?? KAFKA_DEFAULT_START_TIMEOUT_MS, this.logger);
+    this.startUp = startUp;
+    try {
+      await work(startUp);
+      startUp.done();
+    } finally {
+      this.startUp = undefined;
+    }
+  }
+
+  /**
+   * After a failed start: disconnects what it connected (or is still
+   * connecting: kafkajs would go on retrying, and its sockets and timers keep
+   * a process alive), again once a connect still under way ends, so `start`
+   * may be called again. Bounded: a start that failed must not hang on the
+   * way out.
+   */
+  private async abandonStart(connecting: Array<Promise<unknown>>): Promise<void> {
+    const { consumer, producer } = this;
+    this.consumer = undefined;
+    this.producer = undefined;
+    this.producerReady = undefined;
+    this.started = false;
+    const disconnect = () => Promise.allSettled([consumer?.disconnect(), producer?.disconnect()]);
+    void Promise.allSettled(connecting).then(disconnect);
+    const disconnected = disconnect();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([disconnected, new Promise((resolve) => (timer = setTimeout(resolve, 5_000)))]);
+    clearTimeout(timer);
   }
 
   /** Finishes the batch in hand, commits its offsets, leaves the group, sends what was handed over, disconnects. */
@@ -605,6 +695,19 @@ export class KafkaTransport implements Transport {
     // Retries are bounded on purpose (the relay retries with backoff, the inbox dedupes); not a problem here.
     if (log.message.startsWith('Limiting retries for the idempotent producer')) return;
     const text = `kafkajs ${log.message}${log.error ? `: ${log.error}` : ''}`;
+    // Starting: the start-up wait says what it waits for, once per kind; kafkajs would say it on every attempt.
+    if (this.startUp) {
+      this.logger.debug?.(text);
+      return;
+    }
+    // The first join: a fresh cluster answers it with retriable errors (no group coordinator until __consumer_offsets
+    // exists) that kafkajs logs as errors on every attempt while it retries. Each line once, as a warning, until joined.
+    if (this.startedJoiningAt !== undefined) {
+      if (this.firstJoinLines.has(text)) return this.logger.debug?.(text);
+      this.firstJoinLines.add(text);
+      this.logger.warn(`${text} (while joining the consumer group for the first time; kafkajs tries again)`);
+      return;
+    }
     if (level <= logLevel.ERROR) this.logger.error(text);
     else this.logger.warn(text);
   }

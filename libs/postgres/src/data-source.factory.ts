@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite, types } from '@electric-sql/pglite';
 import { DataSource, type MixedList } from 'typeorm';
+import { StartUpWait, type BatonLogger } from '@baton/core';
 import { DeadLetterEntity } from './entities/dead-letter.entity';
 import { InboxMessageEntity } from './entities/inbox-message.entity';
 import { OutboxMessageEntity } from './entities/outbox-message.entity';
@@ -13,6 +14,7 @@ import { SagaRuntime1763800000003 } from './migrations/0003-saga-runtime.migrati
 import { TimerTraceContext1763800000004 } from './migrations/0004-timer-trace-context.migration';
 import { DeadLetterRawBytes1763800000005 } from './migrations/0005-dead-letter-raw-bytes.migration';
 import { pgliteDriver } from './pglite/pglite-pool';
+import { isDatabaseUnavailable } from './sql';
 
 export const BATON_ENTITIES = [SagaEntity, SagaHistoryEntity, OutboxMessageEntity, InboxMessageEntity, SagaTimerEntity, DeadLetterEntity];
 export const BATON_MIGRATIONS = [
@@ -35,6 +37,17 @@ export interface DatabaseOptions {
   /** Entities and migrations of other libs (the participant SDK, the example participants). */
   entities?: MixedList<any>;
   migrations?: MixedList<any>;
+  /**
+   * How long opening waits for a PostgreSQL that refuses connections or is
+   * still starting (as when a whole deployment starts at once), trying again
+   * with capped backoff; then it fails with a StartUpTimeoutError (a
+   * DependencyUnavailableError) naming the server, never the password.
+   * Other errors (a wrong password, no such database) fail at once.
+   * @default 60000
+   */
+  startTimeoutMs?: number;
+  /** Where waiting for the database is logged. @default the console */
+  logger?: BatonLogger;
 }
 
 /** Options of `createBatonDataSource`. */
@@ -60,15 +73,18 @@ export function createBatonDataSource(options: DatabaseOptions = {}): Promise<Da
   });
 }
 
+/** The longest a new connection to PostgreSQL may take to open. */
+const CONNECT_TIMEOUT_MS = 5_000;
+/** How long opening waits for a PostgreSQL that is not there yet or still starting. */
+export const DATABASE_DEFAULT_START_TIMEOUT_MS = 60_000;
+
 /**
  * Opens a database, PostgreSQL or embedded PGlite, with exactly the given
  * entities and migrations, and runs the pending migrations (never
  * `synchronize`). Both kinds run the same SQL. A participant service opens
- * its own database this way.
+ * its own database this way. A PostgreSQL that is not there yet or still
+ * starting is waited for, within `startTimeoutMs`.
  */
-/** The longest a new connection to PostgreSQL may take to open. */
-const CONNECT_TIMEOUT_MS = 5_000;
-
 export async function createDataSource(options: DatabaseOptions = {}): Promise<DataSource> {
   const { schema } = options;
   if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
@@ -97,7 +113,32 @@ export async function createDataSource(options: DatabaseOptions = {}): Promise<D
         },
       })
     : new DataSource({ ...common, driver: pgliteDriver(await openPGlite(options.dataDir ?? '.data/pglite')) });
-  await dataSource.initialize();
+  if (options.url) {
+    // A failed connect leaves no connection open (and TypeORM destroys what a later failure began): trying again is safe.
+    const startUp = new StartUpWait({
+      dependency: `the database (${whereIs(options.url)})`,
+      timeoutMs: options.startTimeoutMs ?? DATABASE_DEFAULT_START_TIMEOUT_MS,
+      isTransient: isDatabaseUnavailable,
+      kindOf: databaseErrorKind,
+      describe: describeDatabaseError,
+      logger: options.logger,
+    });
+    let gaveUp = false;
+    try {
+      await startUp.run('connecting', async () => {
+        await dataSource.initialize();
+        // An attempt given up on at the deadline that connects after all: its pool would keep the process alive.
+        if (gaveUp) await dataSource.destroy();
+      });
+    } catch (error) {
+      gaveUp = true;
+      throw error;
+    }
+    startUp.done();
+  } else {
+    // PGlite runs in this process: nothing to wait for.
+    await dataSource.initialize();
+  }
   try {
     if (schema) {
       await dataSource.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -109,6 +150,36 @@ export async function createDataSource(options: DatabaseOptions = {}): Promise<D
     throw error;
   }
   return dataSource;
+}
+
+/** Where a connection string points, for messages: server, port and database, never the user or password. */
+function whereIs(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `PostgreSQL at ${parsed.hostname || 'localhost'}:${parsed.port || 5432}${parsed.pathname.length > 1 ? parsed.pathname : ''}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}
+
+/** A kind of wait, for logging each once: the error's code (SQLSTATE or socket error), else the start of its message. */
+function databaseErrorKind(error: unknown): string {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return typeof code === 'string' ? code : String(message).slice(0, 40);
+}
+
+/**
+ * How a driver error reads in a log line: its message and code; an
+ * AggregateError (a host with several addresses) by its first error. Read by
+ * shape: socket errors may come from another realm than this module's Error.
+ */
+function describeDatabaseError(error: unknown): string {
+  type Fields = { message?: unknown; code?: unknown; errors?: unknown };
+  const { errors } = (error ?? {}) as Fields;
+  let { message, code } = (error ?? {}) as Fields;
+  if (!message && Array.isArray(errors) && errors.length) ({ message, code } = (errors[0] ?? {}) as Fields);
+  if (typeof message !== 'string' || !message) return String(error);
+  return `${message}${typeof code === 'string' && !message.includes(code) ? ` (${code})` : ''}`;
 }
 
 async function openPGlite(dataDir: string): Promise<PGlite> {

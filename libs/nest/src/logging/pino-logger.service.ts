@@ -1,6 +1,6 @@
 import type { LogLevel, LoggerService } from '@nestjs/common';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import { pino, stdTimeFunctions, type DestinationStream, type Level, type LevelWithSilent, type Logger } from 'pino';
+import { destination as pinoDestination, pino, stdTimeFunctions, type DestinationStream, type Level, type LevelWithSilent, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { currentLogContext } from '@baton/core';
 
@@ -43,8 +43,13 @@ const LEVELS: Array<[LogLevel, Level]> = [
 export class PinoLoggerService implements LoggerService {
   /** The pino logger underneath, for code that wants pino's own API. */
   readonly pino: Logger;
+  /** JSON lines to stdout: pino's own destination, which writes asynchronously (see `end`). */
+  private readonly stdout?: ReturnType<typeof pinoDestination>;
+  private ended?: Promise<void>;
 
   constructor(options: PinoLoggerOptions = {}) {
+    // As pino's default destination, kept to be ended (see `end`).
+    if (options.format !== 'pretty' && !options.destination) this.stdout = pinoDestination({ dest: 1, sync: false });
     this.pino = pino(
       {
         level: options.level ?? 'info',
@@ -53,8 +58,27 @@ export class PinoLoggerService implements LoggerService {
         timestamp: stdTimeFunctions.isoTime,
         formatters: { level: (label: string) => ({ level: label }) },
       },
-      options.format === 'pretty' ? prettyLines(options.destination) : options.destination,
+      options.format === 'pretty' ? prettyLines(options.destination) : (options.destination ?? this.stdout),
     );
+  }
+
+  /**
+   * Resolves once every line logged so far has been written, for a process
+   * about to exit: JSON lines reach stdout asynchronously, and
+   * `process.exit` does not wait for a write under way (the last lines, the
+   * very ones that say why, could be lost or come out of order). Ends the
+   * destination (stdout itself stays open): log nothing afterwards. Pretty
+   * lines, and a destination of the caller's, are written as they come.
+   */
+  end(): Promise<void> {
+    const stdout = this.stdout;
+    if (!stdout) return Promise.resolve();
+    this.ended ??= new Promise((resolve) => {
+      stdout.once('close', () => resolve());
+      stdout.once('error', () => resolve());
+      stdout.end();
+    });
+    return this.ended;
   }
 
   log(message: unknown, ...params: unknown[]): void {
