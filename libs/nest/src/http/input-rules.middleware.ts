@@ -6,7 +6,7 @@ import { sendProblem } from './problem-details.filter';
 
 /**
  * The rules every request meets before a route sees it, whatever the route:
- * a body is UTF-8 JSON, sent as such; the path, the query and the body hold
+ * a body is UTF-8 JSON, sent as such; a query parameter comes once; the path, the query and the body hold
  * only text the database can store (valid Unicode without U+0000, JSON at
  * most 64 levels deep); percent-encoding in the URL is of UTF-8. A request
  * that breaks one is answered with a 4xx problem and reaches no route, so it
@@ -62,9 +62,26 @@ export function storableBody(request: Request, response: Response, next: NextFun
   next();
 }
 
+/** The charset a Content-Type names, lower-cased; undefined when it names none. */
+function charsetOf(contentType: string): string | undefined {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  return match?.[1].toLowerCase();
+}
+
 function mediaTypeProblem(request: Request): Problem | undefined {
-  if (!hasBody(request) || isJsonBody(request)) return undefined;
+  if (!hasBody(request)) return undefined;
   const sent = request.headers['content-type'];
+  const charset = sent === undefined ? undefined : charsetOf(sent);
+  if (isJsonBody(request) && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
+    // RFC 8259, section 8.1: JSON exchanged between systems is UTF-8.
+    return {
+      type: PROBLEM_BASE + 'unsupported-media-type',
+      title: 'Unsupported media type',
+      status: 415,
+      detail: `A JSON body must be UTF-8; this one says charset=${quote(charset)}. Send it as UTF-8, with charset=utf-8 or no charset.`,
+    };
+  }
+  if (isJsonBody(request)) return undefined;
   return {
     type: PROBLEM_BASE + 'unsupported-media-type',
     title: 'Unsupported media type',
@@ -79,6 +96,7 @@ function mediaTypeProblem(request: Request): Problem | undefined {
 function urlProblem(request: Request): Problem | undefined {
   const malformed: Field[] = [];
   const refused: Field[] = [];
+  const repeated: Field[] = [];
 
   const segments = request.path.split('/').map((raw) => ({ raw, text: decoded(raw) }));
   const undecodable = segments.find((segment) => segment.text === undefined);
@@ -89,6 +107,7 @@ function urlProblem(request: Request): Problem | undefined {
     if (found) refused.push({ field: 'path', message: found.problem });
   }
 
+  const names = new Set<string>();
   const search = request.originalUrl.indexOf('?');
   const query = search < 0 ? '' : request.originalUrl.slice(search + 1);
   for (const pair of query.split('&')) {
@@ -102,6 +121,9 @@ function urlProblem(request: Request): Problem | undefined {
       continue;
     }
     const field = `query.${name}`;
+    // Every parameter of this API has one value: a repeated one would reach a route as a list.
+    if (names.has(name)) repeated.push({ field, message: 'is given more than once; give each parameter once' });
+    names.add(name);
     if (value === undefined) {
       malformed.push({ field, message: `${quote(rawValue)} is not percent-encoded UTF-8` });
       continue;
@@ -122,7 +144,17 @@ function urlProblem(request: Request): Problem | undefined {
       errors: malformed,
     };
   }
-  return refused.length ? unstorable(refused) : undefined;
+  if (refused.length) return unstorable(refused);
+  if (repeated.length) {
+    return {
+      type: PROBLEM_BASE + 'repeated-query-parameter',
+      title: 'Repeated query parameter',
+      status: 400,
+      detail: 'Each query parameter takes one value. Send each parameter once.',
+      errors: repeated,
+    };
+  }
+  return undefined;
 }
 
 function unstorable(errors: Field[]): Problem {
