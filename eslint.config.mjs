@@ -14,7 +14,7 @@ export default tseslint.config(
     },
   },
   {
-    // libs/core knows nothing of NestJS, Postgres or Kafka (DESIGN.md).
+    // libs/core knows nothing of NestJS, Postgres or Kafka (docs/architecture.md, "Parts").
     files: ['libs/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -1,8 +1,8 @@
 import type { OrderScenario } from '../support/orders';
 
 /**
- * The judge of the saga guarantee (DESIGN.md, "Unknown outcomes: the ledger
- * always balances"): from the participants' example_ledger and the saga's
+ * The judge of the saga guarantee (docs/architecture.md, "Commands in
+ * flight and unknown outcomes"): from the participants' example_ledger and the saga's
  * final status, whether each participant's ledger reads T1…Tn, or T1…Tj
  * followed by Cj…C1. Pure functions of rows, so they can be unit-tested on
  * ledgers written by hand.

@@ -20,8 +20,8 @@ import { SupervisedProcess, outputOfLastRun } from './supervised-process';
  * PostgreSQL cluster, a private Kafka broker, the compiled host and example
  * participants as processes. Afterwards every saga must have ended, none may
  * be lost or created twice, no command applied twice, and each participant's
- * ledger must read T1…Tn, or T1…Tj followed by Cj…C1 (DESIGN.md, "Unknown
- * outcomes: the ledger always balances").
+ * ledger must read T1…Tn, or T1…Tj followed by Cj…C1 (docs/architecture.md,
+ * "Commands in flight and unknown outcomes").
  */
 
 const ORDERS = 400;
