@@ -429,7 +429,7 @@ describe('A saga input', () => {
         what: `a body in charset ${charset}`,
         body: Buffer.from(JSON.stringify({ ...JSON.parse(json), orderId: 'a\ud800b' }), 'utf16le'),
         type: `application/json; charset=${charset}`,
-        expected: refused(415, 'unsupported-media-type'),
+        expected: refused(415, 'unsupported-encoding'),
       })),
     ];
 

@@ -75,8 +75,8 @@ function mediaTypeProblem(request: Request): Problem | undefined {
   if (isJsonBody(request) && charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') {
     // RFC 8259, section 8.1: JSON exchanged between systems is UTF-8.
     return {
-      type: PROBLEM_BASE + 'unsupported-media-type',
-      title: 'Unsupported media type',
+      type: PROBLEM_BASE + 'unsupported-encoding',
+      title: 'Unsupported body encoding',
       status: 415,
       detail: `A JSON body must be UTF-8; this one says charset=${quote(charset)}. Send it as UTF-8, with charset=utf-8 or no charset.`,
     };
