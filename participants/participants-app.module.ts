@@ -1,8 +1,8 @@
-import { Logger, Module, type DynamicModule } from '@nestjs/common';
-import { KafkaTransport } from '@baton/kafka';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { ParticipantModule } from '@baton/participant';
-import { isDatabaseUnavailable } from '@baton/postgres';
 import { ConfigError, type AppConfig } from '../src/config/app.config';
+import { createTransport } from '../src/config/create-transport';
+import { databaseOptions } from '../src/config/database-options';
 import { ExampleLedger1763800000201 } from './migrations/0201-example-ledger.migration';
 import { ExampleParticipantsModule } from './example-participants.module';
 import { ExampleSettings } from './example-settings';
@@ -23,23 +23,8 @@ export class ParticipantsAppModule {
       imports: [
         ExampleParticipantsModule.forRoot(settings),
         ParticipantModule.forRoot({
-          database: {
-            url: config.databaseUrl,
-            schema: config.databaseSchema,
-            poolSize: config.databasePoolSize,
-            dataDir: config.pgliteDataDir,
-            startTimeoutMs: config.startupTimeoutMs,
-            logger: new Logger('Database'),
-            migrations: [ExampleLedger1763800000201],
-          },
-          transport: new KafkaTransport({
-            ...config.kafka,
-            sasl: config.kafka.sasl as any,
-            startTimeoutMs: config.startupTimeoutMs,
-            // A command whose handler finds the database down (even as the driver's own error) waits for it, never dead-lettered.
-            isDependencyUnavailable: isDatabaseUnavailable,
-            logger: new Logger('Kafka'),
-          }),
+          database: databaseOptions(config, [ExampleLedger1763800000201]),
+          transport: createTransport(config.kafka, config.startupTimeoutMs)!,
           topics: { prefix: config.topicPrefix, replies: config.replyTopic },
           beforeHandle: settings.beforeHandle,
         }),

@@ -1,4 +1,4 @@
-import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Transport } from '@baton/core';
 import { BATON_DATA_SOURCE, BATON_TRANSPORT, SagaModule } from '@baton/nest';
@@ -8,6 +8,7 @@ import { createOrderFulfillmentSaga } from '@baton/sagas';
 import { APP_CONFIG } from './config/app-config.token';
 import type { AppConfig } from './config/app.config';
 import { createTransport } from './config/create-transport';
+import { databaseOptions } from './config/database-options';
 
 /**
  * The Baton host: the order-fulfillment saga over the in-process transport
@@ -25,15 +26,7 @@ export class AppModule {
       imports: [
         SagaModule.forRoot({
           sagas: [createOrderFulfillmentSaga({ paymentTimeoutMs: config.orderPaymentTimeoutMs, replyTimeoutMs: config.orderReplyTimeoutMs })],
-          database: {
-            url: config.databaseUrl,
-            schema: config.databaseSchema,
-            poolSize: config.databasePoolSize,
-            dataDir: config.pgliteDataDir,
-            startTimeoutMs: config.startupTimeoutMs,
-            logger: new Logger('Database'),
-            migrations: inProcessParticipants ? [...PARTICIPANT_MIGRATIONS, ExampleLedger1763800000201] : [],
-          },
+          database: databaseOptions(config, inProcessParticipants ? [...PARTICIPANT_MIGRATIONS, ExampleLedger1763800000201] : []),
           transport: createTransport(config.kafka, config.startupTimeoutMs),
           topics,
           timers: { pollIntervalMs: config.timerPollIntervalMs, catchUpTimeoutMs: config.timerCatchUpTimeoutMs },

@@ -22,7 +22,8 @@ export function createTransport(kafka: KafkaConfig | undefined, startTimeoutMs: 
     sessionTimeoutMs: kafka.sessionTimeoutMs,
     heartbeatIntervalMs: kafka.heartbeatIntervalMs,
     startTimeoutMs,
-    // A reply whose step finds the database down waits for it, rather than count attempts towards a dead letter.
+    // A message whose step or handler finds the database down (even as the driver's own error) waits for it,
+    // rather than count attempts towards a dead letter.
     isDependencyUnavailable: isDatabaseUnavailable,
     logger: new Logger('Kafka'),
   });

@@ -30,13 +30,9 @@ export class PrivateKafka {
 
   /** Creates a fresh single-node cluster and starts it; resolves once it answers metadata requests. */
   static async start(): Promise<PrivateKafka> {
-    const dir = mkdtempSync(join(tmpdir(), 'baton-kafka-'));
-    const port = await freePort();
-    let controllerPort = await freePort();
-    while (controllerPort === port) controllerPort = await freePort();
-    const broker = new PrivateKafka(dir, port, controllerPort);
+    const { broker, answering } = await PrivateKafka.launch();
     try {
-      await broker.run('start', { KAFKA_DATA_RESET: '1' });
+      await answering;
     } catch (error) {
       broker.destroy();
       throw error;

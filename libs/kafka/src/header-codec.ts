@@ -78,8 +78,13 @@ export function headersOf(message: KafkaMessage): Record<string, string> {
 function headerBytes(message: KafkaMessage, name: string): Buffer | undefined {
   const value = message.headers?.[name];
   if (value === undefined) return undefined;
-  const last = Array.isArray(value) ? value[value.length - 1] : value;
-  return last === undefined ? undefined : Buffer.isBuffer(last) ? last : Buffer.from(String(last));
+  return bytesOf(Array.isArray(value) ? value[value.length - 1] : value) ?? undefined;
+}
+
+/** One header value as bytes (kafkajs delivers Buffers; a producer in process may hand strings); null when it has none. */
+function bytesOf(value: Buffer | string | undefined | null): Buffer | null {
+  if (value === undefined || value === null) return null;
+  return Buffer.isBuffer(value) ? value : Buffer.from(String(value));
 }
 
 /** The message as it arrived, byte for byte, for a dead letter. */
@@ -87,7 +92,7 @@ export function rawOf(message: KafkaMessage): RawMessage {
   const headers: Array<{ name: string; value: Uint8Array | null }> = [];
   for (const [name, value] of Object.entries(message.headers ?? {})) {
     for (const one of Array.isArray(value) ? value : [value]) {
-      headers.push({ name, value: one === undefined || one === null ? null : Buffer.isBuffer(one) ? one : Buffer.from(String(one)) });
+      headers.push({ name, value: bytesOf(one) });
     }
   }
   return { key: message.key ?? null, value: message.value ?? null, headers };

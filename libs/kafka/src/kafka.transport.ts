@@ -45,6 +45,7 @@ import {
   KAFKA_DEFAULT_SESSION_TIMEOUT_MS,
   KAFKA_DEFAULT_START_TIMEOUT_MS,
 } from './kafka-transport.defaults';
+import { refusedByBroker } from './kafkajs-errors';
 import { logContextOfMessage } from './message-log-context';
 import type { KafkaTransportOptions } from './kafka-transport.options';
 import { KafkaNotReadyError, kafkaStartUpWait } from './start-up-retry';
@@ -711,19 +712,6 @@ export class KafkaTransport implements Transport {
     if (level <= logLevel.ERROR) this.logger.error(text);
     else this.logger.warn(text);
   }
-}
-
-/**
- * Whether the broker refused a produce for the message itself (too large,
- * an invalid record): an error kafkajs does not retry at its root, unlike a
- * broker that is away.
- */
-function refusedByBroker(error: unknown): boolean {
-  for (let cause = error as { name?: string; retriable?: boolean; cause?: unknown } | undefined; cause; cause = cause.cause as typeof cause) {
-    if (cause.name === 'KafkaJSProtocolError' && cause.retriable === false) return true;
-    if (cause.cause === cause) break;
-  }
-  return false;
 }
 
 function describe(error: unknown): string {

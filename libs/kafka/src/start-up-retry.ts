@@ -1,4 +1,5 @@
 import { StartUpWait, type BatonLogger } from '@baton/core';
+import { RETRIER_WRAPPERS, innermost, wrappedBy, type KafkaErrorFields } from './kafkajs-errors';
 
 /**
  * Which errors a Kafka cluster that is still starting answers with, and so
@@ -69,22 +70,8 @@ const STARTING_NAMES = new Set([
   'KafkaJSLockTimeout',
 ]);
 
-/** kafkajs's retrier wraps what it gave up on in these; the wrapped error decides. */
-const WRAPPERS = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError']);
-
 /** Socket errors that reached us without kafkajs's wrapper. */
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'EAI_AGAIN', 'ENOTFOUND']);
-
-interface KafkaErrorFields {
-  name?: unknown;
-  type?: unknown;
-  code?: unknown;
-  retriable?: unknown;
-  cause?: unknown;
-  originalError?: unknown;
-  errors?: unknown;
-  message?: unknown;
-}
 
 /** Not an error of Kafka's: the cluster answered, but is not ready for us yet (a topic without a leader). */
 export class KafkaNotReadyError extends Error {
@@ -111,8 +98,8 @@ function starting(error: unknown, depth: number): boolean {
     if (FATAL_TYPES.has(type)) return false;
     if (STARTING_TYPES.has(type)) return true;
   }
-  if (typeof name === 'string' && WRAPPERS.has(name)) {
-    const inner = wrapped(error);
+  if (typeof name === 'string' && RETRIER_WRAPPERS.has(name)) {
+    const inner = wrappedBy(error);
     return inner !== undefined && starting(inner, depth + 1);
   }
   if (typeof name === 'string' && STARTING_NAMES.has(name)) return true;
@@ -122,25 +109,6 @@ function starting(error: unknown, depth: number): boolean {
   }
   if (typeof name === 'string' && name.startsWith('KafkaJS') && retriable === true) return true;
   return typeof code === 'string' && NETWORK_CODES.has(code);
-}
-
-/** The error a kafkajs retrier wrapper wraps, if any. */
-function wrapped(error: object): unknown {
-  const { cause, originalError } = error as KafkaErrorFields;
-  const inner = cause ?? originalError;
-  return inner !== error ? inner : undefined;
-}
-
-/** The innermost error that says what happened: through kafkajs's retrier wrappers. */
-function innermost(error: unknown): unknown {
-  let current = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
-    const { name } = current as KafkaErrorFields;
-    const inner = typeof name === 'string' && WRAPPERS.has(name) ? wrapped(current) : undefined;
-    if (!inner) break;
-    current = inner;
-  }
-  return current;
 }
 
 /** A kind of wait, for logging each once: the protocol error's type, else the error's name (through wrappers). */

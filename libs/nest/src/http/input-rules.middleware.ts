@@ -37,9 +37,11 @@ export function urlAndMediaType(request: Request, response: Response, next: Next
   next();
 }
 
-/** The JSON parser's `verify`: a body that claims UTF-8 must be UTF-8, not silently read as U+FFFD. */
-export function verifyUtf8Body(_request: IncomingMessage, _response: unknown, body: Buffer, encoding: string | null): void {
-  if (encoding !== 'utf-8' && encoding !== 'utf8') return;
+/**
+ * The JSON parser's `verify`: the body must be UTF-8, not silently read as
+ * U+FFFD (a body that names another charset was refused before it was read).
+ */
+export function verifyUtf8Body(_request: IncomingMessage, _response: unknown, body: Buffer): void {
   const offset = invalidUtf8Offset(body);
   if (offset === undefined) return;
   const bytes = [...body.subarray(offset, offset + 4)].map((byte) => byte.toString(16).toUpperCase().padStart(2, '0')).join(' ');
