@@ -1,4 +1,5 @@
-import { SagaEngine, SagaTestHarness } from '@baton/core';
+import { SagaEngine } from '@baton/core';
+import { SagaTestHarness } from '@baton/testing';
 import { createOrderFulfillmentSaga } from './order-fulfillment.saga';
 
 /**

@@ -1,12 +1,12 @@
 import {
   InvalidMessageError,
   SagaEngine,
-  SagaTestHarness,
   UnknownMessageTypeError,
   type OutgoingCommand,
   type SagaDefinition,
   type SagaStatus,
 } from '@baton/core';
+import { SagaTestHarness } from '@baton/testing';
 import {
   AuthorizePayment,
   NotifyCustomer,

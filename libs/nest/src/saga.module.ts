@@ -15,7 +15,7 @@ import {
   TimerPoller,
   createBatonDataSource,
 } from '@baton/postgres';
-import { InProcessTransport } from '@baton/transport';
+import { InProcessTransport } from '@baton/core';
 import { SagaAdmission } from './admission/saga-admission.service';
 import { ApiKeyRing } from './auth/api-key-ring';
 import { ApiKeyGuard } from './auth/api-key.guard';

@@ -21,19 +21,14 @@ import {
   DeadLetterRepository,
   OutboxRelay,
   OutboxRepository,
-  SpanKind,
-  currentTraceCarrier,
-  inBatchSpan,
-  inSpan,
   inTransaction,
-  withSpan,
   WriteStatement,
   databaseUnavailable,
   type NewOutboxMessage,
   type OutboxRelayOptions,
   type OutboxWritten,
-  type TraceCarrier,
 } from '@baton/postgres';
+import { SpanKind, currentTraceCarrier, inBatchSpan, inSpan, withSpan, type TraceCarrier } from '@baton/tracing';
 import { AppendedRows } from './appended-rows';
 import type { CommandHandler, CompensatedCommand } from './command-handler';
 import { ParticipantInbox } from './participant-inbox';

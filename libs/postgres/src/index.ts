@@ -22,6 +22,5 @@ export * from './workers/outbox-relay';
 export * from './workers/polling-loop';
 export * from './workers/timer-poller';
 export * from './workers/outbox-notification.listener';
-export * from './tracing/saga-tracing';
 export * from './unit-of-work/step-observations';
 export * from './write-statement';

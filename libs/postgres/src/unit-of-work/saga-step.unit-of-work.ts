@@ -47,7 +47,7 @@ import {
   startSpan,
   withSpan,
   type TraceCarrier,
-} from '../tracing/saga-tracing';
+} from '@baton/tracing';
 
 export interface StartSagaRequest {
   name: string;

@@ -3,7 +3,7 @@ import type { MessageEnvelope, TimerToSchedule } from '@baton/core';
 import type { NewOutboxMessage, OutboxRepository, OutboxWritten } from '../repositories/outbox.repository';
 import type { NewHistoryEntry } from '../repositories/saga-history.repository';
 import { WriteStatement } from '../write-statement';
-import type { TraceCarrier } from '../tracing/saga-tracing';
+import type { TraceCarrier } from '@baton/tracing';
 
 /** A saga row after the steps of one transaction. */
 export interface SagaRowChange {

@@ -1,6 +1,6 @@
 import { BatchQueue, consoleLogger, logContextOf, withLogContext, type BatonLogger, type Transport } from '@baton/core';
 import type { OutboxRepository, OutboxRow } from '../repositories/outbox.repository';
-import { SpanKind, currentTraceCarrier, inSpan, type TraceCarrier } from '../tracing/saga-tracing';
+import { SpanKind, currentTraceCarrier, inSpan, type TraceCarrier } from '@baton/tracing';
 import { PollingLoop } from './polling-loop';
 
 /** The producer span's context when tracing is on; the stored one otherwise. */

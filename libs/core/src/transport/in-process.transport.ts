@@ -1,10 +1,6 @@
-import {
-  PermanentMessageError,
-  type MessageEnvelope,
-  type MessageHandler,
-  type SubscribeOptions,
-  type Transport,
-} from '@baton/core';
+import type { MessageEnvelope } from './message-envelope';
+import { PermanentMessageError } from './dead-letter';
+import type { MessageHandler, SubscribeOptions, Transport } from './transport';
 
 interface Subscription {
   handler: MessageHandler;

@@ -1,9 +1,14 @@
 import type { StateValue } from 'xstate';
-import type { SagaDefinition } from '../definition/saga-definition';
-import { SagaEngine, type PersistedSaga } from '../engine/saga-engine';
-import type { SagaRuntime } from '../engine/saga-runtime';
-import type { OutgoingCommand, SagaStatus, StepOutcome } from '../engine/step-outcome';
-import { uuidv7 } from '../util/uuid-v7';
+import {
+  SagaEngine,
+  uuidv7,
+  type OutgoingCommand,
+  type PersistedSaga,
+  type SagaDefinition,
+  type SagaRuntime,
+  type SagaStatus,
+  type StepOutcome,
+} from '@baton/core';
 
 /**
  * Runs one saga through the pure engine on a virtual clock, the way the host

@@ -1,14 +1,17 @@
 import { setup } from 'xstate';
 import { z } from 'zod';
-import { command, event } from '../contracts/message-contract';
-import { compensation } from '../definition/compensation-state';
-import { SagaTags } from '../definition/saga-context';
-import { defineSaga } from '../definition/saga-definition';
-import type { SagaEvent } from '../definition/saga-event';
-import { sagaStep } from '../definition/saga-step';
-import { InvalidMessageError } from '../errors/invalid-message.error';
-import { SagaStepError } from '../errors/saga-step.error';
-import { SagaTestHarness } from '../testing/saga-test-harness';
+import {
+  command,
+  compensation,
+  defineSaga,
+  event,
+  InvalidMessageError,
+  SagaStepError,
+  SagaTags,
+  sagaStep,
+  type SagaEvent,
+} from '@baton/core';
+import { SagaTestHarness } from './saga-test-harness';
 
 /**
  * The engine's rules for steps whose outcome is unknown (docs/architecture.md,
