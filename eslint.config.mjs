@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'libs/*/dist/', 'node_modules/', 'coverage/', '.data/', '.kafka/', 'bench-results/', '*.js'] },
+  { ignores: ['dist/', 'libs/*/dist/', 'contracts/*/dist/', 'node_modules/', 'coverage/', '.data/', '.kafka/', 'bench-results/', '*.js'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

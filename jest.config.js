@@ -6,7 +6,7 @@
  */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/libs', '<rootDir>/sagas', '<rootDir>/participants', '<rootDir>/src', '<rootDir>/test'],
+  roots: ['<rootDir>/libs', '<rootDir>/contracts', '<rootDir>/sagas', '<rootDir>/participants', '<rootDir>/src', '<rootDir>/test'],
   testRegex: '\\.(spec|e2e-spec)\\.ts$',
   transform: {
     '^.+\\.ts$': [
@@ -29,8 +29,9 @@ module.exports = {
     '^@baton/testing$': '<rootDir>/libs/testing/src',
     '^@baton/kafka$': '<rootDir>/libs/kafka/src',
     '^@baton/nest$': '<rootDir>/libs/nest/src',
-    '^@baton/sagas$': '<rootDir>/sagas',
-    '^@baton/participants$': '<rootDir>/participants',
+    '^@example/order-fulfillment-contracts$': '<rootDir>/contracts/order-fulfillment/src',
+    '^@example/sagas$': '<rootDir>/sagas',
+    '^@example/participants$': '<rootDir>/participants',
   },
   // Builds the host once and makes sure a Kafka broker runs (see test/support/global-setup.ts).
   globalSetup: '<rootDir>/test/support/global-setup.ts',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PayloadOf } from '@baton/core';
 import { HandleCommand, TransientCommandError, reply, type CommandContext } from '@baton/participant';
-import { ReleaseStock, ReserveStock, StockRefused, StockReleased, StockReserved } from '@baton/sagas';
+import { ReleaseStock, ReserveStock, StockRefused, StockReleased, StockReserved } from '@example/order-fulfillment-contracts';
 import { ExampleSettings } from './example-settings';
 import { recordEffect, standingEffects, undoing } from './ledger';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PayloadOf } from '@baton/core';
 import { HandleCommand, type CommandContext } from '@baton/participant';
-import { NotifyCustomer } from '@baton/sagas';
+import { NotifyCustomer } from '@example/order-fulfillment-contracts';
 import { recordEffect } from './ledger';
 
 /** Notification: "sends" the customer a message (records it). Fire and forget: no reply. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PayloadOf } from '@baton/core';
 import { HandleCommand, reply, type CommandContext } from '@baton/participant';
-import { AuthorizationVoided, AuthorizePayment, PaymentAuthorized, PaymentRefused, VoidAuthorization } from '@baton/sagas';
+import { AuthorizationVoided, AuthorizePayment, PaymentAuthorized, PaymentRefused, VoidAuthorization } from '@example/order-fulfillment-contracts';
 import { ExampleSettings } from './example-settings';
 import { recordEffect, standingEffects, undoing } from './ledger';
 

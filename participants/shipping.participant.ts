@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PayloadOf } from '@baton/core';
 import { HandleCommand, reply, type CommandContext } from '@baton/participant';
-import { CancelShipment, ScheduleShipment, ShipmentCancelled, ShipmentRefused, ShipmentScheduled } from '@baton/sagas';
+import { CancelShipment, ScheduleShipment, ShipmentCancelled, ShipmentRefused, ShipmentScheduled } from '@example/order-fulfillment-contracts';
 import { ExampleSettings } from './example-settings';
 import { recordEffect, standingEffects, undoing } from './ledger';
 

@@ -7,7 +7,7 @@ import {
   type CompensatedCommand,
 } from '@baton/participant';
 import { sql } from '@baton/postgres';
-import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@baton/sagas';
+import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';
 import { eventually } from './support/orders';

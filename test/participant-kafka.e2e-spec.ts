@@ -4,7 +4,7 @@ import { defaultTopicNames, uuidv7, type MessageEnvelope, type PayloadOf } from 
 import { KafkaTransport, decodeMessage, encodeMessage } from '@baton/kafka';
 import { ParticipantRuntime, handleCommand, reply } from '@baton/participant';
 import { sql } from '@baton/postgres';
-import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@baton/sagas';
+import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';
 import { TEST_KAFKA_BROKERS, requireBroker } from './support/kafka-broker';

@@ -6,7 +6,7 @@ import {
   reply,
 } from '@baton/participant';
 import { sql } from '@baton/postgres';
-import { ReserveStock, StockReserved } from '@baton/sagas';
+import { ReserveStock, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';
 import { eventually } from './support/orders';

@@ -1,7 +1,7 @@
 import { DependencyUnavailableError, defaultTopicNames } from '@baton/core';
 import { ParticipantRuntime, TransientCommandError, handleCommand, reply } from '@baton/participant';
 import { sql } from '@baton/postgres';
-import { ReserveStock, StockReserved } from '@baton/sagas';
+import { ReserveStock, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';
 import { participantDatabase } from './support/participant-database';

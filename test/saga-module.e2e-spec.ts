@@ -2,8 +2,8 @@ import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { SagaModule, SagaOrchestrator } from '@baton/nest';
 import { PARTICIPANT_MIGRATIONS } from '@baton/participant';
-import { ExampleLedger1763800000201 } from '@baton/participants';
-import { createOrderFulfillmentSaga } from '@baton/sagas';
+import { ExampleLedger1763800000201 } from '@example/participants';
+import { createOrderFulfillmentSaga } from '@example/sagas';
 import { eventually, orderFor } from './support/orders';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
 

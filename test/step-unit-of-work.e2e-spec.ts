@@ -8,7 +8,7 @@ import {
   TimerPoller,
   createBatonDataSource,
 } from '@baton/postgres';
-import { createOrderFulfillmentSaga } from '@baton/sagas';
+import { createOrderFulfillmentSaga } from '@example/sagas';
 import type { DataSource } from 'typeorm';
 import { orderReply } from './support/envelopes';
 import { eventually, orderFor, type OrderScenario } from './support/orders';

@@ -1,2 +1,1 @@
-export * from './order-fulfillment.contracts';
 export * from './order-fulfillment.saga';

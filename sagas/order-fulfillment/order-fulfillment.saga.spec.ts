@@ -15,7 +15,7 @@ import {
   ScheduleShipment,
   VoidAuthorization,
   type OrderPlaced,
-} from './order-fulfillment.contracts';
+} from '@example/order-fulfillment-contracts';
 import { createOrderFulfillmentSaga } from './order-fulfillment.saga';
 
 // --- fixtures ----------------------------------------------------------------

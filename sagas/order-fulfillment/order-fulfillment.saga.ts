@@ -27,7 +27,7 @@ import {
   StockReleased,
   StockReserved,
   VoidAuthorization,
-} from './order-fulfillment.contracts';
+} from '@example/order-fulfillment-contracts';
 
 /**
  * Order fulfillment: an order was placed. Reserve its stock and authorize its

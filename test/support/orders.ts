@@ -1,5 +1,5 @@
-import { TEST_TOKENS } from '@baton/participants';
-import type { OrderPlaced } from '@baton/sagas';
+import { TEST_TOKENS } from '@example/participants';
+import type { OrderPlaced } from '@example/order-fulfillment-contracts';
 
 /** How an example order is meant to end, and the input that makes it end so. */
 export type OrderScenario = 'completes' | 'stock-refused' | 'payment-refused' | 'payment-times-out' | 'shipment-refused';

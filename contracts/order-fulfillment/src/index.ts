@@ -4,7 +4,9 @@ import { z } from 'zod';
 /**
  * The messages of the order-fulfillment saga: what starts it, the commands it
  * sends to each participant and the replies it waits for. Participants import
- * the same contracts, so both sides validate against one schema.
+ * the same contracts, so both sides validate against one schema: this package
+ * holds only the contracts (no machine), so a participant service in another
+ * repository depends on it as on any package.
  */
 
 const OrderLine = z.object({
