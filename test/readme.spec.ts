@@ -1,38 +1,48 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { consumerFile, snippets } from './support/readme-snippets';
 
 /**
- * The README's "Writing a saga" snippets run as written: the saga file is
- * written out next to this test and loaded, and the harness snippet is run
- * against it (with the one import a spec file beside it would have).
+ * The README's TypeScript runs as written (its type-check, a whole-program
+ * compile, is test/readme-snippets.e2e-spec.ts):
+ * - the blocks of "Use Baton in your NestJS app" name files of the consumer
+ *   apps (`// orchestrator/src/app.module.ts` is
+ *   test/consumers/orchestrator/src/app.module.ts) and must equal them: CI
+ *   installs those apps from the packed packages, compiles them and runs
+ *   them to completed sagas (`npm run test:consumers`);
+ * - the saga example is loaded and its test runs.
  */
 
-const ROOT = join(__dirname, '..');
 const OUT = join(__dirname, 'readme-generated');
-
-/** The README's ```ts blocks whose first line names a file, by that name. */
-function snippets(): Map<string, string> {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const found = new Map<string, string>();
-  for (const [, body] of readme.matchAll(/```ts\n([\s\S]*?)```/g)) {
-    const named = /^\/\/ (\S+\.ts)\n/.exec(body);
-    if (named) found.set(named[1], body);
-  }
-  return found;
-}
 
 beforeAll(() => mkdirSync(OUT, { recursive: true }));
 afterAll(() => rmSync(OUT, { recursive: true, force: true }));
 
+describe('The README TypeScript', () => {
+  it('has blocks to check', () => {
+    expect(snippets().length).toBeGreaterThan(3);
+  });
+
+  it('shows the consumer apps as they are', () => {
+    const shown = snippets().filter((s) => consumerFile(s));
+    expect(shown.map((s) => s.name)).toEqual(
+      expect.arrayContaining(['contracts/src/index.ts', 'orchestrator/src/app.module.ts', 'participant/src/app.module.ts']),
+    );
+    for (const snippet of shown) {
+      expect({ file: snippet.name, body: snippet.body }).toEqual({ file: snippet.name, body: readFileSync(consumerFile(snippet)!, 'utf8') });
+    }
+  });
+});
+
 describe('The README saga example', () => {
   it('defines a saga, and its test passes as written', () => {
-    const blocks = snippets();
+    const blocks = new Map(snippets().map((s) => [s.name, s.body]));
     const saga = blocks.get('sagas/my-saga.ts');
     const spec = blocks.get('sagas/my-saga.spec.ts');
     expect(saga).toBeDefined();
     expect(spec).toBeDefined();
     writeFileSync(join(OUT, 'my-saga.ts'), saga!);
-    writeFileSync(join(OUT, 'my-saga.spec-snippet.ts'), `import { mySaga } from './my-saga';\n${spec}`);
+    writeFileSync(join(OUT, 'my-saga.spec-snippet.ts'), spec!);
 
     expect(jest.requireActual(join(OUT, 'my-saga.ts')).mySaga).toMatchObject({ name: 'my-saga', version: 1 });
     jest.requireActual(join(OUT, 'my-saga.spec-snippet.ts'));
