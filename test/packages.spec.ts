@@ -97,7 +97,8 @@ describe.each(PACKAGES)('The package libs/%s', (dir) => {
     expect(main?.default).toMatch(/^\.\/dist\/.+\.js$/);
   });
 
-  it('publishes only dist and its README', () => {
+  it('publishes only dist and its README, which it has', () => {
+    expect(existsSync(join(LIBS, dir, 'README.md'))).toBe(true);
     const outside = (manifest.files ?? []).filter((entry) => entry !== 'README.md' && !/^!?dist(\/|$)/.test(entry));
     expect(outside).toEqual([]);
     expect(manifest.files).toEqual(expect.arrayContaining(['dist', 'README.md']));
@@ -178,5 +179,32 @@ describe('A package index', () => {
 
   it.each(PACKAGES)('of libs/%s documents every export with a JSDoc comment', (dir) => {
     expect(undocumentedExports(dir)).toEqual([]);
+  });
+
+  /** The names of the exports of libs/<dir>/src/index.ts. */
+  function exportNames(dir: string): string[] {
+    const index = program.getSourceFile(join(LIBS, dir, 'src', 'index.ts'));
+    const module = index && checker.getSymbolAtLocation(index);
+    return module ? checker.getExportsOfModule(module).map((exported) => exported.name) : [];
+  }
+
+  it.each(PACKAGES)('of each package exports what the README of libs/%s imports from it', (dir) => {
+    const readme = readFileSync(join(LIBS, dir, 'README.md'), 'utf8');
+    const missing: string[] = [];
+    for (const [, code] of readme.matchAll(/```ts\n([\s\S]*?)```/g)) {
+      const source = ts.createSourceFile('README.ts', code, ts.ScriptTarget.Latest, true);
+      for (const statement of source.statements) {
+        if (!ts.isImportDeclaration(statement) || !ts.isStringLiteral(statement.moduleSpecifier)) continue;
+        const from = /^@baton\/(.+)$/.exec(statement.moduleSpecifier.text)?.[1];
+        const bindings = statement.importClause?.namedBindings;
+        if (!from || !bindings || !ts.isNamedImports(bindings)) continue;
+        const exported = PACKAGES.includes(from) ? exportNames(from) : [];
+        for (const element of bindings.elements) {
+          const name = (element.propertyName ?? element.name).text;
+          if (!exported.includes(name)) missing.push(`${name} from @baton/${from}`);
+        }
+      }
+    }
+    expect(missing).toEqual([]);
   });
 });
