@@ -9,6 +9,7 @@ export type { CommandContract, EventContract, MessageContract, PayloadOf } from 
 export { defineSaga } from './definition/saga-definition';
 export type { SagaDefinition, SagaDefinitionOptions } from './definition/saga-definition';
 export { sagaStep, sendCommand, recordFailure } from './definition/saga-step';
+export type { SagaStep } from './definition/saga-step';
 export { compensation } from './definition/compensation-state';
 export { SagaTags } from './definition/saga-context';
 export type { CompensableContext } from './definition/saga-context';
