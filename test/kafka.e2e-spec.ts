@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { uuidv7 } from '@baton/core';
-import { encodeMessage } from '@baton/kafka';
+import { encodeMessage } from '../libs/kafka/src/header-codec';
 import { orderReply } from './support/envelopes';
 import { HostProcess, participantsProcess } from './support/host-process';
 import { TEST_KAFKA_BROKERS, broker, requireBroker } from './support/kafka-broker';

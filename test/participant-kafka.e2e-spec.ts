@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { defaultTopicNames, uuidv7, type MessageEnvelope, type PayloadOf } from '@baton/core';
-import { KafkaTransport, decodeMessage, encodeMessage } from '@baton/kafka';
+import { KafkaTransport } from '@baton/kafka';
+import { decodeMessage, encodeMessage } from '../libs/kafka/src/header-codec';
 import { ParticipantRuntime, handleCommand, reply } from '@baton/participant';
 import { sql } from '@baton/postgres';
 import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@example/order-fulfillment-contracts';

@@ -1,39 +1,63 @@
-export * from './contracts/message-contract';
-export * from './contracts/payload-validation';
-export * from './definition/compensation-state';
-export * from './definition/saga-context';
-export * from './definition/saga-definition';
-export * from './definition/saga-effect';
-export * from './definition/saga-event';
-export * from './definition/saga-registry';
-export * from './definition/saga-step';
-export * from './engine/saga-engine';
-export * from './engine/step-outcome';
-export * from './errors/invalid-message.error';
-export * from './errors/saga-definition.error';
-export * from './errors/saga-restore.error';
-export * from './errors/saga-step.error';
-export * from './errors/unknown-message-type.error';
-export * from './util/uuid-v7';
-export * from './transport/message-envelope';
-export * from './transport/transport';
-export * from './errors/idempotency-key-reused.error';
-export * from './errors/saga-not-found.error';
-export * from './errors/saga-version-unavailable.error';
-export * from './errors/unknown-saga-name.error';
-export * from './util/baton-logger';
-export * from './errors/is-permanent-failure';
-export * from './transport/dead-letter';
-export * from './definition/builtin-events';
-export * from './definition/retry-policy';
-export * from './engine/saga-runtime';
-export * from './errors/signal-rejected.error';
-export * from './errors/unknown-signal.error';
-export * from './util/log-context';
-export * from './util/batch-queue';
-export * from './errors/dependency-unavailable.error';
-export * from './transport/storable-json';
-export * from './transport/utf8';
-export * from './errors/start-up-timeout.error';
-export * from './util/start-up-wait';
-export * from './transport/in-process.transport';
+// The public API of @baton/core: everything a saga, a participant or a host
+// imports from it. What is not listed here is internal to the package.
+
+// --- Message contracts ------------------------------------------------------
+export { command, event } from './contracts/message-contract';
+export type { CommandContract, EventContract, MessageContract, PayloadOf } from './contracts/message-contract';
+
+// --- Defining sagas ---------------------------------------------------------
+export { defineSaga } from './definition/saga-definition';
+export type { SagaDefinition, SagaDefinitionOptions } from './definition/saga-definition';
+export { sagaStep, sendCommand, recordFailure } from './definition/saga-step';
+export type { SagaStep } from './definition/saga-step';
+export { compensation } from './definition/compensation-state';
+export { SagaTags } from './definition/saga-context';
+export type { CompensableContext } from './definition/saga-context';
+export type { SagaEvent } from './definition/saga-event';
+export type { RetryPolicy } from './definition/retry-policy';
+export { AbortRequested, CommandFailed, ResolveCompensation, RetryCompensation, StepFailed } from './definition/builtin-events';
+export { SagaRegistry } from './definition/saga-registry';
+
+// --- Errors -----------------------------------------------------------------
+export { InvalidMessageError } from './errors/invalid-message.error';
+export { UnknownMessageTypeError } from './errors/unknown-message-type.error';
+export { UnknownSagaNameError } from './errors/unknown-saga-name.error';
+export { SagaNotFoundError } from './errors/saga-not-found.error';
+export { SagaVersionUnavailableError } from './errors/saga-version-unavailable.error';
+export { SagaStepError } from './errors/saga-step.error';
+export { IdempotencyKeyReusedError } from './errors/idempotency-key-reused.error';
+export { SignalRejectedError } from './errors/signal-rejected.error';
+export { UnknownSignalError } from './errors/unknown-signal.error';
+export { DependencyUnavailableError } from './errors/dependency-unavailable.error';
+export { StartUpTimeoutError } from './errors/start-up-timeout.error';
+export { isPermanentFailure } from './errors/is-permanent-failure';
+
+// --- Messages and transports ------------------------------------------------
+export type { MessageEnvelope } from './transport/message-envelope';
+export { defaultTopicNames } from './transport/transport';
+export type { MessageHandler, PartitionLag, SubscribeOptions, TopicNames, Transport, TransportHealth } from './transport/transport';
+export { PermanentMessageError } from './transport/dead-letter';
+export type { DeadLetter, DeadLetterFailures, DeadLetterSink, RawMessage } from './transport/dead-letter';
+export { InProcessTransport } from './transport/in-process.transport';
+
+// --- Logging and ids --------------------------------------------------------
+export { consoleLogger } from './util/baton-logger';
+export type { BatonLogger } from './util/baton-logger';
+export { currentLogContext, logContextOf, withLogContext } from './util/log-context';
+export type { LogContext } from './util/log-context';
+export { isUuid, uuidv7 } from './util/uuid-v7';
+
+// --- For hosts and stores (SPI): the step engine ----------------------------
+export { SagaEngine } from './engine/saga-engine';
+export type { PersistedSaga, SagaLimits } from './engine/saga-engine';
+export { TERMINAL_STATUSES } from './engine/step-outcome';
+export type { OutgoingCommand, SagaStatus, StepOutcome, TimerToSchedule } from './engine/step-outcome';
+export type { SagaRuntime } from './engine/saga-runtime';
+
+// --- For transports and stores (SPI): validation, text, batching, start-up --
+export { describeIssues, validatePayload, validateWith } from './contracts/payload-validation';
+export { MAX_JSON_DEPTH, findUnstorable, storableText, unstorableText } from './transport/storable-json';
+export { invalidUtf8Offset } from './transport/utf8';
+export { BatchQueue } from './util/batch-queue';
+export type { Settled } from './util/batch-queue';
+export { StartUpWait } from './util/start-up-wait';

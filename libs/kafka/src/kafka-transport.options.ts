@@ -23,9 +23,10 @@ export interface KafkaTransportOptions {
   /**
    * Backoff between attempts: first delay, doubled up to the max. The same
    * backoff paces a message that waits for a dependency that is down
-   * (see `isDependencyUnavailable`). @default 200 / 5000
+   * (see `isDependencyUnavailable`). @default 200
    */
   retryDelayMs?: number;
+  /** Longest backoff between two attempts at a message. @default 5000 */
   maxRetryDelayMs?: number;
   /**
    * Partition batches handled at the same time (each saga's messages stay in
@@ -72,5 +73,6 @@ export interface KafkaTransportOptions {
    * factor, a policy violation) fail at once. @default 60000
    */
   startTimeoutMs?: number;
+  /** Where the transport logs (topics created, waits, dead letters). @default consoleLogger */
   logger?: BatonLogger;
 }

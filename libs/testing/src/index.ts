@@ -1,1 +1,4 @@
-export * from './saga-test-harness';
+// The public API of @baton/testing.
+
+// --- Testing sagas ----------------------------------------------------------
+export { SagaTestHarness } from './saga-test-harness';

@@ -107,4 +107,5 @@ export function inBatchSpan<T>(name: string, inputs: ReadonlyArray<Span | undefi
   );
 }
 
+/** OpenTelemetry's span kinds, re-exported so a caller of `inSpan` and `startSpan` needs no import of its own. */
 export { SpanKind };

@@ -34,6 +34,7 @@ export interface EventContract<TType extends string = string, TSchema extends z.
   readonly signal?: boolean;
 }
 
+/** The payload type of a contract, as its schema parses it: `PayloadOf<typeof ReserveStock>`. */
 export type PayloadOf<C extends MessageContract> = z.infer<C['schema']>;
 
 const TYPE_NAME = /^[A-Z][A-Za-z0-9]*$/;

@@ -18,6 +18,7 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
   }));
 }
 
+/** Validates `value` against a zod schema, as `{ ok, value }` or `{ ok: false, issues }` with dotted field paths. */
 export function validateWith<T>(schema: z.ZodType<T>, value: unknown): ValidationResult<T> {
   const parsed = schema.safeParse(value);
   return parsed.success ? { ok: true, value: parsed.data } : { ok: false, issues: toFieldIssues(parsed.error) };
@@ -54,6 +55,7 @@ function dottedPath(pointer: string): string {
     .join('.');
 }
 
+/** Field issues as one line of text: "path: message" pairs joined by semicolons. */
 export function describeIssues(issues: FieldIssue[]): string {
   return issues.map((i) => `${i.path}: ${i.message}`).join('; ');
 }

@@ -22,15 +22,23 @@ export interface SagaDefinition<TInput = unknown> {
   readonly machine: AnyStateMachine;
 }
 
+/** What `defineSaga` takes: a saga's name and version, its contracts, its steps and its machine. */
 export interface SagaDefinitionOptions<TInput> {
+  /** Kebab-case, e.g. "order-fulfillment"; REST paths and messages name the saga by it. */
   name: string;
+  /** A positive integer; a running instance stays on the version it started on. */
   version: number;
+  /** One line on what the saga does, shown by the REST API. */
   description?: string;
+  /** Schema of the input a saga is started with. */
   input: z.ZodType<TInput>;
+  /** Every command the saga sends, its steps' compensations included. */
   commands: readonly CommandContract[];
+  /** Every reply, event and signal the saga accepts; Baton's own events are added for it. */
   events: readonly EventContract[];
-  /** Every `sagaStep` the machine sends. Their commands and replies must be among `commands` and `events`. */
+  /** Every `sagaStep` the machine sends. Their commands and replies must be among `commands` and `events`. @default [] */
   steps?: ReadonlyArray<SagaStep<any>>;
+  /** The XState v5 machine that decides; it records effects (`sagaStep`, `sendCommand`) and does no I/O. */
   machine: AnyStateMachine;
 }
 

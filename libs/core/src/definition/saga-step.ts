@@ -101,6 +101,12 @@ export interface SagaStepDeclaration<TContext, C extends CommandContract, U exte
   noCompensation?: string;
 }
 
+/**
+ * Declares a step: the command it sends, the replies that settle it, its
+ * retries and what undoes it (or why nothing needs to). Use the result's
+ * `send` as the entry action of the state that waits for the step, and list
+ * it in `defineSaga({ steps })`; see `SagaStep` for what the engine does with it.
+ */
 export function sagaStep<TContext, C extends CommandContract, U extends CommandContract = never>(
   definition: SagaStepDeclaration<TContext, C, U>,
 ): SagaStep<TContext> {

@@ -9,6 +9,7 @@ import type { SagaRuntime } from './saga-runtime';
  */
 export type SagaStatus = 'running' | 'compensating' | 'stuck' | 'completed' | 'compensated' | 'aborted' | 'failed';
 
+/** The statuses a saga ends in: nothing more happens to it. */
 export const TERMINAL_STATUSES: readonly SagaStatus[] = ['completed', 'compensated', 'aborted', 'failed'];
 
 export const SAGA_STATUSES: readonly SagaStatus[] = ['running', 'compensating', 'stuck', ...TERMINAL_STATUSES];

@@ -8,6 +8,7 @@ import type { MessageEnvelope } from './message-envelope';
  */
 export type MessageHandler = (envelope: MessageEnvelope) => Promise<void>;
 
+/** What a consumer passes to `Transport.subscribe` beside its handler. */
 export interface SubscribeOptions {
   /** Where this consumer's dead letters go. */
   readonly deadLetters: DeadLetterSink;
@@ -88,6 +89,7 @@ export interface TopicNames {
   readonly replies: string;
 }
 
+/** The topic names Baton uses unless configured otherwise: `prefix` goes in front of every name, `replies` replaces the replies topic's own name. */
 export function defaultTopicNames(overrides: { prefix?: string; replies?: string } = {}): TopicNames {
   const prefix = overrides.prefix ?? '';
   return {
