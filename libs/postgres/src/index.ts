@@ -24,3 +24,7 @@ export * from './workers/timer-poller';
 export * from './workers/outbox-notification.listener';
 export * from './unit-of-work/step-observations';
 export * from './write-statement';
+export * from './migrations/participant-migrations';
+export * from './participant/participant-store';
+export type { ParticipantUnitOfWork } from './participant/participant-unit-of-work';
+export * from './participant/participant-inbox';
