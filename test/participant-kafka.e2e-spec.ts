@@ -3,7 +3,7 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { defaultTopicNames, uuidv7, type MessageEnvelope, type PayloadOf } from '@baton/core';
 import { KafkaTransport, decodeMessage, encodeMessage } from '@baton/kafka';
 import { ParticipantRuntime, handleCommand, reply } from '@baton/participant';
-import { sql } from '@baton/postgres';
+import { sql } from '../libs/postgres/src/sql';
 import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@baton/sagas';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';
