@@ -30,6 +30,7 @@ import { SpanKind, currentTraceCarrier, inBatchSpan, inSpan, withSpan, type Trac
 import type { CommandHandler, CompensatedCommand } from './command-handler';
 import { TransientCommandError } from './transient-command.error';
 
+/** Options of a ParticipantRuntime. */
 export interface ParticipantOptions {
   /** The participant's name; its command topic derives from it. */
   name: string;
@@ -39,16 +40,18 @@ export interface ParticipantOptions {
    * The relay that publishes the replies in `participant_outbox`. Participants
    * sharing a database share one (ParticipantExplorer does that; whoever
    * passes it starts and stops it). Without it the runtime runs its own.
+   * @default a relay of the runtime's own, started and stopped with it
    */
   replies?: OutboxRelay;
-  /** Options of the runtime's own relay, when `replies` is not given. */
+  /** Options of the runtime's own relay, when `replies` is not given. @default the relay's defaults */
   relay?: OutboxRelayOptions;
-  /** How commands share transactions. */
+  /** How commands share transactions. @default { maxBatchSize: 64, concurrency: 1 } */
   batching?: CommandBatchingOptions;
+  /** Where the runtime and its own relay log. @default the console */
   logger?: BatonLogger;
   /**
    * Runs before each command is handled, outside any transaction (the
-   * example participants simulate network latency with it).
+   * example participants simulate network latency with it). @default none
    */
   beforeHandle?: (envelope: MessageEnvelope) => Promise<void>;
 }
