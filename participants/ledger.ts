@@ -1,5 +1,4 @@
 import type { CommandContext } from '@baton/participant';
-import { sql } from '@baton/postgres';
 
 /**
  * Records an applied effect in the example ledger, in the handler's
@@ -30,8 +29,7 @@ export function recordEffect(context: CommandContext, orderId: string, outcome: 
  * whole table.
  */
 export async function standingEffects(context: CommandContext, orderId: string, effect: string, undo: string): Promise<Array<Record<string, any>>> {
-  const { rows } = await sql<{ details: Record<string, any> }>(
-    context.tx,
+  const rows = await context.tx.query<Array<{ details: Record<string, any> }>>(
     `WITH order_rows AS MATERIALIZED (
        SELECT id, outcome, details FROM example_ledger WHERE order_id = $1 AND participant = $2)
      SELECT details FROM order_rows

@@ -6,7 +6,7 @@ import {
   reply,
   type CompensatedCommand,
 } from '@baton/participant';
-import { sql } from '@baton/postgres';
+import { sql } from '../libs/postgres/src/sql';
 import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';

@@ -4,7 +4,7 @@ import { defaultTopicNames, uuidv7, type MessageEnvelope, type PayloadOf } from 
 import { KafkaTransport } from '@baton/kafka';
 import { decodeMessage, encodeMessage } from '../libs/kafka/src/header-codec';
 import { ParticipantRuntime, handleCommand, reply } from '@baton/participant';
-import { sql } from '@baton/postgres';
+import { sql } from '../libs/postgres/src/sql';
 import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';

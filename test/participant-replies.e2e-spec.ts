@@ -5,7 +5,7 @@ import {
   handleCommand,
   reply,
 } from '@baton/participant';
-import { sql } from '@baton/postgres';
+import { sql } from '../libs/postgres/src/sql';
 import { ReserveStock, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';

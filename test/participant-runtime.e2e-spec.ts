@@ -1,6 +1,6 @@
 import { DependencyUnavailableError, defaultTopicNames } from '@baton/core';
 import { ParticipantRuntime, TransientCommandError, handleCommand, reply } from '@baton/participant';
-import { sql } from '@baton/postgres';
+import { sql } from '../libs/postgres/src/sql';
 import { ReserveStock, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';

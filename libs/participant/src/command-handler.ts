@@ -58,6 +58,7 @@ export interface CommandHandler<C extends CommandContract = CommandContract> {
   handle(payload: PayloadOf<C>, context: CommandContext): Promise<Reply | void>;
 }
 
+/** A CommandHandler of `command` that runs `handle`, typed by the command's contract. */
 export function handleCommand<C extends CommandContract>(
   command: C,
   handle: (payload: PayloadOf<C>, context: CommandContext) => Promise<Reply | void>,

@@ -1,7 +1,4 @@
 export * from './command-handler';
-export * from './migrations/0101-participant-schema.migration';
-export * from './migrations/0102-participant-replies-and-fences.migration';
-export * from './migrations/participant-migrations';
 export * from './nest/duplicate-command-handler.error';
 export * from './nest/handle-command.decorator';
 export * from './nest/participant-explorer.service';
@@ -9,3 +6,5 @@ export * from './nest/participant-module.options';
 export * from './nest/participant.module';
 export * from './participant-runtime';
 export * from './transient-command.error';
+/** Every migration of the participant tables, in order (from @baton/postgres): put them before an app's own migrations. */
+export { PARTICIPANT_MIGRATIONS } from '@baton/postgres';

@@ -1,5 +1,5 @@
 import type { Span } from '@opentelemetry/api';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import {
   BatchQueue,
   CommandFailed,
@@ -18,22 +18,19 @@ import {
   type Transport,
 } from '@baton/core';
 import {
-  DeadLetterRepository,
-  OutboxRelay,
-  OutboxRepository,
-  inTransaction,
-  WriteStatement,
+  ParticipantStore,
   databaseUnavailable,
   type NewOutboxMessage,
+  type OutboxRelay,
   type OutboxRelayOptions,
   type OutboxWritten,
+  type ParticipantUnitOfWork,
 } from '@baton/postgres';
 import { SpanKind, currentTraceCarrier, inBatchSpan, inSpan, withSpan, type TraceCarrier } from '@baton/tracing';
-import { AppendedRows } from './appended-rows';
 import type { CommandHandler, CompensatedCommand } from './command-handler';
-import { ParticipantInbox } from './participant-inbox';
 import { TransientCommandError } from './transient-command.error';
 
+/** Options of a ParticipantRuntime. */
 export interface ParticipantOptions {
   /** The participant's name; its command topic derives from it. */
   name: string;
@@ -43,16 +40,18 @@ export interface ParticipantOptions {
    * The relay that publishes the replies in `participant_outbox`. Participants
    * sharing a database share one (ParticipantExplorer does that; whoever
    * passes it starts and stops it). Without it the runtime runs its own.
+   * @default a relay of the runtime's own, started and stopped with it
    */
   replies?: OutboxRelay;
-  /** Options of the runtime's own relay, when `replies` is not given. */
+  /** Options of the runtime's own relay, when `replies` is not given. @default the relay's defaults */
   relay?: OutboxRelayOptions;
-  /** How commands share transactions. */
+  /** How commands share transactions. @default { maxBatchSize: 64, concurrency: 1 } */
   batching?: CommandBatchingOptions;
+  /** Where the runtime and its own relay log. @default the console */
   logger?: BatonLogger;
   /**
    * Runs before each command is handled, outside any transaction (the
-   * example participants simulate network latency with it).
+   * example participants simulate network latency with it). @default none
    */
   beforeHandle?: (envelope: MessageEnvelope) => Promise<void>;
 }
@@ -123,16 +122,14 @@ class HandlerFailed extends Error {
  */
 export class ParticipantRuntime {
   private readonly handlers = new Map<string, CommandHandler<any>>();
-  private readonly outbox: OutboxRepository;
-  private readonly inbox: ParticipantInbox;
-  private readonly deadLetters: DeadLetterRepository;
+  private readonly store: ParticipantStore;
   private readonly relay: OutboxRelay;
   private readonly ownsRelay: boolean;
   private readonly logger: BatonLogger;
   private readonly queue: BatchQueue<PendingCommand, CommandResult>;
 
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly transport: Transport,
     private readonly options: ParticipantOptions,
   ) {
@@ -145,13 +142,11 @@ export class ParticipantRuntime {
       this.handlers.set(handler.command.type, handler);
     }
     this.logger = options.logger ?? consoleLogger;
-    this.outbox = new OutboxRepository(dataSource, 'participant_outbox');
-    this.inbox = new ParticipantInbox(options.name);
-    this.deadLetters = new DeadLetterRepository(dataSource, 'participant_dead_letter');
+    this.store = new ParticipantStore(dataSource, options.name);
     this.ownsRelay = !options.replies;
     this.relay =
       options.replies ??
-      new OutboxRelay(this.outbox, transport, {
+      ParticipantStore.replyRelay(dataSource, transport, {
         ...options.relay,
         logger: this.logger,
         name: `participant ${options.name} outbox relay`,
@@ -184,7 +179,7 @@ export class ParticipantRuntime {
         await this.options.beforeHandle?.(envelope);
         await this.handle(envelope);
       },
-      { deadLetters: this.deadLetters.sinkFor(`participant:${this.name}`) },
+      { deadLetters: this.store.deadLetterSink() },
     );
   }
 
@@ -224,7 +219,7 @@ export class ParticipantRuntime {
     let written: OutboxWritten;
     try {
       ({ results, written } = await inBatchSpan(`handle.batch ${this.name}`, commands.map((c) => c.span), () =>
-        inTransaction(this.dataSource.manager, (tx) => this.handleInTransaction(tx, commands)),
+        this.store.transaction((unit) => this.handleInTransaction(unit, commands)),
       ));
     } catch (error) {
       if (!(error instanceof HandlerFailed)) throw error;
@@ -234,15 +229,14 @@ export class ParticipantRuntime {
     return results.map((value) => ({ ok: true, value }));
   }
 
-  private async handleInTransaction(tx: EntityManager, commands: PendingCommand[]): Promise<{ results: CommandResult[]; written: OutboxWritten }> {
+  private async handleInTransaction(unit: ParticipantUnitOfWork, commands: PendingCommand[]): Promise<{ results: CommandResult[]; written: OutboxWritten }> {
     const replyIds = new Map(commands.map(({ envelope }) => [envelope.messageId, uuidv7()]));
     // Recorded now, not handled yet.
-    const fresh = await this.inbox.record(tx, commands.map(({ envelope }) => ({ envelope, replyId: replyIds.get(envelope.messageId)! })));
+    const fresh = await unit.record(commands.map(({ envelope }) => ({ envelope, replyId: replyIds.get(envelope.messageId)! })));
     // Recorded by an earlier transaction (a second copy of a command recorded now is not): its reply is sent again.
-    const recorded = await this.inbox.recorded(tx, [...replyIds.keys()].filter((id) => !fresh.has(id)));
+    const recorded = await unit.recorded([...replyIds.keys()].filter((id) => !fresh.has(id)));
     /** Commands of this batch fenced by a compensation that came before them in it, with its id. */
     const fencedHere = new Map<string, string>();
-    const appended = new AppendedRows();
     const replies: NewOutboxMessage[] = [];
     const results: CommandResult[] = [];
     for (const [index, { envelope, handler, payload, span }] of commands.entries()) {
@@ -267,13 +261,13 @@ export class ParticipantRuntime {
               // The command it undoes, later in this batch: recorded above, it must not run now.
               const later = fresh.delete(envelope.compensates);
               if (later) fencedHere.set(envelope.compensates, envelope.messageId);
-              compensates = await this.fence(tx, envelope as Compensation, later, appended);
+              compensates = await this.fence(unit, envelope as Compensation, later);
             }
             const answer = await handler.handle(payload, {
-              tx,
+              tx: unit.tx,
               envelope,
               participant: this.name,
-              append: (table, row) => appended.add(table, row),
+              append: (table, row) => unit.append(table, row),
               ...(compensates ? { compensates } : {}),
             });
             if (answer) replies.push(this.replyTo(envelope, answer.contract, answer.payload, replyIds.get(envelope.messageId)));
@@ -284,22 +278,18 @@ export class ParticipantRuntime {
       );
       results.push('handled');
     }
-    return { results, written: await this.write(tx, replies, appended) };
+    return { results, written: await unit.write(replies, this.relay.leaseMs) };
   }
 
   /**
-   * Before a compensation's handler: fences the command it undoes (see
-   * ParticipantInbox.addFence; `later`: it is later in this batch) and tells
-   * whether that command was applied. The rows appended by the batch's
-   * earlier commands go in the same statement, so the handler reads them
-   * like any other effect. One round trip per compensation.
+   * Before a compensation's handler: fences the command it undoes (`later`:
+   * it is later in this batch) and tells whether that command was applied.
+   * The rows appended by the batch's earlier commands go in the same
+   * statement, so the handler reads them like any other effect. One round
+   * trip per compensation (ParticipantUnitOfWork.fence).
    */
-  private async fence(tx: EntityManager, compensation: Compensation, later: boolean, appended: AppendedRows): Promise<CompensatedCommand> {
-    const statement = new WriteStatement();
-    appended.addTo(statement);
-    this.inbox.addFence(statement, compensation, later);
-    const { applied } = await statement.run<{ applied: boolean }>(tx);
-    return { messageId: compensation.compensates, applied };
+  private async fence(unit: ParticipantUnitOfWork, compensation: Compensation, later: boolean): Promise<CompensatedCommand> {
+    return { messageId: compensation.compensates, applied: await unit.fence(compensation, later) };
   }
 
   /**
@@ -338,18 +328,10 @@ export class ParticipantRuntime {
       withSpan(command.span, async () => {
         this.logger.warn(`${this.name}: ${envelope.type} ${envelope.messageId} failed transiently: ${error.message}`);
         const reply = this.replyTo(envelope, CommandFailed, { command: envelope.type, reason: error.message, transient: true });
-        this.committed(await inTransaction(this.dataSource.manager, (tx) => this.write(tx, [reply])));
+        this.committed(await this.store.transaction((unit) => unit.write([reply], this.relay.leaseMs)));
         return 'failed-transiently' as const;
       }),
     );
-  }
-
-  /** The batch's appended rows and its replies, in one statement. */
-  private async write(tx: EntityManager, replies: readonly NewOutboxMessage[], appended?: AppendedRows): Promise<OutboxWritten> {
-    const statement = new WriteStatement();
-    appended?.addTo(statement);
-    this.outbox.addInsert(statement, replies, this.relay.leaseMs);
-    return this.outbox.written(replies, statement.empty ? undefined : await statement.run(tx));
   }
 
   /** After a commit: the relay publishes the replies leased to it at once, and claims the rest. */

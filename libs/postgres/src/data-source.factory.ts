@@ -16,7 +16,13 @@ import { DeadLetterRawBytes1763800000005 } from './migrations/0005-dead-letter-r
 import { pgliteDriver } from './pglite/pglite-pool';
 import { isDatabaseUnavailable } from './sql';
 
+/** The orchestrator's tables as TypeORM entities: createBatonDataSource opens a DataSource with them (plus the app's own). */
 export const BATON_ENTITIES = [SagaEntity, SagaHistoryEntity, OutboxMessageEntity, InboxMessageEntity, SagaTimerEntity, DeadLetterEntity];
+/**
+ * Every migration of the orchestrator's tables, in order: createBatonDataSource
+ * runs them (then the app's own). Never edited once released: a change is a
+ * new migration.
+ */
 export const BATON_MIGRATIONS = [
   BatonSchema1763800000001,
   DeadLetterStatus1763800000002,
@@ -25,17 +31,19 @@ export const BATON_MIGRATIONS = [
   DeadLetterRawBytes1763800000005,
 ];
 
+/** Where a database is and how to open it: options of `createDataSource` and `createBatonDataSource`. */
 export interface DatabaseOptions {
   /** A PostgreSQL connection string. Without it Baton runs on embedded PGlite. */
   url?: string;
   /** Where PGlite keeps its files; `memory://` keeps nothing. @default '.data/pglite' */
   dataDir?: string;
-  /** Schema for every table (created if missing); lets several suites or apps share one database. */
+  /** Schema for every table (created if missing); lets several suites or apps share one database. @default the server's search_path (usually `public`) */
   schema?: string;
   /** Connections in the pool (PostgreSQL only; PGlite has one session). @default 10 */
   poolSize?: number;
-  /** Entities and migrations of other libs (the participant SDK, the example participants). */
+  /** Entities of other libs or of the app (the example participants). @default none */
   entities?: MixedList<any>;
+  /** Migrations of other libs or of the app (the participant tables, the example participants); createBatonDataSource runs them after Baton's own. @default none */
   migrations?: MixedList<any>;
   /**
    * How long opening waits for a PostgreSQL that refuses connections or is

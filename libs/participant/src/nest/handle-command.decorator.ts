@@ -1,6 +1,7 @@
 import { SetMetadata } from '@nestjs/common';
 import type { CommandContract } from '@baton/core';
 
+/** The metadata key under which `@HandleCommand` stores the command a method handles. */
 export const HANDLE_COMMAND_METADATA = 'baton:handle-command';
 
 /**

@@ -10,9 +10,8 @@ import {
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { defaultTopicNames, type CommandContract } from '@baton/core';
-import { OutboxRelay, OutboxRepository, createDataSource } from '@baton/postgres';
+import { PARTICIPANT_MIGRATIONS, ParticipantStore, createDataSource, type OutboxRelay } from '@baton/postgres';
 import { handleCommand, type CommandHandler } from '../command-handler';
-import { PARTICIPANT_MIGRATIONS } from '../migrations/participant-migrations';
 import { ParticipantRuntime } from '../participant-runtime';
 import { DuplicateCommandHandlerError } from './duplicate-command-handler.error';
 import { HANDLE_COMMAND_METADATA } from './handle-command.decorator';
@@ -55,7 +54,7 @@ export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap
     }
     const topics = defaultTopicNames(this.options.topics);
     // One relay publishes the replies of every participant on this database.
-    this.replies = new OutboxRelay(new OutboxRepository(this.dataSource, 'participant_outbox'), this.options.transport, {
+    this.replies = ParticipantStore.replyRelay(this.dataSource, this.options.transport, {
       logger: this.logger,
       name: 'participant outbox relay',
     });

@@ -8,8 +8,7 @@ export interface ParticipantModuleOptions {
   /**
    * The participant's database: options to open its own (the participant
    * migrations run on it, plus `database.migrations`), or a DataSource the app
-   * already has (its migrations must include the participant migrations,
-   * ParticipantSchema and ParticipantRepliesAndFences).
+   * already has (its migrations must include PARTICIPANT_MIGRATIONS).
    */
   database: DatabaseOptions | DataSource;
   /** How commands arrive and replies leave: a KafkaTransport, or the host's in-process transport. */

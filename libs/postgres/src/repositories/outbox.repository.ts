@@ -3,6 +3,7 @@ import type { MessageEnvelope } from '@baton/core';
 import { sql } from '../sql';
 import type { WriteStatement } from '../write-statement';
 
+/** An unpublished outbox row leased to a relay: what it publishes. */
 export interface OutboxRow {
   id: string;
   topic: string;
@@ -11,6 +12,7 @@ export interface OutboxRow {
   attempts: number;
 }
 
+/** The unpublished rows of an outbox: how many, and how long the oldest has waited. */
 export interface OutboxBacklog {
   count: number;
   oldestAgeMs: number;

@@ -22,6 +22,7 @@ export type LockedSaga = Pick<
   'id' | 'name' | 'definitionVersion' | 'status' | 'stateValue' | 'snapshot' | 'runtime' | 'version' | 'correlationId' | 'createdAt'
 >;
 
+/** Which sagas `SagaRepository.list` answers: one page, newest first. */
 export interface SagaListFilter {
   name?: string;
   status?: string;

@@ -49,17 +49,19 @@ import {
   type TraceCarrier,
 } from '@baton/tracing';
 
+/** A request to start a saga (SagaStepUnitOfWork.start). */
 export interface StartSagaRequest {
   name: string;
   input: unknown;
   /** The same key for the same saga name returns the instance it first started. */
   idempotencyKey?: string;
-  /** Defaults to the new saga's id. */
+  /** Ties the saga's messages and logs together. @default the new saga's id */
   correlationId?: string;
   /** Who started it, for the history. @default 'api' */
   actor?: string;
 }
 
+/** What a start did: the saga's id, and whether this request created it. */
 export interface StartSagaResult {
   sagaId: string;
   /** False when the idempotency key had already started this instance. */

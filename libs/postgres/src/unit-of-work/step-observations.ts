@@ -38,6 +38,7 @@ export interface StepObserved {
   createdAt?: Date;
 }
 
+/** Hears of each committed step (SagaStepUnitOfWork.observe); must be quick. */
 export type StepListener = (step: StepObserved) => void;
 
 /** What an observation needs of the saga: a locked row, or the one a start just created (no status before it). */

@@ -8,6 +8,7 @@ function traceFields(current: TraceCarrier, stored: TraceCarrier): TraceCarrier 
   return current.traceparent ? current : { traceparent: stored.traceparent, tracestate: stored.tracestate };
 }
 
+/** Options of an OutboxRelay. */
 export interface OutboxRelayOptions {
   /** Rows claimed per round. @default 100 */
   batchSize?: number;
@@ -29,10 +30,13 @@ export interface OutboxRelayOptions {
    * so more batches in flight keep commands from queueing behind a slow one. @default 8
    */
   handOffBatches?: number;
-  /** Backoff after a failed publish: first delay, doubled per attempt up to the max. @default 200 / 30000 */
+  /** Backoff after a failed publish: first delay, doubled per attempt up to `maxRetryDelayMs`. @default 200 */
   retryDelayMs?: number;
+  /** The longest backoff after failed publishes. @default 30000 */
   maxRetryDelayMs?: number;
+  /** Where the relay logs failed publishes and outages. @default the console */
   logger?: BatonLogger;
+  /** The relay's name in its log lines. @default `outbox relay (<table>)` */
   name?: string;
 }
 

@@ -3,11 +3,13 @@ import type { SagaTimerRepository } from '../repositories/saga-timer.repository'
 import type { SagaStepUnitOfWork } from '../unit-of-work/saga-step.unit-of-work';
 import { PollingLoop } from './polling-loop';
 
+/** Options of a TimerPoller. */
 export interface TimerPollerOptions {
   /** Longest pause between two looks for due timers; a timer fires at most this late. @default 250 */
   pollIntervalMs?: number;
   /** Timers fired per round. @default 100 */
   batchSize?: number;
+  /** Where the poller logs failed rounds. @default the console */
   logger?: BatonLogger;
 }
 

@@ -1,5 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { moveLegacyRaw } from '@baton/postgres';
+import { moveLegacyRaw } from './0005-dead-letter-raw-bytes.migration';
 
 /** The participant's dead letters keep the raw message too, as the orchestrator's do (migration 0005). */
 export class ParticipantDeadLetterRawBytes1763800000103 implements MigrationInterface {

@@ -1,4 +1,4 @@
-import type { WriteStatement } from '@baton/postgres';
+import type { WriteStatement } from '../write-statement';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -1,6 +1,8 @@
 import type { EntityManager } from 'typeorm';
 import type { MessageEnvelope } from '@baton/core';
-import { sql, type NewOutboxMessage, type WriteStatement } from '@baton/postgres';
+import type { NewOutboxMessage } from '../repositories/outbox.repository';
+import { sql } from '../sql';
+import type { WriteStatement } from '../write-statement';
 
 /** A command about to be recorded, and the message id its reply will get if it has one. */
 export interface CommandToRecord {
