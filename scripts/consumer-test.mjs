@@ -17,7 +17,7 @@
 // keeps the temp directory (it is kept anyway when something failed).
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -266,7 +266,17 @@ function assertNoWorkspacePaths(dir) {
     const text = readFileSync(path, 'utf8');
     if (text.includes(repo)) problems.push(`${file} names the repository (${repo})`);
     if (userFiles.includes(file) && /\blibs\//.test(text)) problems.push(`${file} mentions libs/`);
-    if (/\bworkspace:|"link:|file:\.\.\//.test(text)) problems.push(`${file} has a workspace, link: or relative file: dependency`);
+    if (/"workspace:/.test(text)) problems.push(`${file} has a workspace: dependency`);
+    for (const [, spec] of text.matchAll(/"(?:file|link):([^"]+)"/g)) {
+      if (!relative(repo, resolve(dir, spec)).startsWith('..')) problems.push(`${file} points into the repository: ${spec}`);
+    }
+  }
+  // What npm installed: real copies from the tarballs, not links into the repository.
+  for (const name of readdirSync(join(dir, 'node_modules', '@baton'))) {
+    const path = join(dir, 'node_modules', '@baton', name);
+    if (lstatSync(path).isSymbolicLink() || !relative(repo, realpathSync(path)).startsWith('..')) {
+      problems.push(`node_modules/@baton/${name} is a link to ${realpathSync(path)}`);
+    }
   }
   if (problems.length) throw new Error(problems.join('\n'));
 }
