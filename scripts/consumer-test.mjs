@@ -16,12 +16,18 @@
 // Environment: TEST_KAFKA_BROKERS (the broker for (b)); KEEP_CONSUMER_TMP=1
 // keeps the temp directory (it is kept anyway when something failed).
 import { spawn } from 'node:child_process';
+import console from 'node:console';
 import { randomBytes } from 'node:crypto';
 import { cpSync, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import process from 'node:process';
+import { clearTimeout, setTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+
+// Node's own fetch (the repository's lint config declares no Node globals).
+const { fetch } = globalThis;
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sources = join(repo, 'test', 'consumers');
