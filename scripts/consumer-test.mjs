@@ -149,6 +149,8 @@ function startApp(name, args, { cwd, env }) {
     get running() {
       return state === 'running';
     },
+    /** The first error line of its output, e.g. "Error: Cannot find module 'pg'". */
+    firstError: () => (existsSync(logFile) ? (/^.*\b[A-Z]\w*Error\b: .*$/m.exec(readFileSync(logFile, 'utf8'))?.[0].trim() ?? '') : ''),
     logTail: (lines = 25) => (existsSync(logFile) ? tail(readFileSync(logFile, 'utf8'), lines) : ''),
   };
 }
@@ -187,7 +189,7 @@ const delay = (ms) => new Promise((resolvePromise) => setTimeout(resolvePromise,
  * deadline passes (then throws with `describe()`), or `alive()` says the
  * process it waits on has died.
  */
-async function waitFor(what, probe, { deadlineMs, alive = () => true, describe = () => '' }) {
+async function waitFor(what, probe, { deadlineMs, alive = () => true, describe = () => '', died = () => '' }) {
   const deadline = Date.now() + deadlineMs;
   let lastError;
   for (let pause = 100; ; pause = Math.min(pause * 2, 1000)) {
@@ -197,7 +199,7 @@ async function waitFor(what, probe, { deadlineMs, alive = () => true, describe =
     } catch (error) {
       lastError = error;
     }
-    if (!alive()) throw new Error(`${what}: the process died first\n${await describe()}`);
+    if (!alive()) throw new Error(`${what}: the process died first${died() ? ` (${died()})` : ''}\n${await describe()}`);
     if (Date.now() > deadline) {
       throw new Error(`${what}: not within ${seconds(deadlineMs)}${lastError ? ` (last error: ${lastError.message})` : ''}\n${await describe()}`);
     }
@@ -457,6 +459,7 @@ async function waitUntilServing(app, api) {
   await waitFor(`${app.name} to answer GET /health/live`, async () => ((await fetch(`${api.base}/health/live`)).ok ? true : undefined), {
     deadlineMs: START_DEADLINE_MS,
     alive: () => app.running,
+    died: () => app.firstError(),
     describe: () => app.logTail(),
   });
 }
@@ -573,6 +576,7 @@ async function main() {
         waitFor('the participant app to say it runs', () => (/participants running/.test(participant.logTail(200)) ? true : undefined), {
           deadlineMs: START_DEADLINE_MS,
           alive: () => participant.running,
+          died: () => participant.firstError(),
           describe: logs,
         }),
       );
