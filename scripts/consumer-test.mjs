@@ -150,7 +150,7 @@ function startApp(name, args, { cwd, env }) {
       return state === 'running';
     },
     /** The first error line of its output, e.g. "Error: Cannot find module 'pg'". */
-    firstError: () => (existsSync(logFile) ? (/^.*\b(?:[A-Z]\w*)?Error\b: .*$/m.exec(readFileSync(logFile, 'utf8'))?.[0].trim() ?? '') : ''),
+    firstError: () => (existsSync(logFile) ? (/^.*\b(?:[A-Z]\w*)?Error\b: .*$/m.exec(readFileSync(logFile, 'utf8'))?.[0].trim().slice(0, 300) ?? '') : ''),
     logTail: (lines = 25) => (existsSync(logFile) ? tail(readFileSync(logFile, 'utf8'), lines) : ''),
   };
 }
