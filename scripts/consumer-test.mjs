@@ -19,6 +19,7 @@ import { spawn } from 'node:child_process';
 import console from 'node:console';
 import { randomBytes } from 'node:crypto';
 import { cpSync, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -464,6 +465,22 @@ async function waitUntilServing(app, api) {
   });
 }
 
+/** Deletes the run's topics, with the kafkajs the orchestrator app installed; a failure is only logged. */
+async function deleteTopics(appDir, broker, prefix) {
+  const { Kafka, logLevel } = createRequire(join(appDir, 'package.json'))('kafkajs');
+  const admin = new Kafka({ clientId: 'consumer-test', brokers: broker.split(','), logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length) await admin.deleteTopics({ topics });
+    log(`kafka: deleted the run's ${topics.length} topics`);
+  } catch (error) {
+    log(`kafka: could not delete the topics ${prefix}*: ${error.message}`);
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
 // --- the run ----------------------------------------------------------------------
 
 async function main() {
@@ -585,6 +602,7 @@ async function main() {
     } finally {
       await checkStops('kafka: the orchestrator stops on SIGTERM', orchestrator);
       await checkStops('kafka: the participant app stops on SIGTERM', participant);
+      await deleteTopics(apps.orchestrator, broker, prefix);
     }
   } else if (!apps.participant) {
     fail('kafka: sagas over Kafka', new Error('not run: the participant app did not build'));
