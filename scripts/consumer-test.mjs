@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The consumer test (npm run test:consumers): install Baton as a stranger would.
 //
-// Builds the packages, packs each with `npm pack`, then, in a directory of its
+// Builds the packages, packs each with `npm pack` (checking that each tarball
+// holds what its manifest points at, and loads only modules it declares, and
+// warning of what it lacks short of that), then, in a directory of its
 // own under the system's temp directory (outside the repository), builds the
 // consumer projects of test/consumers from those tarballs alone: the shared
 // contracts package (its own tsc against the installed @baton/core, then
@@ -19,7 +21,7 @@ import { spawn } from 'node:child_process';
 import console from 'node:console';
 import { randomBytes } from 'node:crypto';
 import { cpSync, createWriteStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -357,6 +359,42 @@ function packedFilesWarnings(packed, packageDir) {
   return warnings;
 }
 
+/**
+ * The modules a packed package loads, or names in its declarations, that
+ * its manifest declares neither as a dependency nor as a peer: at run time
+ * such a module is there only by luck of hoisting (a problem); in a
+ * declaration file, only if the user installs its types (a warning). And
+ * the optional peers it loads as soon as it is loaded (a problem: optional
+ * means an app may leave them out).
+ */
+function undeclaredImports(packed, packageDir) {
+  const manifest = readJson(join(packageDir, 'package.json'));
+  const declared = new Set([manifest.name, ...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+  const optional = new Set(Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, meta]) => meta.optional).map(([name]) => name));
+  const found = { runtime: new Map(), types: new Map() };
+  const eager = [];
+  for (const { path } of packed.files) {
+    const kind = path.endsWith('.d.ts') ? 'types' : path.endsWith('.js') ? 'runtime' : undefined;
+    if (!kind) continue;
+    const text = readFileSync(join(packageDir, path), 'utf8');
+    // tsc's CommonJS output: a require at the top level runs when the module loads (the index loads them all).
+    if (kind === 'runtime') {
+      for (const [, name] of text.matchAll(/^(?:const|var|let) \w+ = (?:__\w+\()?require\("([^"]+)"\)/gm)) {
+        if (optional.has(name)) eager.push(`${manifest.name}: ${path} loads its optional peer ${name} as it loads, so an app without ${name} fails at start`);
+      }
+    }
+    for (const [, specifier] of text.matchAll(/(?:\brequire\(|\bfrom |\bimport\()\s*["']([^"'.][^"']*)["']/g)) {
+      if (specifier.startsWith('node:') || isBuiltin(specifier)) continue;
+      const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+      if (declared.has(name)) continue;
+      if (!found[kind].has(name)) found[kind].set(name, []);
+      found[kind].get(name).push(path);
+    }
+  }
+  const describe = ([name, paths]) => `${manifest.name}: ${name} is declared neither as a dependency nor as a peer, but ${paths[0]}${paths.length > 1 ? ` (and ${paths.length - 1} more)` : ''} imports it`;
+  return { problems: [...found.runtime].map(describe).concat(eager), warnings: [...found.types].map(describe) };
+}
+
 async function pack(args, cwd, destination) {
   const output = await run('npm', ['pack', ...args, '--pack-destination', destination, '--json'], { cwd });
   return JSON.parse(output.slice(output.indexOf('[')));
@@ -489,6 +527,7 @@ async function main() {
   mkdirSync(join(work, 'tarballs'));
   log(`working in ${work}`);
   const tarballs = {};
+  const packs = {};
 
   await check('npm run build:packages', () => run('npm', ['run', 'build:packages'], { cwd: repo, env: process.env }), { fatal: true });
 
@@ -500,12 +539,24 @@ async function main() {
         const [packed] = await pack(['--workspace', `libs/${lib}`], repo, join(work, 'tarballs'));
         tarballs[packed.name] = join(work, 'tarballs', packed.filename);
         problems.push(...packedFilesProblems(packed, readJson(join(repo, 'libs', lib, 'package.json'))));
+        packs[lib] = packed;
         for (const warning of packedFilesWarnings(packed, join(repo, 'libs', lib))) log(`warn ${warning}`);
       }
       if (problems.length) throw new Error(problems.join('\n'));
     },
     { fatal: true },
   );
+
+  // Not fatal: the apps' runs show what such a problem does.
+  await check('the packages load only what they declare, and no optional peer as they load', () => {
+    const problems = [];
+    for (const lib of LIBS) {
+      const imports = undeclaredImports(packs[lib], join(repo, 'libs', lib));
+      problems.push(...imports.problems);
+      for (const warning of imports.warnings) log(`warn ${warning}`);
+    }
+    if (problems.length) throw new Error(problems.join('\n'));
+  });
 
   // The contracts package is built by its own tsc against the installed @baton/core tarball, then packed
   // with its checked-in manifest (its devDependencies' tarball paths are no business of its users).
