@@ -16,7 +16,7 @@
 // "consumers: passed N, failed M"; the exit code is non-zero on any failure.
 //
 // Environment: TEST_KAFKA_BROKERS (the broker for (b)); KEEP_CONSUMER_TMP=1
-// keeps the temp directory (it is kept anyway when something failed).
+// keeps the temp directory (after a failure it is kept without node_modules).
 import { spawn } from 'node:child_process';
 import console from 'node:console';
 import { randomBytes } from 'node:crypto';
@@ -688,8 +688,15 @@ killChildren();
 log(`took ${seconds(Date.now() - started)}`);
 const failed = results.failed > 0 || crashed;
 if (work) {
-  if (failed || process.env.KEEP_CONSUMER_TMP === '1') log(`kept ${work} (logs in ${join(work, 'logs')})`);
-  else rmSync(work, { recursive: true, force: true });
+  if (process.env.KEEP_CONSUMER_TMP === '1') {
+    log(`kept ${work} (logs in ${join(work, 'logs')})`);
+  } else if (failed) {
+    // The logs, tarballs, projects and their lock files stay for a look; the installed modules (300 MB) go.
+    for (const project of ['contracts', 'orchestrator', 'participant']) rmSync(join(work, project, 'node_modules'), { recursive: true, force: true });
+    log(`kept ${work} without its node_modules (logs in ${join(work, 'logs')}; KEEP_CONSUMER_TMP=1 keeps everything)`);
+  } else {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 if (failures.length) log(`failures:\n${failures.map((failure) => `  - ${failure.split('\n')[0]}`).join('\n')}`);
 console.log(`consumers: passed ${results.passed}, failed ${results.failed}`);
