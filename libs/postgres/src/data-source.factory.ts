@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite, types } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { DataSource, type MixedList } from 'typeorm';
 import { StartUpWait, type BatonLogger } from '@baton/core';
 import { DeadLetterEntity } from './entities/dead-letter.entity';
@@ -14,6 +14,7 @@ import { SagaRuntime1763800000003 } from './migrations/0003-saga-runtime.migrati
 import { TimerTraceContext1763800000004 } from './migrations/0004-timer-trace-context.migration';
 import { DeadLetterRawBytes1763800000005 } from './migrations/0005-dead-letter-raw-bytes.migration';
 import { pgliteDriver } from './pglite/pglite-pool';
+import { loadOptionalPeer } from './optional-peer';
 import { isDatabaseUnavailable } from './sql';
 
 /** The orchestrator's tables as TypeORM entities: createBatonDataSource opens a DataSource with them (plus the app's own). */
@@ -192,6 +193,11 @@ function describeDatabaseError(error: unknown): string {
 
 async function openPGlite(dataDir: string): Promise<PGlite> {
   if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true });
+  const { PGlite, types } = await loadOptionalPeer(
+    () => import('@electric-sql/pglite'),
+    '@electric-sql/pglite',
+    'Embedded PGlite (no database URL given)',
+  );
   // int8 (bigserial ids, counts) as strings, as `pg` returns them.
   return PGlite.create(dataDir, { parsers: { [types.INT8]: (value: string) => value } });
 }

@@ -1,5 +1,6 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { consoleLogger, type BatonLogger } from '@baton/core';
+import { loadOptionalPeer } from '../optional-peer';
 import { FailureStreak } from './failure-streak';
 
 /** Reconnecting: the first pause, doubled after each failed attempt up to the last. */
@@ -30,6 +31,7 @@ export class OutboxNotificationListener {
 
   async start(): Promise<void> {
     this.stopped = false;
+    const { Client } = await loadOptionalPeer(() => import('pg'), 'pg', 'Listening for outbox notifications on PostgreSQL');
     const client = new Client({ connectionString: this.url, application_name: 'baton-listener' });
     client.on('notification', () => this.onNotify());
     client.on('error', (error) => this.reconnect(client, error));
