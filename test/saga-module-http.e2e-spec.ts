@@ -213,10 +213,16 @@ describe('SagaModule with NODE_ENV=production', () => {
     process.env.NODE_ENV = nodeEnv;
   });
 
-  it('refuses to start without keys, saying what to set', async () => {
-    await expect(Test.createTestingModule({ imports: [ShopModule.forRoot()] }).compile()).rejects.toThrow(
-      /SagaModule cannot start: auth.keys of SagaModule.forRoot is unset, and NODE_ENV=production does not accept the development key\. Set auth.keys/,
+  it('refuses to start an app that serves HTTP without keys, saying what to set', async () => {
+    await expect(userApp(configured())).rejects.toThrow(
+      /^SagaModule cannot start: auth.keys of SagaModule.forRoot is unset, and NODE_ENV=production does not accept the development key\. Set auth.keys/,
     );
+  });
+
+  it('starts without keys where nothing serves HTTP (an application context: a worker, say)', async () => {
+    const context = await Test.createTestingModule({ imports: [ShopModule.forRoot()] }).compile();
+    await context.init();
+    await context.close();
   });
 
   it('starts with keys, and then refuses the development key', async () => {

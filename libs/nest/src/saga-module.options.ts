@@ -51,8 +51,9 @@ export interface SagaModuleOptions {
    * API keys of the REST API. Every POST of its controllers needs an operator
    * key; reads need a key only with `protectReads`. Without keys, outside
    * production the development key `baton-dev-key` (`DEVELOPMENT_API_KEY`) is
-   * accepted, with a warning at start; with `NODE_ENV=production` the module
-   * refuses to start.
+   * accepted, with a warning at start; with `NODE_ENV=production` an app
+   * that serves HTTP refuses to start (one that does not, a worker from
+   * `createApplicationContext`, needs no keys).
    * @default { keys: [], protectReads: false } (the development key outside production)
    */
   auth?: BatonAuthOptions;

@@ -19,7 +19,7 @@ import { InProcessTransport } from '@baton/core';
 import { SagaAdmission } from './admission/saga-admission.service';
 import { ApiKeyRing } from './auth/api-key-ring';
 import { ApiKeyGuard } from './auth/api-key.guard';
-import { keysInForce } from './auth/development-key';
+import { KEYS_IN_FORCE, keysInForce, type KeysInForce } from './auth/development-key';
 import { BatonResources } from './baton-resources.service';
 import { BATON_DATA_SOURCE, BATON_METRICS_REGISTRY, BATON_TOPICS, BATON_TRANSPORT } from './baton.tokens';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -28,7 +28,7 @@ import { DefinitionsController } from './definitions/definitions.controller';
 import { DatabaseHealthIndicator } from './health/database.health-indicator';
 import { HealthController } from './health/health.controller';
 import { TransportHealthIndicator } from './health/transport.health-indicator';
-import { HttpSetupCheck } from './http/http-setup.check';
+import { HttpStartChecks } from './http/http-start.checks';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { createBatonMetricsRegistry } from './metrics/baton-metrics.registry';
 import { MetricsController } from './metrics/metrics.controller';
@@ -54,13 +54,9 @@ const repository = <T>(type: new (dataSource: DataSource) => T) => ({
  * The guard of the REST API. It covers this module's controllers, read from
  * the module's own metadata, so a controller added to the list is covered
  * too; other controllers of the app only where they carry @Operator/@Reader.
- * Without keys it accepts the development key, saying so, outside production,
- * and refuses to start in production (NODE_ENV=production).
  */
-function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): ApiKeyGuard {
-  const { keys, developmentKeyWarning } = keysInForce(options.auth, process.env.NODE_ENV === 'production');
-  if (developmentKeyWarning) new Logger('SagaModule').warn(developmentKeyWarning);
-  return new ApiKeyGuard(reflector, new ApiKeyRing(keys), {
+function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, keys: KeysInForce): ApiKeyGuard {
+  return new ApiKeyGuard(reflector, new ApiKeyRing(keys.keys), {
     protectReads: options.auth?.protectReads ?? false,
     controllers: Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, SagaModule) ?? [],
   });
@@ -75,11 +71,11 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): Ap
  * ```
  *
  * By itself, for the whole app: the API key guard (see `auth`; without keys
- * the development key outside production, no start in production) and
- * problem+json answers for errors of every route. What needs the app object
- * (body parser, input rules, /docs) is `configureBatonHttp(app)`, called
- * before `app.listen()`; an app that serves HTTP without it logs an error at
- * start saying what is missing.
+ * the development key outside production, no start of an app that serves
+ * HTTP in production) and problem+json answers for errors of every route.
+ * What needs the app object (body parser, input rules, /docs) is
+ * `configureBatonHttp(app)`, called before `app.listen()`; an app that serves
+ * HTTP without it logs an error at start saying what is missing.
  */
 @Module({
   imports: [TerminusModule],
@@ -134,9 +130,10 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): Ap
       useFactory: (o: SagaModuleOptions, dataSource: DataSource) => SagaAdmission.forDataSource(dataSource, o.admission),
       inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE],
     },
-    { provide: APP_GUARD, useFactory: createApiKeyGuard, inject: [SAGA_MODULE_OPTIONS, Reflector] },
+    { provide: KEYS_IN_FORCE, useFactory: (o: SagaModuleOptions) => keysInForce(o.auth), inject: OPTIONS },
+    { provide: APP_GUARD, useFactory: createApiKeyGuard, inject: [SAGA_MODULE_OPTIONS, Reflector, KEYS_IN_FORCE] },
     { provide: APP_FILTER, useClass: ProblemDetailsFilter },
-    HttpSetupCheck,
+    HttpStartChecks,
     SagaOrchestrator,
     DeadLettersService,
     SagaWorkersService,

@@ -5,8 +5,8 @@ export interface BatonAuthOptions {
   /**
    * The accepted keys. Without any (unset or empty), the development key
    * (`DEVELOPMENT_API_KEY`, `Bearer baton-dev-key`) is accepted, with a
-   * warning at start, unless `NODE_ENV=production`, where the module refuses
-   * to start instead.
+   * warning at start, unless `NODE_ENV=production`, where an app that serves
+   * HTTP refuses to start instead.
    * @default [] (the development key outside production)
    */
   keys?: ApiKey[];

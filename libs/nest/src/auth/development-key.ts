@@ -4,30 +4,41 @@ import type { BatonAuthOptions } from './baton-auth.options';
 /**
  * The key SagaModule accepts when it is given no keys (`auth.keys` unset or
  * empty) and `NODE_ENV` is not `production`: `Authorization: Bearer
- * baton-dev-key`, role operator. It is public, so a module started with it
- * warns; with `NODE_ENV=production` and no keys, the module does not start.
+ * baton-dev-key`, role operator. It is public, so an app that serves HTTP
+ * with it warns at start; with `NODE_ENV=production` and no keys, such an app
+ * does not start.
  */
 export const DEVELOPMENT_API_KEY: Readonly<ApiKey> = Object.freeze({ name: 'dev', key: 'baton-dev-key', role: 'operator' });
 
 /** What the warning and the error name when the app does not say where its keys come from (`auth.keysSource`). */
 export const DEFAULT_KEYS_SOURCE = 'auth.keys of SagaModule.forRoot';
 
-/** The keys the module accepts, and whether the development key stands in for missing ones. */
+/** Injection token of the module's KeysInForce. */
+export const KEYS_IN_FORCE = Symbol('KEYS_IN_FORCE');
+
+/** The keys the REST API accepts. */
 export interface KeysInForce {
   keys: ApiKey[];
-  /** Set when no keys were given and the development key is accepted instead: what to warn about. */
-  developmentKeyWarning?: string;
+  /** No keys were given: the development key stands in. */
+  developmentKey: boolean;
+  /** Where keys are set, for the warning and the error (`auth.keysSource`). */
+  source: string;
+}
+
+/** The keys of `auth`, or the development key when it gives none. */
+export function keysInForce(auth: BatonAuthOptions | undefined): KeysInForce {
+  const keys = auth?.keys ?? [];
+  const source = auth?.keysSource ?? DEFAULT_KEYS_SOURCE;
+  return keys.length > 0 ? { keys, developmentKey: false, source } : { keys: [{ ...DEVELOPMENT_API_KEY }], developmentKey: true, source };
 }
 
 /**
- * The keys of `auth`; without any, the development key outside production,
- * and an error naming what to set in production (`production` is
- * `NODE_ENV === 'production'`).
+ * For an app that serves HTTP, when the development key stands in: the
+ * warning to log, or, with `production` (`NODE_ENV=production`), an error
+ * naming what to set. Nothing when keys were given.
  */
-export function keysInForce(auth: BatonAuthOptions | undefined, production: boolean): KeysInForce {
-  const keys = auth?.keys ?? [];
-  if (keys.length > 0) return { keys };
-  const source = auth?.keysSource ?? DEFAULT_KEYS_SOURCE;
+export function developmentKeyWarning({ developmentKey, source }: KeysInForce, production: boolean): string | undefined {
+  if (!developmentKey) return undefined;
   const { key, role } = DEVELOPMENT_API_KEY;
   if (production) {
     throw new Error(
@@ -36,10 +47,8 @@ export function keysInForce(auth: BatonAuthOptions | undefined, production: bool
         "SagaModule.forRoot({ ..., auth: { keys: [{ name: 'ops', key: '<secret>', role: 'operator' }] } }).",
     );
   }
-  return {
-    keys: [{ ...DEVELOPMENT_API_KEY }],
-    developmentKeyWarning:
-      `${source} is unset: the development key "${key}" (role ${role}) is accepted, e.g. -H 'Authorization: Bearer ${key}'. ` +
-      `Set ${source} before anyone else can reach this app; with NODE_ENV=production it does not start without keys.`,
-  };
+  return (
+    `${source} is unset: the development key "${key}" (role ${role}) is accepted, e.g. -H 'Authorization: Bearer ${key}'. ` +
+    `Set ${source} before anyone else can reach this app; with NODE_ENV=production it does not start without keys.`
+  );
 }

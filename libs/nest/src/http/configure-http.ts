@@ -16,7 +16,7 @@ export interface BatonHttpOptions {
   docsPath?: string;
 }
 
-/** The Express apps configureBatonHttp has set up; SagaModule checks at start that its app is one (see HttpSetupCheck). */
+/** The Express apps configureBatonHttp has set up; SagaModule checks at start that its app is one (see HttpStartChecks). */
 const configured = new WeakSet<object>();
 
 /** Whether configureBatonHttp has set up the Express app `instance` (the HTTP adapter's `getInstance()`). */
