@@ -50,9 +50,9 @@ interface RouterLayer {
  * answer a non-JSON body with 415). `rawBody: true` keeps working: the parser
  * leaves the raw bytes on `req.rawBody` as Nest's would.
  *
- * @throws when the app is not on Express (`@nestjs/platform-express`), when it
- * was already initialised or listens, or when a JSON body parser was installed
- * before (`app.useBodyParser('json')`, or this function called twice).
+ * @throws when the app is not on Express (`@nestjs/platform-express`), has no
+ * SagaModule, was already initialised or listens, or has a JSON body parser
+ * already (`app.useBodyParser('json')`), or when this is the second call.
  */
 export function configureBatonHttp(app: NestExpressApplication, options: BatonHttpOptions = {}): void {
   const adapter = app.getHttpAdapter();
