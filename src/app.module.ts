@@ -30,7 +30,7 @@ export class AppModule {
           transport: createTransport(config.kafka, config.startupTimeoutMs),
           topics,
           timers: { pollIntervalMs: config.timerPollIntervalMs, catchUpTimeoutMs: config.timerCatchUpTimeoutMs },
-          auth: { keys: config.auth.keys, protectReads: config.auth.protectReads },
+          auth: { keys: config.auth.keys, protectReads: config.auth.protectReads, keysSource: 'API_KEYS' },
           admission: config.admission,
           limits: config.limits,
         }),

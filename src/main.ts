@@ -7,7 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PinoLoggerService, configureBatonHttp } from '@baton/nest';
 import { AppModule } from './app.module';
-import { DEVELOPMENT_API_KEY, assertHostConfig, loadConfig } from './config/app.config';
+import { assertHostConfig, loadConfig } from './config/app.config';
 import { exitAfterFailedStart } from './failed-start';
 
 /** The app's logger, once the configuration says how to log; a failed start flushes it before exiting. */
@@ -20,7 +20,9 @@ async function bootstrap(): Promise<void> {
   output = new PinoLoggerService({ ...config.log, name: 'baton' });
   // The logger from the first line, unbuffered: while the start waits for PostgreSQL or Kafka, it says so as it happens.
   // abortOnError false: a provider that fails (the database did not answer) reaches the catch below, which says why.
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { bodyParser: false, logger: output, abortOnError: false });
+  // Without API_KEYS, SagaModule accepts its development key and warns about it (auth.keysSource names the variable).
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger: output, abortOnError: false });
+  // The body parser, the input rules, problem+json for what they refuse, /docs.
   configureBatonHttp(app, { bodyLimit: config.bodyLimit });
   // SIGTERM/SIGINT: stop taking work, finish what is in hand, close the database.
   app.enableShutdownHooks();
@@ -32,13 +34,6 @@ async function bootstrap(): Promise<void> {
   logger.log(`  API:    ${base}/sagas   definitions: ${base}/definitions`);
   logger.log(`  Docs:   ${base}/docs`);
   logger.log(`  Storage: ${storage}; participants: ${config.participants}`);
-  if (config.auth.developmentKey) {
-    logger.warn(
-      `API_KEYS is unset: the development key "${DEVELOPMENT_API_KEY.key}" (role ${DEVELOPMENT_API_KEY.role}) is accepted, ` +
-        `e.g. -H 'Authorization: Bearer ${DEVELOPMENT_API_KEY.key}'. Set API_KEYS before anyone else can reach this host; ` +
-        'with NODE_ENV=production the host does not start without it.',
-    );
-  }
 }
 
 // Exit codes: 2 invalid configuration, 3 a dependency did not answer within STARTUP_TIMEOUT_MS, 1 anything else.

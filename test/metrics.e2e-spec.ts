@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { uuidv7 } from '@baton/core';
-import { SagaWorkersService } from '@baton/nest';
+import { SagaWorkersService } from '../libs/nest/src/workers/saga-workers.service';
 import { orderReply } from './support/envelopes';
 import { eventually, orderFor, type OrderScenario } from './support/orders';
 import { PrometheusScrape } from './support/prometheus-text';

@@ -1,4 +1,4 @@
-import { ConfigError, DEVELOPMENT_API_KEY, assertHostConfig, loadConfig } from './app.config';
+import { ConfigError, assertHostConfig, loadConfig } from './app.config';
 
 describe('The host configuration', () => {
   it('needs no variable: every setting has a default', () => {
@@ -20,7 +20,7 @@ describe('The host configuration', () => {
       startupTimeoutMs: 60_000,
       topicPrefix: '',
       replyTopic: 'saga.replies',
-      auth: { keys: [DEVELOPMENT_API_KEY], protectReads: false, developmentKey: true },
+      auth: { keys: [], protectReads: false, developmentKey: true },
       admission: { maxStartsPerSecond: 1000, maxInFlight: 10_000 },
       limits: { maxTransitions: 1000, maxCommandsInFlight: 50 },
       production: false,
@@ -135,9 +135,9 @@ describe('The API key configuration', () => {
     });
   });
 
-  it('falls back to the development key without API_KEYS, which a production host refuses to start with', () => {
+  it('gives SagaModule no keys without API_KEYS (it falls back to its development key), which a production host refuses to start with', () => {
     const development = loadConfig({});
-    expect(development.auth.keys).toEqual([{ name: 'dev', key: 'baton-dev-key', role: 'operator' }]);
+    expect(development.auth).toEqual({ keys: [], protectReads: false, developmentKey: true });
     expect(() => assertHostConfig(development)).not.toThrow();
 
     const production = loadConfig({ NODE_ENV: 'production' });

@@ -2,9 +2,6 @@ import { z } from 'zod';
 import { KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS, KAFKA_DEFAULT_SESSION_TIMEOUT_MS } from '@baton/kafka';
 import type { ApiKey, LogFormat } from '@baton/nest';
 
-/** Accepted when API_KEYS is unset, outside production: the README walkthrough sends it. */
-export const DEVELOPMENT_API_KEY: ApiKey = { name: 'dev', key: 'baton-dev-key', role: 'operator' };
-
 /**
  * The host's configuration, read from environment variables. Every variable
  * has a default, so `npm start` needs none; see the README's table.
@@ -73,12 +70,13 @@ export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fata
 export interface AuthConfig {
   /**
    * API_KEYS: comma-separated `name:key:role` (role reader or operator).
-   * @default [DEVELOPMENT_API_KEY] (refused by a production host, see assertHostConfig)
+   * @default [] (SagaModule then accepts its development key, DEVELOPMENT_API_KEY, outside production;
+   * a production host does not start, see assertHostConfig)
    */
   keys: ApiKey[];
   /** AUTH_READS: whether GET requests need a key too. @default false */
   protectReads: boolean;
-  /** True when API_KEYS is unset and the development key stands in. */
+  /** True when API_KEYS is unset: the development key stands in outside production. */
   developmentKey: boolean;
 }
 
@@ -242,7 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>, defaultGroup
     replyTopic: c.REPLY_TOPIC,
     kafka,
     auth: {
-      keys: c.API_KEYS === undefined ? [DEVELOPMENT_API_KEY] : parseApiKeys(c.API_KEYS),
+      keys: c.API_KEYS === undefined ? [] : parseApiKeys(c.API_KEYS),
       protectReads: c.AUTH_READS === 'true',
       developmentKey: c.API_KEYS === undefined,
     },
@@ -285,6 +283,8 @@ function parseApiKeys(value: string): ApiKey[] {
 /**
  * What the host needs beyond loadConfig (the participants process shares
  * loadConfig but serves no API): a production host runs only with API_KEYS.
+ * SagaModule would refuse to start without keys too; this says so before
+ * anything starts, naming the variable, and exits with code 2.
  */
 export function assertHostConfig(config: AppConfig): void {
   if (config.production && config.auth.developmentKey) {

@@ -1,25 +1,29 @@
-export * from './admission/saga-admission.interceptor';
-export * from './admission/saga-admission.options';
-export * from './admission/saga-admission.service';
-export * from './auth/access.decorator';
-export * from './auth/api-key';
-export * from './auth/api-key-ring';
-export * from './auth/api-key.guard';
-export * from './auth/baton-auth.options';
-export * from './auth/baton-principal';
-export * from './auth/principal.decorator';
-export * from './baton.tokens';
-export * from './dead-letters/dead-letter.view';
-export * from './dead-letters/dead-letters.service';
-export * from './http/configure-http';
-export * from './http/problem-details.filter';
-export * from './http/problem.exception';
-export * from './saga-module.options';
-export * from './saga.module';
-export * from './sagas/saga-orchestrator.service';
-export * from './sagas/saga.view';
-export * from './workers/saga-workers.service';
-export * from './logging/pino-logger.service';
-export * from './health/database.health-indicator';
-export * from './health/transport.health-indicator';
-export * from './metrics/saga-metrics.service';
+// The public API of @baton/nest: what a NestJS app needs to run sagas with SagaModule.
+// Everything else under src/ is internal to the package.
+
+// The module and its options
+export { SagaModule } from './saga.module';
+export type { SagaModuleOptions } from './saga-module.options';
+export type { SagaAdmissionOptions } from './admission/saga-admission.options';
+
+// HTTP: what needs the app object, in one call before app.listen()
+export { configureBatonHttp, type BatonHttpOptions } from './http/configure-http';
+
+// API keys and roles
+export type { BatonAuthOptions } from './auth/baton-auth.options';
+export type { ApiKey, ApiKeyRole } from './auth/api-key';
+export { DEVELOPMENT_API_KEY } from './auth/development-key';
+export { Operator, Public, Reader } from './auth/access.decorator';
+export { Principal } from './auth/principal.decorator';
+export type { BatonPrincipal } from './auth/baton-principal';
+
+// Starting and querying sagas from code, and the views the REST API returns
+export { SagaOrchestrator, type SagaPage } from './sagas/saga-orchestrator.service';
+export type { HistoryEntryView, SagaView } from './sagas/saga.view';
+export type { DeadLetterPage, DeadLetterView } from './dead-letters/dead-letter.view';
+
+// Injection tokens of what SagaModule provides to the app
+export { BATON_DATA_SOURCE, BATON_METRICS_REGISTRY, BATON_TOPICS, BATON_TRANSPORT } from './baton.tokens';
+
+// Logging
+export { PinoLoggerService, type LogFormat, type PinoLoggerOptions } from './logging/pino-logger.service';

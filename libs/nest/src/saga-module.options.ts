@@ -49,13 +49,17 @@ export interface SagaModuleOptions {
   steps?: StepBatchingOptions;
   /**
    * API keys of the REST API. Every POST of its controllers needs an operator
-   * key; reads need a key only with `protectReads`.
-   * @default { keys: [], protectReads: false } (every POST is refused with 401)
+   * key; reads need a key only with `protectReads`. Without keys, outside
+   * production the development key `baton-dev-key` (`DEVELOPMENT_API_KEY`) is
+   * accepted, with a warning at start; with `NODE_ENV=production` an app
+   * that serves HTTP refuses to start (one that does not, a worker from
+   * `createApplicationContext`, needs no keys).
+   * @default { keys: [], protectReads: false } (the development key outside production)
    */
   auth?: BatonAuthOptions;
   /**
    * Back-pressure on starts over REST: beyond either bound a start is answered 429 with Retry-After.
-   * @default { maxStartsPerSecond: 1000, maxInFlight: 10000 }
+   * @default { maxStartsPerSecond: 1000, maxInFlight: 10000, inFlightRefreshMs: 500 }
    */
   admission?: SagaAdmissionOptions;
   /**

@@ -1,6 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { MODULE_METADATA } from '@nestjs/common/constants';
-import { APP_GUARD, Reflector } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, Reflector } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import type { DataSource } from 'typeorm';
 import { SagaEngine, SagaRegistry, defaultTopicNames, type TopicNames, type Transport } from '@baton/core';
@@ -19,6 +19,7 @@ import { InProcessTransport } from '@baton/core';
 import { SagaAdmission } from './admission/saga-admission.service';
 import { ApiKeyRing } from './auth/api-key-ring';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { KEYS_IN_FORCE, keysInForce, type KeysInForce } from './auth/development-key';
 import { BatonResources } from './baton-resources.service';
 import { BATON_DATA_SOURCE, BATON_METRICS_REGISTRY, BATON_TOPICS, BATON_TRANSPORT } from './baton.tokens';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
@@ -27,6 +28,8 @@ import { DefinitionsController } from './definitions/definitions.controller';
 import { DatabaseHealthIndicator } from './health/database.health-indicator';
 import { HealthController } from './health/health.controller';
 import { TransportHealthIndicator } from './health/transport.health-indicator';
+import { HttpStartChecks } from './http/http-start.checks';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { createBatonMetricsRegistry } from './metrics/baton-metrics.registry';
 import { MetricsController } from './metrics/metrics.controller';
 import { SagaGauges } from './metrics/saga-gauges.service';
@@ -52,12 +55,8 @@ const repository = <T>(type: new (dataSource: DataSource) => T) => ({
  * the module's own metadata, so a controller added to the list is covered
  * too; other controllers of the app only where they carry @Operator/@Reader.
  */
-function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): ApiKeyGuard {
-  const keys = new ApiKeyRing(options.auth?.keys ?? []);
-  if (keys.size === 0) {
-    new Logger('SagaModule').warn('No API keys are configured (auth.keys): every request that changes something is refused with 401.');
-  }
-  return new ApiKeyGuard(reflector, keys, {
+function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, keys: KeysInForce): ApiKeyGuard {
+  return new ApiKeyGuard(reflector, new ApiKeyRing(keys.keys), {
     protectReads: options.auth?.protectReads ?? false,
     controllers: Reflect.getMetadata(MODULE_METADATA.CONTROLLERS, SagaModule) ?? [],
   });
@@ -70,6 +69,13 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): Ap
  * ```ts
  * SagaModule.forRoot({ sagas: [createOrderFulfillmentSaga()], database: { url: process.env.DATABASE_URL } })
  * ```
+ *
+ * By itself, for the whole app: the API key guard (see `auth`; without keys
+ * the development key outside production, no start of an app that serves
+ * HTTP in production) and problem+json answers for errors of every route.
+ * What needs the app object (body parser, input rules, /docs) is
+ * `configureBatonHttp(app)`, called before `app.listen()`; an app that serves
+ * HTTP without it logs an error at start saying what is missing.
  */
 @Module({
   imports: [TerminusModule],
@@ -124,7 +130,10 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector): Ap
       useFactory: (o: SagaModuleOptions, dataSource: DataSource) => SagaAdmission.forDataSource(dataSource, o.admission),
       inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE],
     },
-    { provide: APP_GUARD, useFactory: createApiKeyGuard, inject: [SAGA_MODULE_OPTIONS, Reflector] },
+    { provide: KEYS_IN_FORCE, useFactory: (o: SagaModuleOptions) => keysInForce(o.auth), inject: OPTIONS },
+    { provide: APP_GUARD, useFactory: createApiKeyGuard, inject: [SAGA_MODULE_OPTIONS, Reflector, KEYS_IN_FORCE] },
+    { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+    HttpStartChecks,
     SagaOrchestrator,
     DeadLettersService,
     SagaWorkersService,

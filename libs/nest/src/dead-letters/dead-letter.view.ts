@@ -24,6 +24,7 @@ export interface DeadLetterView
   raw?: RawMessageView;
 }
 
+/** A page of dead letters, newest first, as GET /dead-letters returns it. */
 export interface DeadLetterPage {
   items: DeadLetterView[];
   /** Pass as `cursor` to get the next (older) page; null on the last page. */

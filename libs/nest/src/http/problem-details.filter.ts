@@ -93,8 +93,10 @@ export function sendProblem(response: Response, request: Request, problem: Probl
 }
 
 /**
- * Renders every error as `application/problem+json`. Unexpected errors are
- * logged in full and answered with a 500 that leaks nothing.
+ * Renders every error of an HTTP request as `application/problem+json`.
+ * Unexpected errors are logged in full and answered with a 500 that leaks
+ * nothing. SagaModule registers it for the whole app (APP_FILTER); errors
+ * outside HTTP (a microservice's, say) pass on untouched.
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -103,6 +105,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   private unavailableLoggedAt = Number.NEGATIVE_INFINITY;
 
   catch(error: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw error;
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();

@@ -7,6 +7,7 @@ import { currentLogContext } from '@baton/core';
 /** 'json': one JSON object per line, for machines; 'pretty': one coloured line per entry, for a terminal. */
 export type LogFormat = 'json' | 'pretty';
 
+/** Options of `PinoLoggerService`. */
 export interface PinoLoggerOptions {
   /** Lowest level written: trace, debug, info, warn, error, fatal or silent. @default 'info' */
   level?: LevelWithSilent;

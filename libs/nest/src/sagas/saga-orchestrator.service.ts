@@ -11,13 +11,17 @@ import {
 import { encodeCursor } from '../http/request-params';
 import { toDetailView, toHistoryView, toSummaryView, type HistoryEntryView, type SagaView } from './saga.view';
 
+/** A page of sagas, newest first, as `SagaOrchestrator.list` and GET /sagas return it. */
 export interface SagaPage {
   items: SagaView[];
   /** Pass as `cursor` to get the next (older) page; null on the last page. */
   nextCursor: string | null;
 }
 
-/** Starts and reads sagas. What the REST controllers, and any code of the host app, call. */
+/**
+ * Starts and reads sagas: what the REST controllers call, and what code of
+ * the app injects to do the same without HTTP.
+ */
 @Injectable()
 export class SagaOrchestrator {
   constructor(
@@ -27,16 +31,28 @@ export class SagaOrchestrator {
     private readonly timers: SagaTimerRepository,
   ) {}
 
+  /**
+   * Starts a saga on the newest version of its definition, with its first
+   * commands sent through the outbox. An idempotency key that already started
+   * a saga of this name returns that saga (`created: false`). Throws
+   * UnknownSagaNameError, InvalidMessageError for input the definition's
+   * schema refuses, and IdempotencyKeyReusedError for a key reused with other input.
+   */
   start(request: StartSagaRequest): Promise<StartSagaResult> {
     return this.unitOfWork.start(request);
   }
 
+  /** The saga with its context, timers and commands in flight; throws SagaNotFoundError for an unknown id. */
   async get(id: string): Promise<SagaView> {
     const saga = await this.sagas.findById(id);
     if (!saga) throw new SagaNotFoundError(id);
     return toDetailView(saga, await this.timers.forSaga(id));
   }
 
+  /**
+   * Sagas newest first, of one name and status if given; `after` is the id of
+   * the last saga of the previous page (`nextCursor` is that id, base64url-encoded, for the REST API).
+   */
   async list(filter: { name?: string; status?: string; limit: number; after?: string }): Promise<SagaPage> {
     const rows = await this.sagas.list({ ...filter, limit: filter.limit + 1 });
     const page = rows.slice(0, filter.limit);
@@ -46,6 +62,7 @@ export class SagaOrchestrator {
     };
   }
 
+  /** Every transition of the saga, oldest first; throws SagaNotFoundError for an unknown id. */
   async historyOf(id: string): Promise<HistoryEntryView[]> {
     const saga = await this.sagas.findById(id);
     if (!saga) throw new SagaNotFoundError(id);

@@ -31,6 +31,7 @@ export interface SagaView {
   compensationFailure?: { step: string; command: string; messageId: string; reason: string; attempts: number };
 }
 
+/** One transition of a saga as the REST API shows it (GET /sagas/{id}/history, `SagaOrchestrator.historyOf`). */
 export interface HistoryEntryView {
   at: string;
   kind: string;
