@@ -3,7 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { DEVELOPMENT_API_KEY, SagaModule, configureBatonHttp, type BatonHttpOptions, type SagaModuleOptions } from '@baton/nest';
-import { createOrderFulfillmentSaga } from '@baton/sagas';
+import { createOrderFulfillmentSaga } from '@example/sagas';
 import { orderFor } from './support/orders';
 import { expectProblem } from './support/test-app';
 
