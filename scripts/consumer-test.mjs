@@ -336,7 +336,7 @@ function packedFilesProblems(packed, manifest) {
 /**
  * What a user of the package would miss, short of a failure: a `files`
  * entry that matched nothing, and source maps (and declaration maps) that
- * point at sources the tarball does not ship.
+ * point at sources the tarball neither ships nor carries in the map.
  */
 function packedFilesWarnings(packed, packageDir) {
   const files = new Set(packed.files.map((file) => file.path));
@@ -348,8 +348,12 @@ function packedFilesWarnings(packed, packageDir) {
   const missing = new Set();
   let maps = 0;
   for (const path of [...files].filter((file) => file.endsWith('.map'))) {
-    const { sources = [] } = readJson(join(packageDir, path));
-    const absent = sources.map((source) => join(dirname(path), source)).filter((source) => !files.has(source));
+    const { sources = [], sourcesContent = [] } = readJson(join(packageDir, path));
+    // A map that carries its sources (inlineSources) needs none in the tarball.
+    const absent = sources
+      .filter((_, index) => typeof sourcesContent[index] !== 'string')
+      .map((source) => join(dirname(path), source))
+      .filter((source) => !files.has(source));
     if (absent.length) maps++;
     absent.forEach((source) => missing.add(source));
   }
