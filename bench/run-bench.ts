@@ -9,6 +9,7 @@ import { BATON_DATA_SOURCE, SagaOrchestrator } from '@baton/nest';
 import { SagaStepUnitOfWork } from '@baton/postgres';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
+import { loadExampleConfig } from '../src/config/example.config';
 import { measureCeiling, type StepSample } from './database-ceiling';
 import { RssSampler, measureCpu, settledMemory } from './machine-load';
 import { distribution, type Distribution } from './percentiles';
@@ -98,7 +99,6 @@ async function main(): Promise<void> {
     ...(schema ? { DATABASE_SCHEMA: schema } : {}),
     ...(topicPrefix ? { TOPIC_PREFIX: topicPrefix } : {}),
     PARTICIPANTS: 'in-process',
-    ORDER_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS),
     TIMER_POLL_INTERVAL_MS: process.env.TIMER_POLL_INTERVAL_MS ?? '50',
     MAX_STARTS_PER_SECOND: '1000000',
     MAX_SAGAS_IN_FLIGHT: '100000000',
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const transport = config.kafka ? 'kafka' : 'in-process';
   process.stderr.write(`Baton benchmark: ${database}, ${transport}; ${SAGAS} sagas at ${CONCURRENCY} in flight\n`);
 
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, loadExampleConfig({ ...process.env, ORDER_PAYMENT_TIMEOUT_MS: String(PAYMENT_TIMEOUT_MS) })), { logger: ['error', 'warn'] });
   await app.init();
   const orchestrator = app.get(SagaOrchestrator);
   const dataSource = app.get<DataSource>(BATON_DATA_SOURCE);

@@ -6,6 +6,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { PinoLoggerService } from '@baton/nest';
 import { loadConfig } from '../src/config/app.config';
+import { loadExampleConfig } from '../src/config/example.config';
 import { exitAfterFailedStart } from '../src/failed-start';
 import { ParticipantsAppModule } from './participants-app.module';
 
@@ -19,7 +20,7 @@ async function bootstrap(): Promise<void> {
   const config = loadConfig({ PGLITE_DATA_DIR: '.data/participants-pglite', ...process.env }, 'baton-participants');
   output = new PinoLoggerService({ ...config.log, name: 'baton-participants' });
   // The logger from the first line, unbuffered: while the start waits for PostgreSQL or Kafka, it says so as it happens.
-  const app = await NestFactory.createApplicationContext(ParticipantsAppModule.forRoot(config), { logger: output, abortOnError: false });
+  const app = await NestFactory.createApplicationContext(ParticipantsAppModule.forRoot(config, loadExampleConfig(process.env)), { logger: output, abortOnError: false });
   app.enableShutdownHooks();
   logger.log(`Example participants are running; Kafka at ${config.kafka!.brokers.join(',')}, group ${config.kafka!.groupId}`);
 }

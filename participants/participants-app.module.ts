@@ -3,6 +3,7 @@ import { ParticipantModule } from '@baton/participant';
 import { ConfigError, type AppConfig } from '../src/config/app.config';
 import { createTransport } from '../src/config/create-transport';
 import { databaseOptions } from '../src/config/database-options';
+import type { ExampleConfig } from '../src/config/example.config';
 import { ExampleLedger1763800000201 } from './migrations/0201-example-ledger.migration';
 import { ExampleParticipantsModule } from './example-participants.module';
 import { ExampleSettings } from './example-settings';
@@ -13,11 +14,11 @@ import { ExampleSettings } from './example-settings';
  */
 @Module({})
 export class ParticipantsAppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, example: ExampleConfig): DynamicModule {
     if (!config.kafka) {
       throw new ConfigError(['KAFKA_BROKERS is unset: the participants process talks to the orchestrator over Kafka']);
     }
-    const settings = new ExampleSettings(config.participantFailureRate, config.participantLatencyMs);
+    const settings = new ExampleSettings(example.participantFailureRate, example.participantLatencyMs);
     return {
       module: ParticipantsAppModule,
       imports: [

@@ -7,6 +7,7 @@ import { ExampleLedger1763800000201, ExampleParticipantsModule, ExampleSettings 
 import { createOrderFulfillmentSaga } from '@example/sagas';
 import { APP_CONFIG } from './config/app-config.token';
 import type { AppConfig } from './config/app.config';
+import type { ExampleConfig } from './config/example.config';
 import { createTransport } from './config/create-transport';
 import { databaseOptions } from './config/database-options';
 
@@ -17,15 +18,15 @@ import { databaseOptions } from './config/database-options';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, example: ExampleConfig): DynamicModule {
     const inProcessParticipants = config.participants === 'in-process';
-    const settings = new ExampleSettings(config.participantFailureRate, config.participantLatencyMs);
+    const settings = new ExampleSettings(example.participantFailureRate, example.participantLatencyMs);
     const topics = { prefix: config.topicPrefix, replies: config.replyTopic };
     return {
       module: AppModule,
       imports: [
         SagaModule.forRoot({
-          sagas: [createOrderFulfillmentSaga({ paymentTimeoutMs: config.orderPaymentTimeoutMs, replyTimeoutMs: config.orderReplyTimeoutMs })],
+          sagas: [createOrderFulfillmentSaga({ paymentTimeoutMs: example.orderPaymentTimeoutMs, replyTimeoutMs: example.orderReplyTimeoutMs })],
           database: databaseOptions(config, inProcessParticipants ? [...PARTICIPANT_MIGRATIONS, ExampleLedger1763800000201] : []),
           transport: createTransport(config.kafka, config.startupTimeoutMs),
           topics,

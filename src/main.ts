@@ -8,6 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { PinoLoggerService, configureBatonHttp } from '@baton/nest';
 import { AppModule } from './app.module';
 import { assertHostConfig, loadConfig } from './config/app.config';
+import { loadExampleConfig } from './config/example.config';
 import { exitAfterFailedStart } from './failed-start';
 
 /** The app's logger, once the configuration says how to log; a failed start flushes it before exiting. */
@@ -16,12 +17,13 @@ let output: PinoLoggerService | undefined;
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Baton');
   const config = loadConfig(process.env);
+  const example = loadExampleConfig(process.env);
   assertHostConfig(config);
   output = new PinoLoggerService({ ...config.log, name: 'baton' });
   // The logger from the first line, unbuffered: while the start waits for PostgreSQL or Kafka, it says so as it happens.
   // abortOnError false: a provider that fails (the database did not answer) reaches the catch below, which says why.
   // Without API_KEYS, SagaModule accepts its development key and warns about it (auth.keysSource names the variable).
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), { logger: output, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, example), { logger: output, abortOnError: false });
   // The body parser, the input rules, problem+json for what they refuse, /docs.
   configureBatonHttp(app, { bodyLimit: config.bodyLimit });
   // SIGTERM/SIGINT: stop taking work, finish what is in hand, close the database.

@@ -11,10 +11,6 @@ describe('The host configuration', () => {
       pgliteDataDir: '.data/pglite',
       bodyLimit: '256kb',
       participants: 'in-process',
-      participantFailureRate: 0,
-      participantLatencyMs: 0,
-      orderPaymentTimeoutMs: 15_000,
-      orderReplyTimeoutMs: 10_000,
       timerPollIntervalMs: 250,
       timerCatchUpTimeoutMs: 10_000,
       startupTimeoutMs: 60_000,
@@ -34,7 +30,6 @@ describe('The host configuration', () => {
       DATABASE_URL: 'postgres://u@db:5432/baton',
       DATABASE_SCHEMA: 'orders',
       PARTICIPANTS: 'none',
-      PARTICIPANT_FAILURE_RATE: '0.25',
       HOST: '',
     });
     expect(config).toMatchObject({
@@ -43,8 +38,11 @@ describe('The host configuration', () => {
       databaseUrl: 'postgres://u@db:5432/baton',
       databaseSchema: 'orders',
       participants: 'none',
-      participantFailureRate: 0.25,
     });
+  });
+
+  it("leaves the example's settings to the example (example.config.ts)", () => {
+    expect(Object.keys(loadConfig({ PARTICIPANT_FAILURE_RATE: '0.5', ORDER_PAYMENT_TIMEOUT_MS: '1000' }))).toEqual(Object.keys(loadConfig({})));
   });
 
   it('reads STARTUP_TIMEOUT_MS, the start-up budget, and refuses one below a second', () => {
@@ -55,7 +53,7 @@ describe('The host configuration', () => {
 
   it('refuses invalid values, naming every variable, its value and what it must be', () => {
     const attempt = () =>
-      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', PARTICIPANT_FAILURE_RATE: '2', PARTICIPANTS: 'remote' });
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', TIMER_POLL_INTERVAL_MS: '5', PARTICIPANTS: 'remote' });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
@@ -66,7 +64,7 @@ describe('The host configuration', () => {
         expect.arrayContaining([
           'PORT="eighty": must be a whole number',
           'DATABASE_URL="mysql://x": must be a postgres:// or postgresql:// URL',
-          'PARTICIPANT_FAILURE_RATE="2": must be a number from 0 to 1',
+          'TIMER_POLL_INTERVAL_MS="5": must be from 10 to 60000',
           expect.stringMatching(/^PARTICIPANTS="remote": /),
         ]),
       );

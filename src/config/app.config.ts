@@ -1,10 +1,15 @@
 import { z } from 'zod';
 import { KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS, KAFKA_DEFAULT_SESSION_TIMEOUT_MS } from '@baton/kafka';
 import type { ApiKey, LogFormat } from '@baton/nest';
+import { ConfigError, integer, parseEnv } from './env';
+
+export { ConfigError } from './env';
 
 /**
  * The host's configuration, read from environment variables. Every variable
- * has a default, so `npm start` needs none; see the README's table.
+ * has a default, so `npm start` needs none; see the README's table. The
+ * example's own settings (the order saga's deadlines, the example
+ * participants' failures) are read apart: example.config.ts.
  */
 export interface AppConfig {
   /** PORT @default 3000 */
@@ -26,14 +31,6 @@ export interface AppConfig {
    * @default 'in-process' without KAFKA_BROKERS, 'none' with it (they run as their own process)
    */
   participants: 'in-process' | 'none';
-  /** PARTICIPANT_FAILURE_RATE: share of commands the example participants refuse at random, 0..1. @default 0 */
-  participantFailureRate: number;
-  /** PARTICIPANT_LATENCY_MS: delay before an example participant handles a command. @default 0 */
-  participantLatencyMs: number;
-  /** ORDER_PAYMENT_TIMEOUT_MS: how long the order saga waits for payment. @default 15000 */
-  orderPaymentTimeoutMs: number;
-  /** ORDER_REPLY_TIMEOUT_MS: the order saga sends a command again when unanswered this long. @default 10000 */
-  orderReplyTimeoutMs: number;
   /** TIMER_POLL_INTERVAL_MS: the most a due timer waits to fire. @default 250 */
   timerPollIntervalMs: number;
   /**
@@ -103,13 +100,6 @@ export interface KafkaConfig {
   heartbeatIntervalMs: number;
 }
 
-const integer = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `must be from ${min} to ${max}`);
-
 const schema = z.object({
   PORT: integer(1, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -128,14 +118,6 @@ const schema = z.object({
     .regex(/^\d+(b|kb|mb)?$/i, 'must be a size like 256kb or 1mb')
     .default('256kb'),
   PARTICIPANTS: z.enum(['in-process', 'none']).optional(),
-  PARTICIPANT_FAILURE_RATE: z
-    .string()
-    .transform(Number)
-    .refine((n) => n >= 0 && n <= 1, 'must be a number from 0 to 1')
-    .default(0),
-  PARTICIPANT_LATENCY_MS: integer(0, 600_000).default(0),
-  ORDER_PAYMENT_TIMEOUT_MS: integer(1, 86_400_000).default(15_000),
-  ORDER_REPLY_TIMEOUT_MS: integer(1, 86_400_000).default(10_000),
   TIMER_POLL_INTERVAL_MS: integer(10, 60_000).default(250),
   TIMER_CATCH_UP_TIMEOUT_MS: integer(0, 3_600_000).default(10_000),
   STARTUP_TIMEOUT_MS: integer(1_000, 3_600_000).default(60_000),
@@ -171,31 +153,12 @@ const schema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
-/** Thrown for a variable that is set but wrong; names each variable and what it must be. */
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
-
 /**
  * Reads the configuration. `defaultGroupId` is the Kafka consumer group when
  * KAFKA_GROUP_ID is unset (the host and the participants process differ).
  */
 export function loadConfig(env: Record<string, string | undefined>, defaultGroupId = 'baton-orchestrator'): AppConfig {
-  // An empty variable counts as unset.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = schema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
-        const name = String(issue.path[0]);
-        return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
-      }),
-    );
-  }
-  const c = parsed.data;
+  const c = parseEnv(schema, env);
   if (c.KAFKA_SASL_MECHANISM && (!c.KAFKA_SASL_USERNAME || !c.KAFKA_SASL_PASSWORD)) {
     throw new ConfigError([`KAFKA_SASL_MECHANISM=${c.KAFKA_SASL_MECHANISM}: needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD too`]);
   }
@@ -229,10 +192,6 @@ export function loadConfig(env: Record<string, string | undefined>, defaultGroup
     pgliteDataDir: c.PGLITE_DATA_DIR,
     bodyLimit: c.BODY_LIMIT,
     participants: c.PARTICIPANTS ?? (kafka ? 'none' : 'in-process'),
-    participantFailureRate: c.PARTICIPANT_FAILURE_RATE,
-    participantLatencyMs: c.PARTICIPANT_LATENCY_MS,
-    orderPaymentTimeoutMs: c.ORDER_PAYMENT_TIMEOUT_MS,
-    orderReplyTimeoutMs: c.ORDER_REPLY_TIMEOUT_MS,
     timerPollIntervalMs: c.TIMER_POLL_INTERVAL_MS,
     timerCatchUpTimeoutMs: c.TIMER_CATCH_UP_TIMEOUT_MS,
     startupTimeoutMs: c.STARTUP_TIMEOUT_MS,

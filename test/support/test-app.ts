@@ -5,6 +5,7 @@ import type { Response } from 'supertest';
 import { DEVELOPMENT_API_KEY, configureBatonHttp } from '@baton/nest';
 import { AppModule } from '../../src/app.module';
 import { loadConfig, type AppConfig } from '../../src/config/app.config';
+import { loadExampleConfig } from '../../src/config/example.config';
 import { TEST_KAFKA_BROKERS, brokerAnswers } from './kafka-broker';
 import { eventually } from './orders';
 import { TEST_DATABASE_URL, TestSchema } from './test-database';
@@ -18,7 +19,7 @@ export const DEV_AUTHORIZATION = `Bearer ${DEVELOPMENT_API_KEY.key}`;
  */
 export async function bootTestApp(env: Record<string, string>): Promise<{ app: NestExpressApplication; config: AppConfig }> {
   const config = loadConfig({ PGLITE_DATA_DIR: 'memory://', TIMER_POLL_INTERVAL_MS: '20', ...env });
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config, loadExampleConfig(env))] }).compile();
   const app = moduleRef.createNestApplication<NestExpressApplication>({ bodyParser: false, logger: ['error', 'warn'] });
   configureBatonHttp(app, { bodyLimit: config.bodyLimit });
   await app.init();
