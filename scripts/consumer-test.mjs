@@ -243,20 +243,28 @@ const writeJson = (file, value) => writeFileSync(file, `${JSON.stringify(value, 
  * registry versions (what a user of the published packages writes); the
  * copy's direct dependencies on the packages under test point at their
  * tarballs, as `npm install ./x.tgz` would write them, and `overrides` does
- * the same for the ones they depend on (@baton/nest's @baton/postgres, say),
- * which are on no registry. Peer dependencies keep their ranges: they are
- * what the package asks of its users.
+ * the same for the ones it does not list but gets through them (@baton/nest's
+ * @baton/postgres, say), which are on no registry. A package it lists is not
+ * overridden: the others' dependencies and peers on it take its copy, and an
+ * overridden peer makes npm resolve that peer's own peers apart, where their
+ * optional peers conflict (ERESOLVE over ioredis, which @nestjs/core's
+ * optional @nestjs/microservices and typeorm name; cf. npm/cli#8470). Peer
+ * dependencies keep their ranges: they are what the package asks of its users.
  */
 function useTarballs(dir, tarballs) {
   const file = join(dir, 'package.json');
   const manifest = readJson(file);
+  const listed = new Set();
   for (const field of ['dependencies', 'devDependencies']) {
     for (const name of Object.keys(manifest[field] ?? {})) {
-      if (tarballs[name]) manifest[field][name] = `file:${tarballs[name]}`;
-      else if (name.startsWith('@baton/') || name.startsWith('@acme/')) throw new Error(`${file}: no tarball for ${name}`);
+      if (tarballs[name]) {
+        manifest[field][name] = `file:${tarballs[name]}`;
+        listed.add(name);
+      } else if (name.startsWith('@baton/') || name.startsWith('@acme/')) throw new Error(`${file}: no tarball for ${name}`);
     }
   }
-  manifest.overrides = { ...manifest.overrides, ...Object.fromEntries(Object.entries(tarballs).map(([name, path]) => [name, `file:${path}`])) };
+  const transitive = Object.entries(tarballs).filter(([name]) => !listed.has(name));
+  manifest.overrides = { ...manifest.overrides, ...Object.fromEntries(transitive.map(([name, path]) => [name, `file:${path}`])) };
   writeJson(file, manifest);
 }
 
