@@ -5,13 +5,16 @@
 // holds what its manifest points at, and loads only modules it declares, and
 // warning of what it lacks short of that), then, in a directory of its
 // own under the system's temp directory (outside the repository), builds the
-// consumer projects of test/consumers from those tarballs alone: the shared
-// contracts package (its own tsc against the installed @baton/core, then
-// packed), the orchestrator app and the participant app, each installed with
-// `npm install` and type-checked with `tsc` (strict). Then it runs them:
-//   (a) the orchestrator alone, in-process transport and participants, on PGlite;
-//   (b) the orchestrator and the participant app as two processes over Kafka
-//       (TEST_KAFKA_BROKERS, default 127.0.0.1:9092), each on its own PGlite.
+// consumer projects of test/consumers from those tarballs alone, each
+// installed with `npm install` and type-checked with `tsc` (strict): the
+// shared contracts package (built against the installed @baton/core, then
+// packed), the participants package (built against contracts and @baton/*,
+// then packed: a Nest module of the handlers, and its own service), and the
+// orchestrator app (installing both). Then it runs them:
+//   (a) the orchestrator alone, in-process transport, with the participants'
+//       module from their package, on PGlite;
+//   (b) the orchestrator and the participants' service as two processes over
+//       Kafka (TEST_KAFKA_BROKERS, default 127.0.0.1:9092), each on its own PGlite.
 // Sagas are started over HTTP and polled until they end. The last line is
 // "consumers: passed N, failed M"; the exit code is non-zero on any failure.
 //
@@ -243,20 +246,28 @@ const writeJson = (file, value) => writeFileSync(file, `${JSON.stringify(value, 
  * registry versions (what a user of the published packages writes); the
  * copy's direct dependencies on the packages under test point at their
  * tarballs, as `npm install ./x.tgz` would write them, and `overrides` does
- * the same for the ones they depend on (@baton/nest's @baton/postgres, say),
- * which are on no registry. Peer dependencies keep their ranges: they are
- * what the package asks of its users.
+ * the same for the ones it does not list but gets through them (@baton/nest's
+ * @baton/postgres, say), which are on no registry. A package it lists is not
+ * overridden: the others' dependencies and peers on it take its copy, and an
+ * overridden peer makes npm resolve that peer's own peers apart, where their
+ * optional peers conflict (ERESOLVE over ioredis, which @nestjs/core's
+ * optional @nestjs/microservices and typeorm name; cf. npm/cli#8470). Peer
+ * dependencies keep their ranges: they are what the package asks of its users.
  */
 function useTarballs(dir, tarballs) {
   const file = join(dir, 'package.json');
   const manifest = readJson(file);
+  const listed = new Set();
   for (const field of ['dependencies', 'devDependencies']) {
     for (const name of Object.keys(manifest[field] ?? {})) {
-      if (tarballs[name]) manifest[field][name] = `file:${tarballs[name]}`;
-      else if (name.startsWith('@baton/') || name.startsWith('@acme/')) throw new Error(`${file}: no tarball for ${name}`);
+      if (tarballs[name]) {
+        manifest[field][name] = `file:${tarballs[name]}`;
+        listed.add(name);
+      } else if (name.startsWith('@baton/') || name.startsWith('@acme/')) throw new Error(`${file}: no tarball for ${name}`);
     }
   }
-  manifest.overrides = { ...manifest.overrides, ...Object.fromEntries(Object.entries(tarballs).map(([name, path]) => [name, `file:${path}`])) };
+  const transitive = Object.entries(tarballs).filter(([name]) => !listed.has(name));
+  manifest.overrides = { ...manifest.overrides, ...Object.fromEntries(transitive.map(([name, path]) => [name, `file:${path}`])) };
   writeJson(file, manifest);
 }
 
@@ -402,6 +413,28 @@ function undeclaredImports(packed, packageDir) {
 async function pack(args, cwd, destination) {
   const output = await run('npm', ['pack', ...args, '--pack-destination', destination, '--json'], { cwd });
   return JSON.parse(output.slice(output.indexOf('[')));
+}
+
+/**
+ * Builds a package of test/consumers as its team would: copied out, installed
+ * from the tarballs, compiled by its own tsc, then packed with its checked-in
+ * manifest (its devDependencies' tarball paths are no business of its users),
+ * checked for what the manifest points at and for modules it loads but does
+ * not declare. Adds its tarball to `tarballs`; returns its directory.
+ */
+async function buildAndPack(name, tarballs) {
+  const dir = copyProject(name);
+  const manifest = readFileSync(join(dir, 'package.json'), 'utf8');
+  useTarballs(dir, tarballs);
+  await installAndTypecheck(dir);
+  writeFileSync(join(dir, 'package.json'), manifest);
+  const [packed] = await pack([], dir, join(work, 'tarballs'));
+  const imports = undeclaredImports(packed, dir);
+  for (const warning of imports.warnings) log(`warn ${warning}`);
+  const problems = [...packedFilesProblems(packed, JSON.parse(manifest)), ...imports.problems];
+  if (problems.length) throw new Error(problems.join('\n'));
+  tarballs[packed.name] = join(work, 'tarballs', packed.filename);
+  return dir;
 }
 
 // --- the apps over HTTP ---------------------------------------------------------------
@@ -562,39 +595,28 @@ async function main() {
     if (problems.length) throw new Error(problems.join('\n'));
   });
 
-  // The contracts package is built by its own tsc against the installed @baton/core tarball, then packed
-  // with its checked-in manifest (its devDependencies' tarball paths are no business of its users).
+  // The packages of test/consumers, each built by its own tsc against the tarballs before it, then packed:
+  // the contracts (against @baton/core), then the participants (against the contracts and @baton/*), whose
+  // project, built and installed, is also the participants' service that (b) runs over Kafka.
+  await check('contracts: install @baton/core from its tarball, tsc (strict), npm pack', () => buildAndPack('contracts', tarballs), { fatal: true });
+  const apps = {};
   await check(
-    'contracts: install @baton/core from its tarball, tsc (strict), npm pack',
-    async () => {
-      const dir = copyProject('contracts');
-      const manifest = readFileSync(join(dir, 'package.json'), 'utf8');
-      useTarballs(dir, tarballs);
-      await installAndTypecheck(dir);
-      writeFileSync(join(dir, 'package.json'), manifest);
-      const [packed] = await pack([], dir, join(work, 'tarballs'));
-      const problems = packedFilesProblems(packed, JSON.parse(manifest));
-      if (problems.length) throw new Error(problems.join('\n'));
-      tarballs[packed.name] = join(work, 'tarballs', packed.filename);
-    },
+    'participant: install contracts and @baton/* from their tarballs, tsc (strict), npm pack',
+    async () => (apps.participant = await buildAndPack('participant', tarballs)),
     { fatal: true },
   );
+  await check('participant: nothing refers to the workspace by path', () => assertNoWorkspacePaths(apps.participant));
 
-  const apps = {};
-  for (const name of ['orchestrator', 'participant']) {
-    await check(`${name}: npm install from the tarballs, tsc (strict)`, async () => {
-      const dir = copyProject(name);
-      useTarballs(dir, tarballs);
-      await installAndTypecheck(dir);
-      apps[name] = dir;
-    });
-    if (apps[name]) {
-      await check(`${name}: nothing refers to the workspace by path`, () => assertNoWorkspacePaths(apps[name]));
-    }
-  }
+  await check('orchestrator: npm install from the tarballs, tsc (strict)', async () => {
+    const dir = copyProject('orchestrator');
+    useTarballs(dir, tarballs);
+    await installAndTypecheck(dir);
+    apps.orchestrator = dir;
+  });
   if (!apps.orchestrator) throw new Fatal('the orchestrator did not build');
+  await check('orchestrator: nothing refers to the workspace by path', () => assertNoWorkspacePaths(apps.orchestrator));
 
-  // (a) In process: the orchestrator with its own participants, one process, PGlite.
+  // (a) In process: the orchestrator with the participants' module from their package, one process, PGlite.
   const apiKey = randomBytes(16).toString('hex');
   await (async () => {
     const port = await freePort();
@@ -612,7 +634,7 @@ async function main() {
     }
   })();
 
-  // (b) Kafka: the orchestrator and the participant app as two processes, each on its own PGlite.
+  // (b) Kafka: the orchestrator and the participants' service as two processes, each on its own PGlite.
   const broker = process.env.TEST_KAFKA_BROKERS || '127.0.0.1:9092';
   const reachable = await check(`kafka: a broker answers at ${broker}`, async () => {
     if (!(await brokerAnswers(broker.split(',')[0]))) {
@@ -620,7 +642,7 @@ async function main() {
     }
     return true;
   });
-  if (reachable && apps.participant) {
+  if (reachable) {
     const runId = `${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
     const prefix = `consumer-${runId}.`;
     const port = await freePort();
@@ -659,8 +681,6 @@ async function main() {
       await checkStops('kafka: the participant app stops on SIGTERM', participant);
       await deleteTopics(apps.orchestrator, broker, prefix);
     }
-  } else if (!apps.participant) {
-    fail('kafka: sagas over Kafka', new Error('not run: the participant app did not build'));
   }
 }
 

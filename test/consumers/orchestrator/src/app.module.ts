@@ -1,20 +1,18 @@
+import { ACME_PARTICIPANT_MIGRATIONS, AcmeParticipantsModule } from '@acme/ticketing-participants';
 import type { Transport } from '@baton/core';
 import { KafkaTransport } from '@baton/kafka';
 import { BATON_DATA_SOURCE, BATON_TRANSPORT, SagaModule } from '@baton/nest';
 import { PARTICIPANT_MIGRATIONS, ParticipantModule } from '@baton/participant';
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
-import { AcmeTables1800000000001 } from './participants/acme-tables.migration';
-import { PaymentsHandler } from './participants/payments.handler';
-import { TicketsHandler } from './participants/tickets.handler';
 import type { Settings } from './settings';
 import { ticketPurchaseSaga } from './ticket-purchase.saga';
 
 /**
  * The ticket-purchase saga on embedded PGlite. Over Kafka when the settings
  * name brokers (the participants are another service); otherwise over the
- * in-process transport, with the participants in this app, sharing its
- * database and transport.
+ * in-process transport, with Acme's participants (AcmeParticipantsModule,
+ * from their package) in this app, sharing its database and transport.
  */
 @Module({})
 export class AppModule {
@@ -28,7 +26,7 @@ export class AppModule {
           sagas: [ticketPurchaseSaga],
           database: {
             dataDir: settings.dataDir,
-            migrations: inProcess ? [...PARTICIPANT_MIGRATIONS, AcmeTables1800000000001] : [],
+            migrations: inProcess ? [...PARTICIPANT_MIGRATIONS, ...ACME_PARTICIPANT_MIGRATIONS] : [],
             logger: new Logger('Database'),
           },
           transport: settings.kafka
@@ -43,10 +41,10 @@ export class AppModule {
                 inject: [BATON_DATA_SOURCE, BATON_TRANSPORT],
                 useFactory: (database: DataSource, transport: Transport) => ({ database, transport, topics, manageTransport: false }),
               }),
+              AcmeParticipantsModule,
             ]
           : []),
       ],
-      providers: inProcess ? [PaymentsHandler, TicketsHandler] : [],
     };
   }
 }

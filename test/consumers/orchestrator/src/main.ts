@@ -9,7 +9,7 @@ import { readSettings } from './settings';
 async function main(): Promise<void> {
   const settings = readSettings(process.env);
   const logger = new PinoLoggerService({ level: 'info', format: 'json', name: 'acme-orchestrator' });
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(settings), { bodyParser: false, logger, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(settings), { logger, abortOnError: false });
   configureBatonHttp(app);
   app.enableShutdownHooks();
   await app.listen(settings.port, settings.host);

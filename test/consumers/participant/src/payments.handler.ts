@@ -3,7 +3,7 @@ import type { PayloadOf } from '@baton/core';
 import { HandleCommand, reply, type CommandContext } from '@baton/participant';
 import { Injectable } from '@nestjs/common';
 
-/** Payments, over Kafka: charges a card unless it is the declined test token; refunds what an order was charged. */
+/** Payments: charges a card unless it is the declined test token; refunds what an order was charged. */
 @Injectable()
 export class PaymentsHandler {
   @HandleCommand(ChargeCard)

@@ -3,7 +3,7 @@ import type { PayloadOf } from '@baton/core';
 import { HandleCommand, reply, type CommandContext } from '@baton/participant';
 import { Injectable } from '@nestjs/common';
 
-/** Tickets, over Kafka: issues one ticket per seat, unless the event is sold out. */
+/** Tickets: issues one ticket per seat, unless the event is sold out. */
 @Injectable()
 export class TicketsHandler {
   @HandleCommand(IssueTickets)
