@@ -26,10 +26,18 @@ describe('The README TypeScript', () => {
   it('shows the consumer apps as they are', () => {
     const shown = snippets().filter((s) => consumerFile(s));
     expect(shown.map((s) => s.name)).toEqual(
-      expect.arrayContaining(['contracts/src/index.ts', 'orchestrator/src/app.module.ts', 'participant/src/app.module.ts']),
+      expect.arrayContaining([
+        'contracts/src/index.ts',
+        'participant/src/acme-participants.module.ts',
+        'participant/src/app.module.ts',
+        'orchestrator/src/app.module.ts',
+        'orchestrator/src/main.ts',
+      ]),
     );
     for (const snippet of shown) {
-      expect({ file: snippet.name, body: snippet.body }).toEqual({ file: snippet.name, body: readFileSync(consumerFile(snippet)!, 'utf8') });
+      // The block is the file after the line that names it.
+      const shownBody = snippet.body.replace(/^\/\/ \S+\n/, '');
+      expect({ file: snippet.name, body: shownBody }).toEqual({ file: snippet.name, body: readFileSync(consumerFile(snippet)!, 'utf8') });
     }
   });
 });
