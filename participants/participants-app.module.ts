@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ParticipantModule } from '@baton/participant';
-import { ConfigError, type AppConfig } from '../src/config/app.config';
+import type { AppConfig } from '../src/config/app.config';
+import { ConfigError } from '../src/config/env';
 import { createTransport } from '../src/config/create-transport';
 import { databaseOptions } from '../src/config/database-options';
 import type { ExampleConfig } from '../src/config/example.config';

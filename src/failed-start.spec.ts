@@ -1,5 +1,5 @@
 import { DependencyUnavailableError, StartUpTimeoutError } from '@baton/core';
-import { ConfigError } from './config/app.config';
+import { ConfigError } from './config/env';
 import { describeFailedStart, exitCodeOf } from './failed-start';
 
 const refused = Object.assign(new Error('Connection error: connect ECONNREFUSED 127.0.0.1:9092'), { name: 'KafkaJSConnectionError' });

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { DependencyUnavailableError } from '@baton/core';
 import type { PinoLoggerService } from '@baton/nest';
-import { ConfigError } from './config/app.config';
+import { ConfigError } from './config/env';
 
 /** Exit codes of a process that could not start: they say why. */
 export const EXIT_CODES = {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import * as ts from 'typescript';
-import { satisfies } from './support/version-range';
+import { satisfies } from 'semver';
 
 /**
  * Every libs/<name> is a publishable package @baton/<name>: its manifest is

@@ -1,4 +1,5 @@
-import { ConfigError, assertHostConfig, loadConfig } from './app.config';
+import { assertHostConfig, loadConfig } from './app.config';
+import { ConfigError } from './env';
 
 describe('The host configuration', () => {
   it('needs no variable: every setting has a default', () => {

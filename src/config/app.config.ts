@@ -3,8 +3,6 @@ import { KAFKA_DEFAULT_HEARTBEAT_INTERVAL_MS, KAFKA_DEFAULT_SESSION_TIMEOUT_MS }
 import type { ApiKey, LogFormat } from '@baton/nest';
 import { ConfigError, integer, parseEnv } from './env';
 
-export { ConfigError } from './env';
-
 /**
  * The host's configuration, read from environment variables. Every variable
  * has a default, so `npm start` needs none; see the README's table. The

@@ -1,5 +1,4 @@
-import type { z } from 'zod';
-import { z as zod } from 'zod';
+import { z } from 'zod';
 
 /** Thrown for a variable that is set but wrong; names each variable and what it must be. */
 export class ConfigError extends Error {
@@ -11,7 +10,7 @@ export class ConfigError extends Error {
 
 /** A whole number from `min` to `max`, given as a string. */
 export const integer = (min: number, max: number) =>
-  zod
+  z
     .string()
     .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
