@@ -29,6 +29,7 @@ import {
   type SubscribeOptions,
   type Transport,
   type TransportHealth,
+  errorMessage,
 } from '@baton/core';
 import { BatchHeartbeat } from './batch-heartbeat';
 import { ConsumerCatchUp, partitionKey, type Assignment, type Backlog } from './consumer-catch-up';
@@ -149,7 +150,7 @@ export class KafkaTransport implements Transport {
     this.startUpKafka = createClient({ ...config, retry: { retries: 0 } });
     this.catchUp = new ConsumerCatchUp(
       (assignment) => this.backlogOf(assignment),
-      (error) => this.logger.warn(`Could not read the end offsets of the assigned partitions, trying again: ${describe(error)}`),
+      (error) => this.logger.warn(`Could not read the end offsets of the assigned partitions, trying again: ${errorMessage(error)}`),
     );
   }
 
@@ -303,7 +304,7 @@ export class KafkaTransport implements Transport {
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? KAFKA_DEFAULT_PARTITIONS_CONSUMED_CONCURRENTLY,
         eachBatch: (payload) => this.consumeBatch(payload),
       })
-      .catch((error: unknown) => this.logger.error(`The Kafka consumer could not start: ${describe(error)}`));
+      .catch((error: unknown) => this.logger.error(`The Kafka consumer could not start: ${errorMessage(error)}`));
   }
 
   /**
@@ -553,7 +554,7 @@ export class KafkaTransport implements Transport {
           if (givenUp()) return false;
           continue;
         }
-        const reason = describe(error);
+        const reason = errorMessage(error);
         if (error instanceof PermanentMessageError || attempt >= maxAttempts) {
           return this.deadLetterWaiting({ topic, partition, message, envelope, attempts: attempt, reason, options }, givenUp);
         }
@@ -609,7 +610,7 @@ export class KafkaTransport implements Transport {
     const dependency = known ? error.dependency : 'a dependency';
     this.outage = { since: Date.now(), dependency };
     this.logger.warn(
-      `Consuming ${topic}: ${known ? describe(error) : `a dependency is unavailable: ${describe(error)}`}. Messages wait and are tried again ` +
+      `Consuming ${topic}: ${known ? errorMessage(error) : `a dependency is unavailable: ${errorMessage(error)}`}. Messages wait and are tried again ` +
         `(first in ${delay} ms, then at most every ${this.backoff(Infinity)} ms) until it is back, without counting attempts or dead-lettering them.`,
     );
   }
@@ -647,10 +648,10 @@ export class KafkaTransport implements Transport {
     } catch (error) {
       if (this.isDependencyUnavailable(error) || !letter.envelope) return this.notRecorded(error, where);
       this.letterFailures.withoutEnvelope++;
-      this.logger.error(`The dead letter of ${where} could not be recorded with its envelope (${describe(error)}); recording its raw bytes only`);
+      this.logger.error(`The dead letter of ${where} could not be recorded with its envelope (${errorMessage(error)}); recording its raw bytes only`);
       const { envelope: _refused, ...bare } = letter;
       try {
-        await sink.record({ ...bare, reason: `${letter.reason} (recorded without its envelope, refused by the sink: ${describe(error)})` });
+        await sink.record({ ...bare, reason: `${letter.reason} (recorded without its envelope, refused by the sink: ${errorMessage(error)})` });
       } catch (again) {
         this.notRecorded(again, where);
       }
@@ -662,7 +663,7 @@ export class KafkaTransport implements Transport {
     if (this.isDependencyUnavailable(error)) throw error;
     this.letterFailures.notRecorded++;
     this.logger.error(
-      `The dead letter of ${where} could not be recorded at all (${describe(error)}); its copy on the dead-letter topic is what remains. Moving on.`,
+      `The dead letter of ${where} could not be recorded at all (${errorMessage(error)}); its copy on the dead-letter topic is what remains. Moving on.`,
     );
   }
 
@@ -688,7 +689,7 @@ export class KafkaTransport implements Transport {
     } catch (error) {
       if (!refusedByBroker(error)) throw error;
       this.letterFailures.notCopied++;
-      this.logger.error(`The broker refused the copy of ${where} for ${topic + DLQ_SUFFIX} (${describe(error)}); the dead letter is in the table only.`);
+      this.logger.error(`The broker refused the copy of ${where} for ${topic + DLQ_SUFFIX} (${errorMessage(error)}); the dead letter is in the table only.`);
     }
   }
 
@@ -714,6 +715,3 @@ export class KafkaTransport implements Transport {
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -19,6 +19,7 @@ import {
 } from '@baton/core';
 import {
   ParticipantStore,
+  afterCommit,
   databaseUnavailable,
   type NewOutboxMessage,
   type OutboxRelay,
@@ -26,7 +27,7 @@ import {
   type OutboxWritten,
   type ParticipantUnitOfWork,
 } from '@baton/postgres';
-import { SpanKind, currentTraceCarrier, inBatchSpan, inSpan, withSpan, type TraceCarrier } from '@baton/tracing';
+import { SpanKind, currentTraceCarrierOr, inBatchSpan, inSpan, withSpan } from '@baton/tracing';
 import type { CommandHandler, CompensatedCommand } from './command-handler';
 import { TransientCommandError } from './transient-command.error';
 
@@ -225,7 +226,7 @@ export class ParticipantRuntime {
       if (!(error instanceof HandlerFailed)) throw error;
       return this.afterHandlerFailed(commands, error);
     }
-    this.committed(written);
+    afterCommit(this.relay, written);
     return results.map((value) => ({ ok: true, value }));
   }
 
@@ -328,18 +329,13 @@ export class ParticipantRuntime {
       withSpan(command.span, async () => {
         this.logger.warn(`${this.name}: ${envelope.type} ${envelope.messageId} failed transiently: ${error.message}`);
         const reply = this.replyTo(envelope, CommandFailed, { command: envelope.type, reason: error.message, transient: true });
-        this.committed(await this.store.transaction((unit) => unit.write([reply], this.relay.leaseMs)));
+        afterCommit(this.relay, await this.store.transaction((unit) => unit.write([reply], this.relay.leaseMs)));
         return 'failed-transiently' as const;
       }),
     );
   }
 
   /** After a commit: the relay publishes the replies leased to it at once, and claims the rest. */
-  private committed(written: OutboxWritten): void {
-    if (written.leased.length) this.relay.handOff(written.leased);
-    if (written.unleased) this.relay.wake();
-  }
-
   /**
    * The reply answering `command`, for the outbox; `messageId`: the one
    * recorded with the command, if it was. Throws if the handler's payload
@@ -362,14 +358,9 @@ export class ParticipantRuntime {
       causationId: command.messageId,
       sentAt: new Date().toISOString(),
       // The handling span: the saga's step that consumes this reply is its child.
-      ...replyTrace(command),
+      ...currentTraceCarrierOr(command),
       payload: valid.value,
     };
     return { topic: command.replyTo ?? this.options.topics.replies, envelope };
   }
-}
-
-function replyTrace(command: MessageEnvelope): TraceCarrier {
-  const current = currentTraceCarrier();
-  return current.traceparent ? current : { traceparent: command.traceparent, tracestate: command.tracestate };
 }

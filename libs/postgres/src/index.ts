@@ -40,7 +40,7 @@ export {
   type OutboxRow,
   type OutboxWritten,
 } from './repositories/outbox.repository';
-export { OutboxRelay, type OutboxHandoff, type OutboxRelayOptions } from './workers/outbox-relay';
+export { OutboxRelay, afterCommit, type OutboxHandoff, type OutboxRelayOptions } from './workers/outbox-relay';
 export { OutboxNotificationListener } from './workers/outbox-notification.listener';
 export { TimerPoller, type TimerPollerOptions } from './workers/timer-poller';
 

@@ -2,7 +2,7 @@
 // Baton's store, relay and participant SDK share.
 
 // --- Message trace context --------------------------------------------------
-export { currentTraceCarrier } from './saga-tracing';
+export { currentTraceCarrier, currentTraceCarrierOr } from './saga-tracing';
 export type { TraceCarrier } from './saga-tracing';
 
 // --- Spans ------------------------------------------------------------------

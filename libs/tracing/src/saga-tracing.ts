@@ -37,6 +37,16 @@ export function currentTraceCarrier(): TraceCarrier {
   return { traceparent: carrier.traceparent, tracestate: carrier.tracestate };
 }
 
+/**
+ * The active context as message fields when a span is active (tracing on);
+ * otherwise the context `stored` carries (the message being answered or
+ * relayed), so the trace goes on even where this process records no spans.
+ */
+export function currentTraceCarrierOr(stored: TraceCarrier): TraceCarrier {
+  const current = currentTraceCarrier();
+  return current.traceparent ? current : { traceparent: stored.traceparent, tracestate: stored.tracestate };
+}
+
 function contextOf(carrier: TraceCarrier | undefined): Context {
   if (!carrier?.traceparent) return context.active();
   return propagation.extract(ROOT_CONTEXT, { traceparent: carrier.traceparent, tracestate: carrier.tracestate ?? '' });

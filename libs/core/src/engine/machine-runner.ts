@@ -1,3 +1,4 @@
+import { errorMessage } from '../util/error-message';
 import { createActor, getNextTransitions, type Actor, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
 import type { SagaDefinition } from '../definition/saga-definition';
 import { COMMAND_EFFECT, COMPENSATE_EFFECT, type SagaEffect } from '../definition/saga-effect';
@@ -78,7 +79,7 @@ export class MachineRunner {
       const after = actor.getSnapshot();
       if (thrown !== undefined || after.status === 'error') {
         const cause = thrown ?? after.error;
-        throw fail(`an action threw: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
+        throw fail(`an action threw: ${errorMessage(cause)}`, cause);
       }
       return { accepted: true, before, persisted: actor.getPersistedSnapshot(), after, effects, scheduled: scheduledTimers(actor, fail) };
     } finally {
@@ -106,7 +107,7 @@ export class MachineRunner {
         definition.version,
         sagaId,
         'start',
-        `the machine could not start: ${cause instanceof Error ? cause.message : String(cause)}`,
+        `the machine could not start: ${errorMessage(cause)}`,
         { cause },
       );
     }

@@ -1,3 +1,4 @@
+import { errorMessage } from '../util/error-message';
 /**
  * A persisted snapshot that this definition cannot restore, typically because
  * the snapshot names a state the deployed version no longer has. The saga is
@@ -12,7 +13,7 @@ export class SagaRestoreError extends Error {
   ) {
     super(
       `Saga "${sagaName}" v${sagaVersion} instance ${sagaId} cannot be restored from its snapshot: ` +
-        `${cause instanceof Error ? cause.message : String(cause)}. ` +
+        `${errorMessage(cause)}. ` +
         `Deploy the definition version the instance started on, or repair the instance.`,
       { cause },
     );

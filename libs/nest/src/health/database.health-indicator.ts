@@ -1,3 +1,4 @@
+import { errorMessage } from '@baton/core';
 import { Inject, Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import type { DataSource } from 'typeorm';
@@ -11,7 +12,7 @@ const TIMEOUT_MS = 2000;
 /** The driver's reason, said as an outage when it is one ("the database is unavailable: connect ECONNREFUSED ..."). */
 const reason = (error: unknown) => {
   const unavailable = databaseUnavailable(error);
-  return unavailable ? unavailable.message : error instanceof Error ? error.message : String(error);
+  return unavailable ? unavailable.message : errorMessage(error);
 };
 
 /** Readiness of Baton's database: it answers, and its schema is up to date. */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { SagaRegistry, type PartitionLag, type SagaStatus, type Transport } from '@baton/core';
+import { SagaRegistry, type PartitionLag, type SagaStatus, type Transport, errorMessage } from '@baton/core';
 import { DeadLetterRepository, OutboxRepository, SagaRepository, SagaTimerRepository } from '@baton/postgres';
 import { BATON_DATA_SOURCE, BATON_METRICS_REGISTRY, BATON_TRANSPORT } from '../baton.tokens';
 import { withTimeout } from '../health/with-timeout';
@@ -131,7 +131,7 @@ export class SagaGauges {
     try {
       return await read();
     } catch (error) {
-      this.logger.warn(`Metrics from the ${source} left out of this scrape: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.warn(`Metrics from the ${source} left out of this scrape: ${errorMessage(error)}`);
       return undefined;
     }
   }

@@ -28,6 +28,7 @@ import {
   type Settled,
   type StepOutcome,
   type TopicNames,
+  errorMessage,
 } from '@baton/core';
 import { OutboxRepository, type OutboxWritten } from '../repositories/outbox.repository';
 import type { NewHistoryEntry } from '../repositories/saga-history.repository';
@@ -36,7 +37,7 @@ import { SagaRepository, type LockedSaga } from '../repositories/saga.repository
 import { inTransaction, isUniqueViolation, sql } from '../sql';
 import { StepObservations, type ObservedSaga, type StepListener } from './step-observations';
 import { StepWrites } from './step-writes';
-import type { OutboxHandoff } from '../workers/outbox-relay';
+import { afterCommit, type OutboxHandoff } from '../workers/outbox-relay';
 import {
   SpanKind,
   currentTraceCarrier,
@@ -228,7 +229,7 @@ export class SagaStepUnitOfWork {
           return { results: answers, written: await writes.flush(tx, this.relay?.leaseMs) };
         }, { retryOn: (error) => isUniqueViolation(error, 'baton_inbox_pkey') }),
     );
-    this.committed(written);
+    afterCommit(this.relay, written);
     return results;
   }
 
@@ -412,7 +413,7 @@ export class SagaStepUnitOfWork {
         }
         return { ...result, written: await writes.flush(tx, this.relay?.leaseMs) };
       });
-      this.committed(round.written);
+      afterCommit(this.relay, round.written);
       failed = round.failed;
       return round;
     } catch (error) {
@@ -442,7 +443,7 @@ export class SagaStepUnitOfWork {
    * reason stays, to be tried again next round.
    */
   private async timerFailed(timer: DueTimer, error: unknown): Promise<void> {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     if (!isPermanentFailure(error)) {
       this.logger.warn(`Timer ${timer.timerKey} of saga ${timer.sagaId} failed, will retry: ${reason}`);
       return;
@@ -517,14 +518,8 @@ export class SagaStepUnitOfWork {
           return writes.flush(tx, this.relay?.leaseMs);
         }),
       );
-      this.committed(written);
+      afterCommit(this.relay, written);
     });
-  }
-
-  /** After a commit: the relay publishes the commands leased to it at once, and claims the rest. */
-  private committed(written: OutboxWritten): void {
-    if (written.leased.length) this.relay?.handOff(written.leased);
-    if (written.unleased) this.relay?.wake();
   }
 
   private definitionOf(saga: LockedSaga): SagaDefinition {

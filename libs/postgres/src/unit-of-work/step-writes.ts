@@ -74,7 +74,7 @@ export class StepWrites {
   /**
    * Writes everything in one statement and answers what the relay has to
    * publish (`leaseMs`: lease commands to the writer's relay, see
-   * OutboxRepository.insertStatement). Throws if a saga row was not at the
+   * OutboxRepository.addInsert). Throws if a saga row was not at the
    * version it was locked at.
    */
   async flush(tx: EntityManager, leaseMs?: number): Promise<OutboxWritten> {

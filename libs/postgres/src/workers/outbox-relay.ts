@@ -1,12 +1,7 @@
-import { BatchQueue, consoleLogger, logContextOf, withLogContext, type BatonLogger, type Transport } from '@baton/core';
-import type { OutboxRepository, OutboxRow } from '../repositories/outbox.repository';
-import { SpanKind, currentTraceCarrier, inSpan, type TraceCarrier } from '@baton/tracing';
+import { BatchQueue, consoleLogger, logContextOf, withLogContext, type BatonLogger, type Transport, errorMessage } from '@baton/core';
+import type { OutboxRepository, OutboxRow, OutboxWritten } from '../repositories/outbox.repository';
+import { SpanKind, currentTraceCarrierOr, inSpan } from '@baton/tracing';
 import { PollingLoop } from './polling-loop';
-
-/** The producer span's context when tracing is on; the stored one otherwise. */
-function traceFields(current: TraceCarrier, stored: TraceCarrier): TraceCarrier {
-  return current.traceparent ? current : { traceparent: stored.traceparent, tracestate: stored.tracestate };
-}
 
 /** Options of an OutboxRelay. */
 export interface OutboxRelayOptions {
@@ -42,7 +37,7 @@ export interface OutboxRelayOptions {
 
 /**
  * What a writer needs of its relay: rows it wrote already leased (see
- * OutboxRepository.insertStatement) are handed over after the commit and
+ * OutboxRepository.addInsert) are handed over after the commit and
  * published at once; for rows left to a claim, the relay is woken.
  */
 export interface OutboxHandoff {
@@ -52,6 +47,17 @@ export interface OutboxHandoff {
   handOff(rows: readonly OutboxRow[]): void;
   /** Rows were committed that wait for a claim. */
   wake(): void;
+}
+
+/**
+ * What a writer does once its transaction committed: the rows leased to its
+ * relay are handed over to be published at once, and the relay is woken for
+ * the rest. Without a relay (a process that only writes) relays elsewhere
+ * claim them.
+ */
+export function afterCommit(relay: OutboxHandoff | undefined, written: OutboxWritten): void {
+  if (written.leased.length) relay?.handOff(written.leased);
+  if (written.unleased) relay?.wake();
 }
 
 /**
@@ -101,7 +107,7 @@ export class OutboxRelay implements OutboxHandoff {
           await this.publishRows(rows);
         } catch (error) {
           // Marking or backing off failed (the database is gone, say): the rows stay leased, and a claim retries them once the lease has run out.
-          this.logger.warn(`Publishing ${rows.length} handed-over rows failed, a claim will retry them after the lease: ${describe(error)}`);
+          this.logger.warn(`Publishing ${rows.length} handed-over rows failed, a claim will retry them after the lease: ${errorMessage(error)}`);
         }
         return rows.map(() => ({ ok: true, value: undefined }));
       },
@@ -142,7 +148,7 @@ export class OutboxRelay implements OutboxHandoff {
     const { envelope } = row;
     const attributes = { 'saga.id': envelope.sagaId, 'saga.name': envelope.sagaName, 'message.type': envelope.type, 'messaging.destination': row.topic };
     return inSpan(`publish ${envelope.type}`, { kind: SpanKind.PRODUCER, parent: envelope, attributes }, () =>
-      this.transport.publish(row.topic, { ...envelope, ...traceFields(currentTraceCarrier(), envelope) }),
+      this.transport.publish(row.topic, { ...envelope, ...currentTraceCarrierOr(envelope) }),
     );
   }
 
@@ -185,7 +191,7 @@ export class OutboxRelay implements OutboxHandoff {
             publishedAt.push(new Date());
           } catch (error) {
             const delay = Math.min(this.options.maxRetryDelayMs, this.options.retryDelayMs * 2 ** (row.attempts - 1));
-            const reason = describe(error);
+            const reason = errorMessage(error);
             withLogContext(logContextOf(row.envelope), () => this.logger.warn(
               `Publishing ${row.envelope.type} ${row.envelope.messageId} of saga ${row.sagaId} to ${row.topic} failed ` +
                 `(attempt ${row.attempts}), retrying in ${delay} ms: ${reason}`,
@@ -216,6 +222,3 @@ function orderKey(row: OutboxRow): string {
   return `${row.sagaId} ${row.topic}`;
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,4 +1,4 @@
-import { consoleLogger, type BatonLogger } from '@baton/core';
+import { consoleLogger, type BatonLogger, errorMessage } from '@baton/core';
 import { FailureStreak } from './failure-streak';
 
 export interface PollingLoopOptions {
@@ -92,7 +92,7 @@ export class PollingLoop {
     if (began && this.running) {
       this.logger.error(
         `${this.options.name}: round failed, retrying in ${pauseMs} ms and then at most every ${this.failing.maxPauseMs} ms until a round succeeds ` +
-          `(logged again only then): ${describe(error)}`,
+          `(logged again only then): ${errorMessage(error)}`,
       );
     }
     return pauseMs;
@@ -121,6 +121,3 @@ export class PollingLoop {
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
