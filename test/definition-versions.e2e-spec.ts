@@ -131,7 +131,7 @@ afterAll(async () => {
 
 /** A host that was deployed with these definitions. */
 function hostWith(...definitions: SagaDefinition[]): SagaStepUnitOfWork {
-  return new SagaStepUnitOfWork(dataSource, new SagaRegistry(definitions), topics);
+  return new SagaStepUnitOfWork({ dataSource, registry: new SagaRegistry(definitions), topics });
 }
 
 async function startParcel(host: SagaStepUnitOfWork, name: string, parcelId: string): Promise<string> {

@@ -31,7 +31,7 @@ const hosts: DataSource[] = [];
 async function host(): Promise<{ dataSource: DataSource; unitOfWork: SagaStepUnitOfWork }> {
   const dataSource = await createBatonDataSource({ url: TEST_DATABASE_URL, schema: schema.name, poolSize: 5 });
   hosts.push(dataSource);
-  return { dataSource, unitOfWork: new SagaStepUnitOfWork(dataSource, registry, topics) };
+  return { dataSource, unitOfWork: new SagaStepUnitOfWork({ dataSource, registry, topics }) };
 }
 
 const reply = (sagaId: string, type: string, payload: unknown) => orderReply(sagaId, type, payload);
@@ -389,7 +389,7 @@ describe('The outbox relay', () => {
     const relay = new OutboxRelay(new OutboxRepository(dataSource, 'baton_outbox'), transport, { idleMs: 600_000 });
     relay.start();
     try {
-      const unitOfWork = new SagaStepUnitOfWork(dataSource, registry, topics, undefined, relay);
+      const unitOfWork = new SagaStepUnitOfWork({ dataSource, registry, topics, relay });
       const sagaId = await startOrder(unitOfWork);
       await eventually(
         async () => (transport.published.filter((p) => p.envelope.sagaId === sagaId).length === 2 ? true : undefined),
@@ -414,7 +414,7 @@ describe('The outbox relay', () => {
     const relay = new OutboxRelay(new OutboxRepository(dataSource, 'baton_outbox'), transport, { idleMs: 600_000, retryDelayMs: 300 });
     relay.start();
     try {
-      const unitOfWork = new SagaStepUnitOfWork(dataSource, registry, topics, undefined, relay);
+      const unitOfWork = new SagaStepUnitOfWork({ dataSource, registry, topics, relay });
       transport.failNext = 1; // ReserveStock fails once and backs off
       const sagaId = await startOrder(unitOfWork);
       await unitOfWork.deliver(reply(sagaId, 'StockReserved', { reservationId: 'r-1' }), 'test');

@@ -54,6 +54,22 @@ export { TERMINAL_STATUSES } from './engine/step-outcome';
 export type { OutgoingCommand, SagaStatus, StepOutcome, TimerToSchedule } from './engine/step-outcome';
 export type { SagaRuntime } from './engine/saga-runtime';
 
+// --- For stores (SPI): the step as data ---------------------------------------
+export { decideMessage, decideRetry, decideSignal, decideStart, decideTimer, definitionOf } from './step/deciders';
+export type { DeciderTools, StartDecision, StepMoment } from './step/deciders';
+export { isTerminalStatus } from './step/step-decision';
+export type {
+  CommandToSend,
+  SagaRecord,
+  StepCause,
+  StepDecision,
+  StepHistoryEntry,
+  StepKind,
+  StepObservation,
+  StepResult,
+  StepTrace,
+} from './step/step-decision';
+
 // --- For transports and stores (SPI): validation, text, batching, start-up --
 export { describeIssues, validatePayload, validateWith } from './contracts/payload-validation';
 export { MAX_JSON_DEPTH, findUnstorable, storableText, unstorableText } from './transport/storable-json';

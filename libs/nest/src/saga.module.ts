@@ -115,9 +115,29 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
     },
     {
       provide: SagaStepUnitOfWork,
-      useFactory: (o: SagaModuleOptions, dataSource: DataSource, registry: SagaRegistry, topics: TopicNames, relay: OutboxRelay) =>
-        new SagaStepUnitOfWork(dataSource, registry, topics, new SagaEngine({ limits: o.limits }), relay, new Logger('SagaStep'), o.steps),
-      inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE, SagaRegistry, BATON_TOPICS, OutboxRelay],
+      useFactory: (
+        o: SagaModuleOptions,
+        dataSource: DataSource,
+        registry: SagaRegistry,
+        topics: TopicNames,
+        relay: OutboxRelay,
+        sagas: SagaRepository,
+        timers: SagaTimerRepository,
+        deadLetters: DeadLetterRepository,
+      ) =>
+        new SagaStepUnitOfWork({
+          dataSource,
+          registry,
+          topics,
+          engine: new SagaEngine({ limits: o.limits }),
+          relay,
+          logger: new Logger('SagaStep'),
+          batching: o.steps,
+          sagas,
+          timers,
+          deadLetters,
+        }),
+      inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE, SagaRegistry, BATON_TOPICS, OutboxRelay, SagaRepository, SagaTimerRepository, DeadLetterRepository],
     },
     {
       provide: TimerPoller,

@@ -26,9 +26,10 @@ export {
   type DeliveryResult,
   type StartSagaRequest,
   type StartSagaResult,
+  type SagaStepOptions,
   type StepBatchingOptions,
 } from './unit-of-work/saga-step.unit-of-work';
-export type { StepKind, StepListener, StepObserved, StepOutcomeKind } from './unit-of-work/step-observations';
+export type { StepListener, StepObserved } from './unit-of-work/step-observations';
 export { SagaRepository, type SagaListFilter } from './repositories/saga.repository';
 export { SagaHistoryRepository } from './repositories/saga-history.repository';
 export { SagaTimerRepository } from './repositories/saga-timer.repository';

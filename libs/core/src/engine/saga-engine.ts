@@ -69,7 +69,7 @@ export class SagaEngine {
     }
     const draft = new StepDraft(definition, sagaId, 'start', undefined, EMPTY_RUNTIME, this.tools);
     draft.start(parsed.value);
-    return draft.outcome();
+    return { ...draft.outcome(), input: parsed.value };
   }
 
   /**

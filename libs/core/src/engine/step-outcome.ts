@@ -55,4 +55,6 @@ export interface StepOutcome {
   readonly parkedBecause?: string;
   /** What the engine decided beside the machine (a step given up on, a late reply), for the history. */
   readonly note?: string;
+  /** A start's input as the definition's schema read it (defaults applied, unknown fields dropped). */
+  readonly input?: unknown;
 }

@@ -1,14 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import {
-  PermanentMessageError,
-  SagaRegistry,
-  isPermanentFailure,
-  isUuid,
-  type MessageEnvelope,
-  type TopicNames,
-  type Transport,
-} from '@baton/core';
+import { SagaRegistry, type TopicNames, type Transport } from '@baton/core';
 import {
   DeadLetterRepository,
   OutboxNotificationListener,
@@ -55,7 +47,7 @@ export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap,
   }
 
   async onModuleInit(): Promise<void> {
-    await this.transport.subscribe(this.topics.replies, (envelope) => this.consumeReply(envelope), {
+    await this.transport.subscribe(this.topics.replies, (envelope) => this.unitOfWork.consumeReply(envelope), {
       deadLetters: this.deadLetters.sinkFor('orchestrator'),
     });
   }
@@ -108,24 +100,6 @@ export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap,
       }
     }
     this.timers.start();
-  }
-
-  /**
-   * Applies one reply. Resolves (acknowledging it) once its transaction
-   * committed; throws PermanentMessageError for a reply that can never apply,
-   * so the transport dead-letters it; any other error means "try again".
-   */
-  async consumeReply(envelope: MessageEnvelope): Promise<void> {
-    if (!isUuid(String(envelope.sagaId))) {
-      throw new PermanentMessageError(`saga id "${envelope.sagaId}" is not a uuid`);
-    }
-    try {
-      await this.unitOfWork.deliver(envelope, 'participant');
-    } catch (error) {
-      if (!isPermanentFailure(error)) throw error;
-      this.logger.warn(`Dead-lettering ${envelope.type} ${envelope.messageId} for saga ${envelope.sagaId}: ${(error as Error).message}`);
-      throw new PermanentMessageError((error as Error).message, { cause: error });
-    }
   }
 
   /** Command topics of every participant the registered sagas talk to. */

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { storableText, type DeadLetter, type DeadLetterSink, type RawMessage } from '@baton/core';
 import { DeadLetterEntity } from '../entities/dead-letter.entity';
 import { sql } from '../sql';
@@ -92,6 +92,20 @@ export class DeadLetterRepository {
         raw?.value ? Buffer.from(raw.value) : null,
         raw ? JSON.stringify(raw.headers.map(({ name, value }) => ({ name: storableText(name), value: value && base64(value) }))) : null,
       ],
+    );
+  }
+
+  /**
+   * Records a due timer that can never fire (its saga's definition version
+   * is not on this host, say) as the timer consumer's dead letter, in the
+   * transaction `tx` that takes the timer out.
+   */
+  async recordTimer(tx: EntityManager, timer: { id: string; sagaId: string; timerKey: string }, reason: string): Promise<void> {
+    await sql(
+      tx,
+      `INSERT INTO ${this.table} (consumer, topic, message_type, saga_id, envelope, reason)
+       VALUES ('timer', NULL, $1, $2, $3, $4)`,
+      [storableText(timer.timerKey), timer.sagaId, JSON.stringify({ timer }), storableText(reason)],
     );
   }
 

@@ -17,24 +17,38 @@ export class SagaTimerRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Claims up to `limit` due timers, earliest first (index on due_at). SKIP
-   * LOCKED lets several pollers, in this process or other replicas, each
-   * take different timers without waiting; the row locks last until the
-   * firing step commits, when the rows are deleted, so a timer fires exactly
-   * once. `skip`: ids passed over earlier in this round.
+   * Up to `limit` due timers, earliest first (index on due_at), read without
+   * a lock: the step that fires one locks its saga first, then checks that
+   * it is still due (`stillDue`). Pollers of several replicas may read the
+   * same timer; only the first step fires it.
    */
-  async claimDue(tx: EntityManager, limit: number, skip: readonly string[] = []): Promise<DueTimer[]> {
+  async listDue(limit: number): Promise<DueTimer[]> {
     const { rows } = await sql<DueTimer>(
-      tx,
+      this.dataSource.manager,
       `SELECT id, saga_id AS "sagaId", timer_key AS "timerKey", due_at AS "dueAt", traceparent, tracestate
          FROM baton_timer
-        WHERE due_at <= clock_timestamp() AND NOT (id = ANY($2::bigint[]))
+        WHERE due_at <= clock_timestamp()
         ORDER BY due_at
-        LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
-      [limit, skip],
+        LIMIT $1`,
+      [limit],
     );
     return rows;
+  }
+
+  /**
+   * Which of these timers are still armed and due, read by a step that holds
+   * their sagas' locks: every change to a saga's timers is made under its
+   * saga's lock, so the answer holds until the step commits. A timer fired
+   * or cancelled by an earlier step is gone; one re-armed (its state was
+   * entered again) is no longer due.
+   */
+  async stillDue(tx: EntityManager, ids: readonly string[]): Promise<Set<string>> {
+    const { rows } = await sql<{ id: string }>(
+      tx,
+      `SELECT id FROM baton_timer WHERE id = ANY($1::bigint[]) AND due_at <= clock_timestamp()`,
+      [ids],
+    );
+    return new Set(rows.map((row) => row.id));
   }
 
   /** Takes out a timer that can never fire (it is dead-lettered in the same transaction). */

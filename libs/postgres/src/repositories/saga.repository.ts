@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { SagaRecord, SagaStatus } from '@baton/core';
 import { SagaEntity } from '../entities/saga.entity';
 import { sql } from '../sql';
 
@@ -16,11 +17,11 @@ export interface NewSagaRow {
   ended: boolean;
 }
 
-/** What a step needs of a locked saga row. */
-export type LockedSaga = Pick<
-  SagaEntity,
-  'id' | 'name' | 'definitionVersion' | 'status' | 'stateValue' | 'snapshot' | 'runtime' | 'version' | 'correlationId' | 'createdAt'
->;
+/** A saga row as a step locks it: what core's deciders read. */
+export interface LockedSaga extends SagaRecord {
+  readonly status: SagaStatus;
+  readonly createdAt: Date;
+}
 
 /** Which sagas `SagaRepository.list` answers: one page, newest first. */
 export interface SagaListFilter {
@@ -102,17 +103,15 @@ export class SagaRepository {
    * Loads instances and locks their rows until the transaction ends, so two
    * inputs for one saga are applied one after the other (primary key
    * lookups). Rows are locked in id order, so two transactions locking
-   * overlapping sets cannot deadlock. With `skipLocked` a row locked by
-   * another step is left out rather than waited for: the timer poller uses
-   * that to avoid lock-order deadlocks with replies.
+   * overlapping sets cannot deadlock.
    */
-  async lock(tx: EntityManager, ids: readonly string[], options: { skipLocked?: boolean } = {}): Promise<Map<string, LockedSaga>> {
+  async lock(tx: EntityManager, ids: readonly string[]): Promise<Map<string, LockedSaga>> {
     const { rows } = await sql<LockedSaga>(
       tx,
       `SELECT ${LOCKED_COLUMNS}
          FROM baton_saga AS s WHERE s.id = ANY($1::uuid[])
         ORDER BY s.id
-          FOR UPDATE${options.skipLocked ? ' SKIP LOCKED' : ''}`,
+          FOR UPDATE`,
       [ids],
     );
     return new Map(rows.map((row) => [row.id, row]));

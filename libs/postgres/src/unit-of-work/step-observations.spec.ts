@@ -9,7 +9,18 @@ describe('Step observations', () => {
 
   const saga = { id: 's-1', name: 'order', definitionVersion: 2, status: 'running', createdAt: new Date('2026-01-01T00:00:00Z') };
   const applied = (tx: EntityManager) =>
-    observations.record(tx, saga, { kind: 'message', eventType: 'StockReserved' }, { status: 'completed', commands: ['Ship'] }, 'applied');
+    observations.record(tx, {
+      sagaId: saga.id,
+      sagaName: saga.name,
+      definitionVersion: saga.definitionVersion,
+      kind: 'message',
+      eventType: 'StockReserved',
+      status: 'completed',
+      previousStatus: 'running',
+      commands: ['Ship'],
+      outcome: 'applied',
+      createdAt: saga.createdAt,
+    });
 
   beforeAll(async () => {
     dataSource = await createDataSource({ dataDir: 'memory://' });

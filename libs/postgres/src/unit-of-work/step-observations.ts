@@ -7,48 +7,20 @@ import type {
   TransactionRollbackEvent,
   TransactionStartEvent,
 } from 'typeorm';
-import type { MessageEnvelope, SagaStatus } from '@baton/core';
-import type { LockedSaga } from '../repositories/saga.repository';
-
-/** What a step was fed: a start request, a message (a reply, a replayed dead letter), a fired timer, an operator's signal or retry. */
-export type StepKind = 'start' | 'message' | 'timer' | 'signal';
-
-/** What a step did with its input: moved the saga, found it already applied (inbox), or recorded it as not accepted. */
-export type StepOutcomeKind = 'applied' | 'duplicate' | 'ignored';
+import type { StepObservation } from '@baton/core';
 
 /** One step, reported once its transaction committed (see SagaStepUnitOfWork.observe). */
-export interface StepObserved {
-  sagaId: string;
-  sagaName: string;
-  /** Undefined for a duplicate: the saga row was not read. */
-  definitionVersion?: number;
-  kind: StepKind;
-  /** The message or signal type; the timer key for a timer; 'start' for a start. */
-  eventType: string;
-  /** Status after the step (unchanged unless applied); undefined for a duplicate. */
-  status?: SagaStatus;
-  /** Status before the step; undefined for a start and for a duplicate. */
-  previousStatus?: SagaStatus;
-  /** Types of the commands the step sent, one entry per command. */
-  commands: readonly string[];
-  outcome: StepOutcomeKind;
+export interface StepObserved extends StepObservation {
   /** How long the step's transaction took, from BEGIN to COMMIT. */
   durationMs: number;
-  /** When the saga was created (now, for a start); undefined for a duplicate. */
-  createdAt?: Date;
 }
 
 /** Hears of each committed step (SagaStepUnitOfWork.observe); must be quick. */
 export type StepListener = (step: StepObserved) => void;
 
-/** What an observation needs of the saga: a locked row, or the one a start just created (no status before it). */
-export type ObservedSaga = Pick<LockedSaga, 'id' | 'name' | 'definitionVersion'> & Partial<Pick<LockedSaga, 'status' | 'createdAt'>>;
-
-type PendingStep = Omit<StepObserved, 'durationMs'>;
-
 /**
  * The observer hook of the step unit of work. A step notes what it did in
- * its transaction (`record`, `duplicate`); listeners hear of it only after
+ * its transaction (`record`); listeners hear of it only after
  * that transaction committed, and never of one that rolled back (a retried
  * conflict, a failure). Commit and rollback come from TypeORM's transaction
  * events (a subscriber on the data source, added with the first listener),
@@ -57,7 +29,7 @@ type PendingStep = Omit<StepObserved, 'durationMs'>;
 export class StepObservations implements EntitySubscriberInterface {
   private readonly listeners = new Set<StepListener>();
   private readonly startedAt = new WeakMap<QueryRunner, number>();
-  private readonly pending = new WeakMap<QueryRunner, PendingStep[]>();
+  private readonly pending = new WeakMap<QueryRunner, StepObservation[]>();
   private subscribed = false;
 
   /** Adds a listener; returns a function that removes it. */
@@ -70,39 +42,13 @@ export class StepObservations implements EntitySubscriberInterface {
     return () => void this.listeners.delete(listener);
   }
 
-  /** Notes a step that moved the saga ('applied') or was recorded as not accepted ('ignored'). */
-  record(
-    tx: EntityManager,
-    saga: ObservedSaga,
-    cause: { kind: string; eventType: string },
-    after: { status: SagaStatus | string; commands: readonly string[] },
-    outcome: 'applied' | 'ignored',
-  ): void {
-    this.note(tx, {
-      sagaId: saga.id,
-      sagaName: saga.name,
-      definitionVersion: saga.definitionVersion,
-      kind: cause.kind as StepKind,
-      eventType: cause.eventType,
-      status: after.status as SagaStatus,
-      previousStatus: saga.status as SagaStatus | undefined,
-      commands: after.commands,
-      outcome,
-      createdAt: saga.createdAt === undefined ? new Date() : new Date(saga.createdAt),
-    });
-  }
-
-  /** Notes a message the inbox had already seen, and answers 'duplicate'. */
-  duplicate(tx: EntityManager, envelope: MessageEnvelope): 'duplicate' {
-    this.note(tx, {
-      sagaId: envelope.sagaId,
-      sagaName: envelope.sagaName,
-      kind: 'message',
-      eventType: envelope.type,
-      commands: [],
-      outcome: 'duplicate',
-    });
-    return 'duplicate';
+  /** Notes a step of the transaction `tx`: listeners hear of it once that transaction committed. */
+  record(tx: EntityManager, step: StepObservation): void {
+    const runner = tx.queryRunner;
+    if (!this.listeners.size || !runner) return;
+    const steps = this.pending.get(runner);
+    if (steps) steps.push(step);
+    else this.pending.set(runner, [step]);
   }
 
   beforeTransactionStart({ queryRunner }: TransactionStartEvent): void {
@@ -129,13 +75,5 @@ export class StepObservations implements EntitySubscriberInterface {
 
   afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
     if (!queryRunner.isTransactionActive) this.pending.delete(queryRunner);
-  }
-
-  private note(tx: EntityManager, step: PendingStep): void {
-    const runner = tx.queryRunner;
-    if (!this.listeners.size || !runner) return;
-    const steps = this.pending.get(runner);
-    if (steps) steps.push(step);
-    else this.pending.set(runner, [step]);
   }
 }

@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { MessageEnvelope, TimerToSchedule } from '@baton/core';
+import type { MessageEnvelope, StepDecision, StepHistoryEntry, TimerToSchedule } from '@baton/core';
 import type { NewOutboxMessage, OutboxRepository, OutboxWritten } from '../repositories/outbox.repository';
-import type { NewHistoryEntry } from '../repositories/saga-history.repository';
 import { WriteStatement } from '../write-statement';
 import type { TraceCarrier } from '@baton/tracing';
 
@@ -40,34 +39,54 @@ export class StepWrites {
   constructor(private readonly outboxTable: OutboxRepository) {}
 
   private readonly sagas = new Map<string, SagaRowChange>();
-  private readonly history: NewHistoryEntry[] = [];
+  private readonly history: StepHistoryEntry[] = [];
   private readonly inbox: Array<{ message_id: string; saga_id: string | null; message_type: string }> = [];
   private readonly outbox: NewOutboxMessage[] = [];
   private readonly timers = new Map<string, TimerChange>();
 
-  updateSaga(change: SagaRowChange): void {
+  /**
+   * Adds everything one step decided, after the steps added before it: its
+   * saga row (a start's row is inserted before, see SagaRepository.insertMany),
+   * history row, inbox record, commands and timer changes.
+   */
+  add(decision: StepDecision): void {
+    const { saga, row, history, inbox, commands, timers } = decision;
+    if (saga && row?.write === 'update') {
+      const { id, version, status, stateValue, snapshot, runtime } = saga;
+      this.updateSaga({ id, expectedVersion: row.expectedVersion, version, status: status!, stateValue, snapshot, runtime, ended: row.ended });
+    }
+    if (history) this.appendHistory(history);
+    if (inbox) this.recordInbox(inbox.messageId, inbox.sagaId, inbox.messageType);
+    for (const command of commands) this.appendOutbox(command.topic, command.envelope);
+    if (saga) {
+      this.cancelTimers(saga.id, timers.cancel);
+      this.scheduleTimers(saga.id, timers.schedule, timers.trace);
+    }
+  }
+
+  private updateSaga(change: SagaRowChange): void {
     const earlier = this.sagas.get(change.id);
     this.sagas.set(change.id, earlier ? { ...change, expectedVersion: earlier.expectedVersion } : change);
   }
 
-  appendHistory(entry: NewHistoryEntry): void {
+  private appendHistory(entry: StepHistoryEntry): void {
     this.history.push(entry);
   }
 
-  recordInbox(messageId: string, sagaId: string | null, messageType: string): void {
+  private recordInbox(messageId: string, sagaId: string | null, messageType: string): void {
     this.inbox.push({ message_id: messageId, saga_id: sagaId, message_type: messageType });
   }
 
-  appendOutbox(topic: string, envelope: MessageEnvelope): void {
+  private appendOutbox(topic: string, envelope: MessageEnvelope): void {
     this.outbox.push({ topic, envelope });
   }
 
-  cancelTimers(sagaId: string, keys: readonly string[]): void {
+  private cancelTimers(sagaId: string, keys: readonly string[]): void {
     for (const key of keys) this.timers.set(`${sagaId} ${key}`, { sagaId, key, armed: false });
   }
 
   /** Arms timers; arming one that exists (its state was re-entered) moves its due time. */
-  scheduleTimers(sagaId: string, timers: readonly TimerToSchedule[], trace: TraceCarrier): void {
+  private scheduleTimers(sagaId: string, timers: readonly TimerToSchedule[], trace: TraceCarrier): void {
     for (const { key, delayMs } of timers) this.timers.set(`${sagaId} ${key}`, { sagaId, key, armed: true, delayMs, trace });
   }
 
@@ -172,7 +191,7 @@ function sagaRow(change: SagaRowChange) {
   };
 }
 
-function historyRow(entry: NewHistoryEntry) {
+function historyRow(entry: StepHistoryEntry) {
   return {
     saga_id: entry.sagaId,
     saga_version: entry.sagaVersion,
