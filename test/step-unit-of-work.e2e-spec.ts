@@ -332,6 +332,25 @@ describe('A due timer that can never fire', () => {
   });
 });
 
+describe('A due timer claimed by a poller that died', () => {
+  it('is passed over by the other pollers while the claim holds, and fired once it ran out', async () => {
+    const { dataSource, unitOfWork } = await host();
+    const sagaId = await startOrder(unitOfWork, 'payment-times-out');
+    const paymentTimerOf = `saga_id = $1 AND timer_key LIKE 'xstate.%'`;
+    await dataSource.query(`UPDATE baton_timer SET due_at = now() - interval '1 second' WHERE ${paymentTimerOf}`, [sagaId]);
+    // The dead poller's claim, as its own statement left it.
+    expect(await new SagaTimerRepository(dataSource).claimDue(10, 60_000)).toHaveLength(1);
+
+    expect(await unitOfWork.fireDueTimers(10)).toBe(0);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_saga_history WHERE saga_id = $1 AND kind = 'timer'`, [sagaId])).toBe(0);
+
+    await dataSource.query(`UPDATE baton_timer SET claimed_until = now() - interval '1 second' WHERE ${paymentTimerOf}`, [sagaId]);
+    expect(await unitOfWork.fireDueTimers(10)).toBe(1);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_saga_history WHERE saga_id = $1 AND kind = 'timer'`, [sagaId])).toBe(1);
+    expect(await count(dataSource, `SELECT count(*) AS n FROM baton_timer WHERE ${paymentTimerOf}`, [sagaId])).toBe(0);
+  });
+});
+
 describe('The outbox relay', () => {
   it("publishes each saga's commands to a participant in the order they were written, with two relays competing", async () => {
     const a = await host();

@@ -13,6 +13,7 @@ import { DeadLetterStatus1763800000002 } from './migrations/0002-dead-letter-sta
 import { SagaRuntime1763800000003 } from './migrations/0003-saga-runtime.migration';
 import { TimerTraceContext1763800000004 } from './migrations/0004-timer-trace-context.migration';
 import { DeadLetterRawBytes1763800000005 } from './migrations/0005-dead-letter-raw-bytes.migration';
+import { TimerClaims1763800000006 } from './migrations/0006-timer-claims.migration';
 import { pgliteDriver } from './pglite/pglite-pool';
 import { loadOptionalPeer } from './optional-peer';
 import { isDatabaseUnavailable } from './sql';
@@ -30,6 +31,7 @@ export const BATON_MIGRATIONS = [
   SagaRuntime1763800000003,
   TimerTraceContext1763800000004,
   DeadLetterRawBytes1763800000005,
+  TimerClaims1763800000006,
 ];
 
 /** Where a database is and how to open it: options of `createDataSource` and `createBatonDataSource`. */

@@ -16,6 +16,10 @@ export class SagaTimerEntity {
   @Column('timestamptz', { name: 'due_at' })
   dueAt!: Date;
 
+  /** Until when a poller has claimed it (migration 0006); null when unclaimed or armed again since. */
+  @Column('timestamptz', { name: 'claimed_until', nullable: true })
+  claimedUntil!: Date | null;
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 

@@ -17,20 +17,28 @@ export class SagaTimerRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Up to `limit` due timers, earliest first (index on due_at), read without
-   * a lock: the step that fires one locks its saga first, then checks that
-   * it is still due (`stillDue`). Pollers of several replicas may read the
-   * same timer; only the first step fires it.
+   * Claims up to `limit` due timers for `claimMs`, earliest first (index on
+   * due_at), in one statement of its own transaction: SKIP LOCKED lets the
+   * pollers of several replicas take different timers without waiting, and
+   * a claimed timer is passed over by the others until its claim runs out
+   * (a poller that died leaves it late by at most that). The claim only
+   * shares out the work: the step that fires a timer locks its saga and
+   * checks that it is still due (`stillDue`), so a timer fires once even if
+   * two pollers held it.
    */
-  async listDue(limit: number): Promise<DueTimer[]> {
+  async claimDue(limit: number, claimMs: number): Promise<DueTimer[]> {
     const { rows } = await sql<DueTimer>(
       this.dataSource.manager,
-      `SELECT id, saga_id AS "sagaId", timer_key AS "timerKey", due_at AS "dueAt", traceparent, tracestate
-         FROM baton_timer
-        WHERE due_at <= clock_timestamp()
-        ORDER BY due_at
-        LIMIT $1`,
-      [limit],
+      `UPDATE baton_timer AS t
+          SET claimed_until = clock_timestamp() + make_interval(secs => $2::double precision / 1000)
+         FROM (SELECT id FROM baton_timer
+                WHERE due_at <= clock_timestamp() AND (claimed_until IS NULL OR claimed_until <= clock_timestamp())
+                ORDER BY due_at
+                LIMIT $1
+                  FOR UPDATE SKIP LOCKED) AS due
+        WHERE t.id = due.id
+       RETURNING t.id, t.saga_id AS "sagaId", t.timer_key AS "timerKey", t.due_at AS "dueAt", t.traceparent, t.tracestate`,
+      [limit, claimMs],
     );
     return rows;
   }
@@ -39,7 +47,7 @@ export class SagaTimerRepository {
    * Which of these timers are still armed and due, read by a step that holds
    * their sagas' locks: every change to a saga's timers is made under its
    * saga's lock, so the answer holds until the step commits. A timer fired
-   * or cancelled by an earlier step is gone; one re-armed (its state was
+   * or cancelled by an earlier step is gone; one armed again (its state was
    * entered again) is no longer due.
    */
   async stillDue(tx: EntityManager, ids: readonly string[]): Promise<Set<string>> {

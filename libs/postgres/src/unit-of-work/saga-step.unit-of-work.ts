@@ -35,6 +35,13 @@ import { add, runStepBatch, type StepAnswer, type StepBatchParts, type StepInput
 import { StepObservations, type StepListener } from './step-observations';
 import { StepWrites } from './step-writes';
 
+/**
+ * How long a poller's claim on due timers lasts: the timers it holds wait
+ * this long for another poller if its process dies (or a step fails for a
+ * reason that may pass), as the outbox's lease does for commands.
+ */
+const TIMER_CLAIM_MS = 5_000;
+
 /** A request to start a saga (SagaStepUnitOfWork.start). */
 export interface StartSagaRequest {
   name: string;
@@ -187,12 +194,12 @@ export class SagaStepUnitOfWork {
   }
 
   /**
-   * Fires up to `limit` due timers, each as an input of the step batches,
-   * and answers how many fired. A timer that cannot fire is dead-lettered
-   * (permanently) or left for the next round.
+   * Claims up to `limit` due timers and fires each as an input of the step
+   * batches; answers how many fired. A timer that cannot fire is
+   * dead-lettered (permanently) or tried again once its claim ran out.
    */
   async fireDueTimers(limit: number): Promise<number> {
-    const due = await this.timers.listDue(limit);
+    const due = await this.timers.claimDue(limit, TIMER_CLAIM_MS);
     const answers = await Promise.allSettled(due.map((timer) => this.fireTimer(timer)));
     let fired = 0;
     for (const [i, answer] of answers.entries()) {

@@ -164,7 +164,7 @@ export class StepWrites {
            FROM jsonb_to_recordset(${json(armed)}::jsonb)
                 AS v(saga_id uuid, timer_key text, delay_ms double precision, traceparent text, tracestate text)
          ON CONFLICT (saga_id, timer_key) DO UPDATE
-            SET due_at = EXCLUDED.due_at, created_at = now(), traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate`,
+            SET due_at = EXCLUDED.due_at, created_at = now(), claimed_until = NULL, traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate`,
       );
     }
     if (statement.empty) return { leased: [], unleased: 0 };
