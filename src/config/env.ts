@@ -76,19 +76,3 @@ export const integer = (min: number, max: number) =>
 /** `true` or `false`. */
 export const flag = () =>
   z.enum(['true', 'false']).transform((text) => text === 'true');
-
-/**
- * Reads environment variables through `schema` (an empty variable counts as
- * unset), or throws a ConfigError naming every variable that is wrong.
- */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = schema.safeParse(present);
-  if (parsed.success) return parsed.data;
-  throw new ConfigError(
-    parsed.error.issues.map((issue) => {
-      const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(env[name])}: ${issue.message}`;
-    }),
-  );
-}
