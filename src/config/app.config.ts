@@ -5,9 +5,9 @@ import { ConfigError, flag, integer, readEnv, variable } from './env';
 
 /**
  * The host's environment variables, each declared once: its name, how it is
- * read with its default (every variable has one, so `npm start` needs none),
- * what it is for, and, by where it stands here, where its value goes in
- * AppConfig. loadConfig adds what follows from several of them. The README's
+ * read and what it is when unset (none is required, so `npm start` needs
+ * none), what it is for, and, by where it stands here, where its value goes
+ * in AppConfig. loadConfig adds what follows from several of them. The README's
  * "Configuration" table lists them. The example's own settings (the order
  * saga's deadlines, the example participants' failures) are read apart:
  * example.config.ts.
@@ -17,28 +17,19 @@ export const hostVariables = {
   host: variable('HOST', z.string().min(1).default('0.0.0.0'), 'Interface to listen on'),
   databaseUrl: variable(
     'DATABASE_URL',
-    z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
-      .optional(),
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
     'PostgreSQL connection string; unset = embedded PGlite',
   ),
   databaseSchema: variable(
     'DATABASE_SCHEMA',
-    z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]*$/, 'must be lower-case letters, digits and underscores')
-      .optional(),
+    z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be lower-case letters, digits and underscores').optional(),
     "Schema for Baton's tables; unset = the connection's default (public)",
   ),
   databasePoolSize: variable('DATABASE_POOL_SIZE', integer(1, 1000).default(10), 'Connections (PostgreSQL only)'),
   pgliteDataDir: variable('PGLITE_DATA_DIR', z.string().min(1).default('.data/pglite'), 'Where embedded PGlite keeps its files'),
   bodyLimit: variable(
     'BODY_LIMIT',
-    z
-      .string()
-      .regex(/^\d+(b|kb|mb)?$/i, 'must be a size like 256kb or 1mb')
-      .default('256kb'),
+    z.string().regex(/^\d+(b|kb|mb)?$/i, 'must be a size like 256kb or 1mb').default('256kb'),
     'Largest JSON body accepted',
   ),
   participants: variable(
@@ -90,11 +81,7 @@ export const hostVariables = {
     partitions: variable('KAFKA_PARTITIONS', integer(1, 10_000).default(6), 'Partitions of the topics Baton creates'),
     replicationFactor: variable(
       'KAFKA_REPLICATION_FACTOR',
-      z
-        .string()
-        .regex(/^(-1|\d+)$/, 'must be -1 or a positive whole number')
-        .transform(Number)
-        .default(-1),
+      z.string().regex(/^(-1|\d+)$/, 'must be -1 or a positive whole number').transform(Number).default(-1),
       "Replication factor of the topics Baton creates; -1 = the broker's default",
     ),
     sessionTimeoutMs: variable(
@@ -145,10 +132,7 @@ export const hostVariables = {
   },
   production: variable(
     'NODE_ENV',
-    z
-      .string()
-      .transform((text) => text === 'production')
-      .default(false),
+    z.string().transform((text) => text === 'production').default(false),
     "'production': the host does not start without API_KEYS, and logs default to JSON",
   ),
   log: {

@@ -11,11 +11,7 @@ import { integer, readEnv, variable, type ValuesOf } from './env';
 export const exampleVariables = {
   participantFailureRate: variable(
     'PARTICIPANT_FAILURE_RATE',
-    z
-      .string()
-      .transform(Number)
-      .refine((n) => n >= 0 && n <= 1, 'must be a number from 0 to 1')
-      .default(0),
+    z.string().transform(Number).refine((n) => n >= 0 && n <= 1, 'must be a number from 0 to 1').default(0),
     'Share of commands the example participants refuse at random, 0..1',
   ),
   participantLatencyMs: variable('PARTICIPANT_LATENCY_MS', integer(0, 600_000).default(0), 'Delay before an example participant handles a command'),
