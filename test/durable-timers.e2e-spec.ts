@@ -152,10 +152,12 @@ describe('Two hosts polling the same database', () => {
 describe('A timer whose state was left before it fired', () => {
   it('never fires', async () => {
     const db = await deployment('timers_left');
-    const host = db.host({ ORDER_PAYMENT_TIMEOUT_MS: '1500', TIMER_POLL_INTERVAL_MS: '50' });
+    // Long enough for every payment to be answered first on a busy machine: a fired timer here means one was left behind.
+    const paymentTimeoutMs = 5_000;
+    const host = db.host({ ORDER_PAYMENT_TIMEOUT_MS: String(paymentTimeoutMs), TIMER_POLL_INTERVAL_MS: '50' });
     await host.start();
     const ids = await startOrders(host, 'completes', 20);
-    const wouldHaveFired = Date.now() + 1500;
+    const wouldHaveFired = Date.now() + paymentTimeoutMs;
 
     await db.until(ENDED_SAGAS, ids, 20, 'every order to complete');
     // Two seconds past the last deadline: a timer left behind would have fired by now.

@@ -15,7 +15,8 @@ import { DEV_AUTHORIZATION, expectProblem, startTestApp, type RunningTestApp } f
 let host: RunningTestApp;
 
 beforeAll(async () => {
-  host = await startTestApp('postgres', { ORDER_PAYMENT_TIMEOUT_MS: '1500' });
+  // Long enough for an answered payment to be answered first on a busy machine; the abort test waits for it to fire.
+  host = await startTestApp('postgres', { ORDER_PAYMENT_TIMEOUT_MS: '4000' });
 });
 
 afterAll(async () => {

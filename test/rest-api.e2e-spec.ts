@@ -12,7 +12,8 @@ import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
  * real database, once on embedded PGlite and once on the machine's PostgreSQL.
  */
 
-const PAYMENT_TIMEOUT_MS = 400;
+/** Long enough for an answered payment to be answered first on a busy machine, short enough for the test of one that never is. */
+const PAYMENT_TIMEOUT_MS = 4_000;
 const ORDERS = '/sagas/order-fulfillment';
 const PROBLEM_BASE = 'https://baton.dev/problems/';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
