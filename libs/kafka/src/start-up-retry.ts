@@ -1,5 +1,5 @@
 import { StartUpWait, type BatonLogger } from '@baton/core';
-import { RETRIER_WRAPPERS, innermost, wrappedBy, type KafkaErrorFields } from './kafkajs-errors';
+import { MAX_ERROR_NESTING, RETRIER_WRAPPERS, innermost, wrappedBy, type KafkaErrorFields } from './kafkajs-errors';
 
 /**
  * Which errors a Kafka cluster that is still starting answers with, and so
@@ -91,7 +91,7 @@ export function isKafkaStarting(error: unknown): boolean {
 }
 
 function starting(error: unknown, depth: number): boolean {
-  if (!error || typeof error !== 'object' || depth > 5) return false;
+  if (!error || typeof error !== 'object' || depth > MAX_ERROR_NESTING) return false;
   if (error instanceof KafkaNotReadyError) return true;
   const { name, type, code, retriable, errors } = error as KafkaErrorFields;
   if (typeof type === 'string') {
