@@ -139,3 +139,35 @@ export function kafkaStartUpWait(brokers: readonly string[], timeoutMs: number, 
     logger,
   });
 }
+
+/**
+ * The start-up wait of whatever runs under `during`: `start`'s, when called
+ * from it (one budget for all its steps, `ensureTopics` included), else one of
+ * its own. `active` says whether one runs: meanwhile kafkajs's own lines about
+ * a cluster that does not answer yet go to debug (see kafka-client.ts).
+ */
+export class KafkaStartUp {
+  private current?: StartUpWait;
+
+  constructor(
+    private readonly brokers: readonly string[],
+    private readonly timeoutMs: number,
+    private readonly logger: BatonLogger,
+  ) {}
+
+  get active(): boolean {
+    return this.current !== undefined;
+  }
+
+  async during(work: (startUp: StartUpWait) => Promise<void>): Promise<void> {
+    if (this.current) return work(this.current);
+    const startUp = kafkaStartUpWait(this.brokers, this.timeoutMs, this.logger);
+    this.current = startUp;
+    try {
+      await work(startUp);
+      startUp.done();
+    } finally {
+      this.current = undefined;
+    }
+  }
+}
