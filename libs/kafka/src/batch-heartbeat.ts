@@ -1,4 +1,12 @@
 /**
+ * Heartbeat calls per heartbeat interval. kafkajs sends a heartbeat only once
+ * an interval has passed since the last; calling twice as often sends one
+ * about every interval, where calling once an interval could just miss it and
+ * send one every other interval.
+ */
+export const HEARTBEAT_CALLS_PER_INTERVAL = 2;
+
+/**
  * Heartbeats in the background while a batch is being handled. kafkajs
  * heartbeats only when `heartbeat()` is called (between messages, after a
  * fetch), so a batch whose messages wait (for a database that is down, a
@@ -18,7 +26,7 @@ export class BatchHeartbeat {
   /**
    * `heartbeat` is the batch's own (kafkajs sends at most one per heartbeat
    * interval, whoever calls it); it is called twice an interval, so one is
-   * sent about every interval.
+   * sent about every interval (see HEARTBEAT_CALLS_PER_INTERVAL).
    */
   constructor(heartbeat: () => Promise<void>, intervalMs: number) {
     this.timer = setInterval(() => {
@@ -26,7 +34,7 @@ export class BatchHeartbeat {
       this.sending = heartbeat()
         .catch((error: unknown) => void (this.failure = error))
         .finally(() => (this.sending = undefined));
-    }, Math.max(1, Math.floor(intervalMs / 2)));
+    }, Math.max(1, Math.floor(intervalMs / HEARTBEAT_CALLS_PER_INTERVAL)));
     // A batch in hand must not keep a process that is shutting down alive.
     this.timer.unref();
   }

@@ -4,6 +4,14 @@ export type Assignment = Record<string, number[]>;
 /** For each assigned partition with messages the group has not committed: the offset after its last message. */
 export type Backlog = Map<string, number>;
 
+/**
+ * How long after a failed backlog read (the broker busy or away) it is read
+ * again: soon, since the catch-up (and the timer poller behind it) waits on
+ * it, yet not in a tight loop against a broker that is struggling.
+ */
+export const CATCH_UP_RETRY_MS = 1_000;
+
+/** The key of a partition in a Backlog. */
 export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
 /**
@@ -29,7 +37,7 @@ export class ConsumerCatchUp {
   constructor(
     private readonly readBacklog: (assignment: Assignment) => Promise<Backlog>,
     private readonly onError: (error: unknown) => void,
-    private readonly retryMs = 1_000,
+    private readonly retryMs = CATCH_UP_RETRY_MS,
   ) {
     this.done = new Promise((resolve) => (this.resolve = resolve));
   }

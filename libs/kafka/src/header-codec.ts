@@ -49,10 +49,13 @@ function utf8Of(bytes: Uint8Array): { text: string } | { problem: string } {
   }
 }
 
+/** Bytes shown from where UTF-8 breaks: a UTF-8 sequence is at most four bytes long, so the whole broken one shows. */
+const INVALID_UTF8_BYTES_SHOWN = 4;
+
 /** Where the first byte that breaks UTF-8 is, for the dead letter's reason. */
 function invalidUtf8At(bytes: Uint8Array): string {
   const at = invalidUtf8Offset(bytes) ?? 0;
-  const shown = [...bytes.subarray(at, at + 4)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
+  const shown = [...bytes.subarray(at, at + INVALID_UTF8_BYTES_SHOWN)].map((byte) => byte.toString(16).padStart(2, '0')).join(' ');
   return `at byte ${at} of ${bytes.length}: ${shown}`;
 }
 

@@ -17,6 +17,13 @@ export interface KafkaErrorFields {
   message?: unknown;
 }
 
+/**
+ * How deep errors are read through the errors they wrap: kafkajs nests a
+ * few levels (a retrier wrapper around an aggregate around the broker's
+ * answers), so five is ample, and errors that wrap each other cannot loop.
+ */
+export const MAX_ERROR_NESTING = 5;
+
 /** kafkajs's retrier wraps what it gave up on in these; the wrapped error decides. */
 export const RETRIER_WRAPPERS = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSNonRetriableError']);
 
@@ -30,7 +37,7 @@ export function wrappedBy(error: object): unknown {
 /** The innermost error that says what happened: through kafkajs's retrier wrappers. */
 export function innermost(error: unknown): unknown {
   let current = error;
-  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+  for (let depth = 0; depth < MAX_ERROR_NESTING && current && typeof current === 'object'; depth++) {
     const { name } = current as KafkaErrorFields;
     const inner = typeof name === 'string' && RETRIER_WRAPPERS.has(name) ? wrappedBy(current) : undefined;
     if (!inner) break;

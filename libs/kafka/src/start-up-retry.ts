@@ -1,5 +1,5 @@
 import { StartUpWait, type BatonLogger } from '@baton/core';
-import { RETRIER_WRAPPERS, innermost, wrappedBy, type KafkaErrorFields } from './kafkajs-errors';
+import { MAX_ERROR_NESTING, RETRIER_WRAPPERS, innermost, wrappedBy, type KafkaErrorFields } from './kafkajs-errors';
 
 /**
  * Which errors a Kafka cluster that is still starting answers with, and so
@@ -91,7 +91,7 @@ export function isKafkaStarting(error: unknown): boolean {
 }
 
 function starting(error: unknown, depth: number): boolean {
-  if (!error || typeof error !== 'object' || depth > 5) return false;
+  if (!error || typeof error !== 'object' || depth > MAX_ERROR_NESTING) return false;
   if (error instanceof KafkaNotReadyError) return true;
   const { name, type, code, retriable, errors } = error as KafkaErrorFields;
   if (typeof type === 'string') {
@@ -138,4 +138,36 @@ export function kafkaStartUpWait(brokers: readonly string[], timeoutMs: number, 
     describe: describeKafkaError,
     logger,
   });
+}
+
+/**
+ * The start-up wait of whatever runs under `during`: `start`'s, when called
+ * from it (one budget for all its steps, `ensureTopics` included), else one of
+ * its own. `active` says whether one runs: meanwhile kafkajs's own lines about
+ * a cluster that does not answer yet go to debug (see kafka-client.ts).
+ */
+export class KafkaStartUp {
+  private current?: StartUpWait;
+
+  constructor(
+    private readonly brokers: readonly string[],
+    private readonly timeoutMs: number,
+    private readonly logger: BatonLogger,
+  ) {}
+
+  get active(): boolean {
+    return this.current !== undefined;
+  }
+
+  async during(work: (startUp: StartUpWait) => Promise<void>): Promise<void> {
+    if (this.current) return work(this.current);
+    const startUp = kafkaStartUpWait(this.brokers, this.timeoutMs, this.logger);
+    this.current = startUp;
+    try {
+      await work(startUp);
+      startUp.done();
+    } finally {
+      this.current = undefined;
+    }
+  }
 }
