@@ -31,7 +31,7 @@ import { SpanKind, currentTraceCarrierOr, inBatchSpan, inSpan, withSpan } from '
 import type { CommandHandler, CompensatedCommand } from './command-handler';
 import { TransientCommandError } from './transient-command.error';
 
-/** Options of a ParticipantRuntime. */
+/** Options of a ParticipantWorker. */
 export interface ParticipantOptions {
   /** The participant's name; its command topic derives from it. */
   name: string;
@@ -40,15 +40,15 @@ export interface ParticipantOptions {
   /**
    * The relay that publishes the replies in `participant_outbox`. Participants
    * sharing a database share one (ParticipantExplorer does that; whoever
-   * passes it starts and stops it). Without it the runtime runs its own.
-   * @default a relay of the runtime's own, started and stopped with it
+   * passes it starts and stops it). Without it the worker runs its own.
+   * @default a relay of the worker's own, started and stopped with it
    */
   replies?: OutboxRelay;
-  /** Options of the runtime's own relay, when `replies` is not given. @default the relay's defaults */
+  /** Options of the worker's own relay, when `replies` is not given. @default the relay's defaults */
   relay?: OutboxRelayOptions;
   /** How commands share transactions. @default { maxBatchSize: 64, concurrency: 1 } */
   batching?: CommandBatchingOptions;
-  /** Where the runtime and its own relay log. @default the console */
+  /** Where the worker and its own relay log. @default the console */
   logger?: BatonLogger;
   /**
    * Runs before each command is handled, outside any transaction (the
@@ -71,8 +71,8 @@ export interface CommandBatchingOptions {
  */
 export type CommandResult = 'handled' | 'duplicate' | 'failed-transiently';
 
-/** A valid command waiting for its transaction. */
-interface PendingCommand {
+/** A valid command in the worker's queue, waiting for its transaction. */
+interface QueuedCommand {
   envelope: MessageEnvelope;
   handler: CommandHandler<any>;
   payload: unknown;
@@ -121,13 +121,13 @@ class HandlerFailed extends Error {
  * CommandFailed, which is not recorded and so never sent again) and the
  * others are handled again, one transaction each.
  */
-export class ParticipantRuntime {
+export class ParticipantWorker {
   private readonly handlers = new Map<string, CommandHandler<any>>();
   private readonly store: ParticipantStore;
   private readonly relay: OutboxRelay;
   private readonly ownsRelay: boolean;
   private readonly logger: BatonLogger;
-  private readonly queue: BatchQueue<PendingCommand, CommandResult>;
+  private readonly queue: BatchQueue<QueuedCommand, CommandResult>;
 
   constructor(
     dataSource: DataSource,
@@ -215,7 +215,7 @@ export class ParticipantRuntime {
   }
 
   /** One transaction for a batch of commands; see the class comment for what a failing handler does. */
-  private async handleBatch(commands: PendingCommand[]): Promise<Array<Settled<CommandResult>>> {
+  private async handleBatch(commands: QueuedCommand[]): Promise<Array<Settled<CommandResult>>> {
     let results: CommandResult[];
     let written: OutboxWritten;
     try {
@@ -230,7 +230,7 @@ export class ParticipantRuntime {
     return results.map((value) => ({ ok: true, value }));
   }
 
-  private async handleInTransaction(unit: ParticipantUnitOfWork, commands: PendingCommand[]): Promise<{ results: CommandResult[]; written: OutboxWritten }> {
+  private async handleInTransaction(unit: ParticipantUnitOfWork, commands: QueuedCommand[]): Promise<{ results: CommandResult[]; written: OutboxWritten }> {
     const replyIds = new Map(commands.map(({ envelope }) => [envelope.messageId, uuidv7()]));
     // Recorded now, not handled yet.
     const fresh = await unit.record(commands.map(({ envelope }) => ({ envelope, replyId: replyIds.get(envelope.messageId)! })));
@@ -298,7 +298,7 @@ export class ParticipantRuntime {
    * outcome from its error, and the rest are handled again, one transaction
    * each, in order (a later command of the same saga waits for it).
    */
-  private async afterHandlerFailed(commands: PendingCommand[], failed: HandlerFailed): Promise<Array<Settled<CommandResult>>> {
+  private async afterHandlerFailed(commands: QueuedCommand[], failed: HandlerFailed): Promise<Array<Settled<CommandResult>>> {
     const results: Array<Settled<CommandResult>> = [];
     for (const [index, command] of commands.entries()) {
       try {
@@ -322,7 +322,7 @@ export class ParticipantRuntime {
    * database down says so (DependencyUnavailableError), so the transport
    * waits for it instead of counting an attempt.
    */
-  private async failedOnce(command: PendingCommand, error: unknown): Promise<CommandResult> {
+  private async failedOnce(command: QueuedCommand, error: unknown): Promise<CommandResult> {
     const { envelope } = command;
     if (!(error instanceof TransientCommandError)) throw databaseUnavailable(error) ?? error;
     return withLogContext(logContextOf(envelope), () =>
