@@ -1,6 +1,6 @@
 import { defaultTopicNames, uuidv7, type BatonLogger, type MessageEnvelope } from '@baton/core';
 import {
-  ParticipantRuntime,
+  ParticipantWorker,
   TransientCommandError,
   handleCommand,
   reply,
@@ -38,8 +38,8 @@ const backends = new Map<string, number>();
 const infos: string[] = [];
 const logger: BatonLogger = { log: (message: string) => void infos.push(message), warn: () => undefined, error: () => undefined };
 
-const runtime = () =>
-  new ParticipantRuntime(dataSource, new RecordingTransport(), {
+const worker = () =>
+  new ParticipantWorker(dataSource, new RecordingTransport(), {
     name: 'inventory',
     topics,
     logger,
@@ -102,7 +102,7 @@ afterAll(async () => {
 
 describe('A compensation that arrives before the command it undoes', () => {
   it('is told the command was not applied, and the command, arriving later, does nothing and gets no reply', async () => {
-    const participant = runtime();
+    const participant = worker();
     const { reserve, release } = pair('early-1');
     expect(await participant.handle(release)).toBe('handled');
     expect(told.get('early-1')?.compensates).toEqual({ messageId: reserve.messageId, applied: false });
@@ -117,7 +117,7 @@ describe('A compensation that arrives before the command it undoes', () => {
   });
 
   it('fences it in the same batch too: the command after it does not run', async () => {
-    const participant = runtime();
+    const participant = worker();
     const { reserve, release } = pair('batch-late-1');
     expect(await Promise.all([participant.handle(release), participant.handle(reserve)])).toEqual(['handled', 'duplicate']);
     expect(told.get('batch-late-1')?.compensates).toEqual({ messageId: reserve.messageId, applied: false });
@@ -135,7 +135,7 @@ describe('A compensation that arrives before the command it undoes', () => {
 
 describe('A compensation that arrives after the command it undoes', () => {
   it('is told the command was applied, in a later transaction', async () => {
-    const participant = runtime();
+    const participant = worker();
     const { reserve, release } = pair('after-1');
     expect(await participant.handle(reserve)).toBe('handled');
     expect(await participant.handle(release)).toBe('handled');
@@ -144,7 +144,7 @@ describe('A compensation that arrives after the command it undoes', () => {
   });
 
   it('is told the command was applied when it came earlier in the same batch, and sees the rows it appended', async () => {
-    const participant = runtime();
+    const participant = worker();
     const { reserve, release } = pair('appended-batch-1');
     expect(await Promise.all([participant.handle(reserve), participant.handle(release)])).toEqual(['handled', 'handled']);
     expect(told.get('appended-batch-1')).toEqual({ compensates: { messageId: reserve.messageId, applied: true }, reservedBefore: 1 });
@@ -154,7 +154,7 @@ describe('A compensation that arrives after the command it undoes', () => {
   });
 
   it('while another transaction is still handling the command, waits for it and is told it was applied', async () => {
-    const [first, second] = [runtime(), runtime()];
+    const [first, second] = [worker(), worker()];
     const { reserve, release } = pair('racing-1');
     let open!: () => void;
     gates.set('racing-1', new Promise<void>((resolve) => (open = resolve)));
@@ -179,7 +179,7 @@ describe('A compensation that arrives after the command it undoes', () => {
 
 describe('A compensation that fails transiently', () => {
   it('leaves no fence: the command it undoes, arriving next, is applied, and the retried compensation is told so', async () => {
-    const participant = runtime();
+    const participant = worker();
     const { reserve, release } = pair('flaky-release-1');
     flakyReleases.add('flaky-release-1');
     expect(await participant.handle(release)).toBe('failed-transiently');

@@ -1,7 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { uuidv7, type CommandContract, type MessageEnvelope, type PayloadOf } from '@baton/core';
-import { ParticipantExplorer, ParticipantModule, type ParticipantRuntime } from '@baton/participant';
+import { ParticipantExplorer, ParticipantModule, type ParticipantWorker } from '@baton/participant';
 import { ExampleLedger1763800000201, ExampleParticipantsModule, ExampleSettings, STUCK_RELEASE_FAILURES, TEST_TOKENS } from '@example/participants';
 import { AuthorizePayment, CancelShipment, ReleaseStock, ReserveStock, ScheduleShipment, VoidAuthorization } from '@example/order-fulfillment-contracts';
 import { LEDGER_OUTCOMES } from './faults/ledger-audit';
@@ -15,13 +15,13 @@ import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
  * succeed, and undo what their forward command did when it did something;
  * every effect is a ledger row with one of the outcomes the fault-injection
  * tests check. The participants run in their own Nest module against the
- * real PostgreSQL; commands are handed to their runtimes as the transport
+ * real PostgreSQL; commands are handed to their workers as the transport
  * would.
  */
 
 let schema: TestSchema;
 let app: INestApplicationContext;
-let runtimes: Map<string, ParticipantRuntime>;
+let workers: Map<string, ParticipantWorker>;
 
 beforeAll(async () => {
   schema = await TestSchema.create('participant_examples');
@@ -35,7 +35,7 @@ beforeAll(async () => {
     ],
   }).compile();
   app = await moduleRef.init();
-  runtimes = new Map(app.get(ParticipantExplorer).runtimes.map((runtime) => [runtime.name, runtime]));
+  workers = new Map(app.get(ParticipantExplorer).workers.map((worker) => [worker.name, worker]));
 });
 
 afterAll(async () => {
@@ -51,7 +51,7 @@ const participantOf = new Map<string, string>(
 
 /** A command delivered to its participant. */
 function handle(command: MessageEnvelope) {
-  return runtimes.get(participantOf.get(command.type)!)!.handle(command);
+  return workers.get(participantOf.get(command.type)!)!.handle(command);
 }
 
 async function query<T = any>(text: string, params: unknown[] = []): Promise<T[]> {

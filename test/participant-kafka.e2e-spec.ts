@@ -3,7 +3,7 @@ import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
 import { defaultTopicNames, uuidv7, type MessageEnvelope, type PayloadOf } from '@baton/core';
 import { KafkaTransport } from '@baton/kafka';
 import { decodeMessage, encodeMessage } from '../libs/kafka/src/header-codec';
-import { ParticipantRuntime, handleCommand, reply } from '@baton/participant';
+import { ParticipantWorker, handleCommand, reply } from '@baton/participant';
 import { sql } from '../libs/postgres/src/sql';
 import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
@@ -24,7 +24,7 @@ const topics = defaultTopicNames({ prefix });
 let schema: TestSchema;
 let dataSource: DataSource;
 let transport: KafkaTransport;
-let participant: ParticipantRuntime;
+let participant: ParticipantWorker;
 let producer: Producer;
 let consumer: Consumer;
 let kafka: Kafka;
@@ -37,7 +37,7 @@ beforeAll(async () => {
 
   const quiet = { log: () => undefined, warn: () => undefined, error: () => undefined };
   transport = new KafkaTransport({ brokers: [TEST_KAFKA_BROKERS], groupId: `${prefix}inventory`, partitions: 2, logger: quiet });
-  participant = new ParticipantRuntime(dataSource, transport, {
+  participant = new ParticipantWorker(dataSource, transport, {
     name: 'inventory',
     topics,
     logger: quiet,

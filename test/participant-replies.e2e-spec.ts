@@ -1,6 +1,6 @@
 import { defaultTopicNames, type MessageEnvelope } from '@baton/core';
 import {
-  ParticipantRuntime,
+  ParticipantWorker,
   TransientCommandError,
   handleCommand,
   reply,
@@ -29,9 +29,9 @@ let dataSource: DataSource;
 /** Orders whose reservation fails transiently while they are in here. */
 const flaky = new Set<string>();
 
-function participant(): { runtime: ParticipantRuntime; published: RecordingTransport['published'] } {
+function participant(): { worker: ParticipantWorker; published: RecordingTransport['published'] } {
   const transport = new RecordingTransport();
-  const runtime = new ParticipantRuntime(dataSource, transport, {
+  const worker = new ParticipantWorker(dataSource, transport, {
     name: 'inventory',
     topics,
     logger: quiet,
@@ -44,16 +44,16 @@ function participant(): { runtime: ParticipantRuntime; published: RecordingTrans
       }),
     ],
   });
-  return { runtime, published: transport.published };
+  return { worker, published: transport.published };
 }
 
-let running: ParticipantRuntime[] = [];
+let running: ParticipantWorker[] = [];
 
 /** A participant whose relay publishes its replies. */
 function publishing() {
   const started = participant();
-  started.runtime.start();
-  running.push(started.runtime);
+  started.worker.start();
+  running.push(started.worker);
   return started;
 }
 
@@ -84,7 +84,7 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  await Promise.all(running.map((runtime) => runtime.stop()));
+  await Promise.all(running.map((worker) => worker.stop()));
   running = [];
 });
 
@@ -95,17 +95,17 @@ afterAll(async () => {
 
 describe('A command delivered again after its batch committed', () => {
   it('is answered with the same reply envelope, same message id and payload, once per redelivery, and applied once', async () => {
-    const { runtime, published } = publishing();
+    const { worker, published } = publishing();
     const command = reserve('again-1');
-    expect(await runtime.handle(command)).toBe('handled');
+    expect(await worker.handle(command)).toBe('handled');
     await allPublished(command, 1);
     const [first] = await repliesTo(command);
 
-    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    expect(await worker.handle({ ...command })).toBe('duplicate');
     // Written in the redelivery's own transaction, then published.
     expect(await repliesTo(command)).toHaveLength(2);
     await allPublished(command, 2);
-    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    expect(await worker.handle({ ...command })).toBe('duplicate');
     await allPublished(command, 3);
 
     const sent = published.filter(({ envelope }) => envelope.causationId === command.messageId);
@@ -119,33 +119,33 @@ describe('A command delivered again after its batch committed', () => {
   });
 
   it('gets nothing when it was recorded without a reply', async () => {
-    const { runtime } = publishing();
+    const { worker } = publishing();
     const command = reserve('silent-1');
-    expect(await runtime.handle(command)).toBe('handled');
-    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    expect(await worker.handle(command)).toBe('handled');
+    expect(await worker.handle({ ...command })).toBe('duplicate');
     expect(await repliesTo(command)).toEqual([]);
     expect(await reservationsOf('silent-1')).toBe(1);
   });
 
   it('gets no copy while its reply is still unpublished: that one goes out anyway', async () => {
     // Not started: its relay publishes nothing.
-    const { runtime } = participant();
+    const { worker } = participant();
     const command = reserve('unpublished-1');
-    expect(await runtime.handle(command)).toBe('handled');
-    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    expect(await worker.handle(command)).toBe('handled');
+    expect(await worker.handle({ ...command })).toBe('duplicate');
     expect(await repliesTo(command)).toEqual([expect.objectContaining({ published: false })]);
   });
 
   it('is answered with the reply of the run that was recorded, never with the CommandFailed of a transient failure before it', async () => {
-    const { runtime } = publishing();
+    const { worker } = publishing();
     const command = reserve('transient-1');
     flaky.add('transient-1');
-    expect(await runtime.handle(command)).toBe('failed-transiently');
+    expect(await worker.handle(command)).toBe('failed-transiently');
     flaky.delete('transient-1');
     // The retry (same message id) runs the handler again.
-    expect(await runtime.handle({ ...command })).toBe('handled');
+    expect(await worker.handle({ ...command })).toBe('handled');
     await allPublished(command, 2);
-    expect(await runtime.handle({ ...command })).toBe('duplicate');
+    expect(await worker.handle({ ...command })).toBe('duplicate');
     await allPublished(command, 3);
 
     const [failed, recorded, again] = (await repliesTo(command)).map((r) => r.envelope);
@@ -156,21 +156,21 @@ describe('A command delivered again after its batch committed', () => {
   });
 
   it('twice in one batch is answered once', async () => {
-    const { runtime } = publishing();
+    const { worker } = publishing();
     const command = reserve('twice-1');
-    expect(await runtime.handle(command)).toBe('handled');
+    expect(await worker.handle(command)).toBe('handled');
     await allPublished(command, 1);
-    expect(await Promise.all([runtime.handle({ ...command }), runtime.handle({ ...command })])).toEqual(['duplicate', 'duplicate']);
+    expect(await Promise.all([worker.handle({ ...command }), worker.handle({ ...command })])).toEqual(['duplicate', 'duplicate']);
     await allPublished(command, 2);
   });
 
   it("is answered in its saga's order: the copy before the reply to a later command of the saga in its batch", async () => {
-    const { runtime, published } = publishing();
+    const { worker, published } = publishing();
     const earlier = reserve('order-1');
-    expect(await runtime.handle(earlier)).toBe('handled');
+    expect(await worker.handle(earlier)).toBe('handled');
     await allPublished(earlier, 1);
     const later = reserve('order-2', earlier.sagaId);
-    expect(await Promise.all([runtime.handle({ ...earlier }), runtime.handle(later)])).toEqual(['duplicate', 'handled']);
+    expect(await Promise.all([worker.handle({ ...earlier }), worker.handle(later)])).toEqual(['duplicate', 'handled']);
     await allPublished(earlier, 2);
     await allPublished(later, 1);
     const sent = published.filter(({ envelope }) => envelope.sagaId === earlier.sagaId).map(({ envelope }) => envelope.causationId);
@@ -180,9 +180,9 @@ describe('A command delivered again after its batch committed', () => {
 
 describe('A second copy of a command in the batch that records it', () => {
   it('gets no copy of the reply: the batch sends it once', async () => {
-    const { runtime } = participant();
+    const { worker } = participant();
     const command = reserve('copies-1');
-    expect(await Promise.all([runtime.handle(command), runtime.handle({ ...command })])).toEqual(['handled', 'duplicate']);
+    expect(await Promise.all([worker.handle(command), worker.handle({ ...command })])).toEqual(['handled', 'duplicate']);
     expect(await repliesTo(command)).toHaveLength(1);
     expect(await reservationsOf('copies-1')).toBe(1);
   });

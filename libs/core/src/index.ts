@@ -75,6 +75,6 @@ export { describeIssues, validatePayload, validateWith } from './contracts/paylo
 export { MAX_JSON_DEPTH, findUnstorable, storableText, unstorableText } from './transport/storable-json';
 export { invalidUtf8Offset } from './transport/utf8';
 export { errorMessage } from './util/error-message';
-export { BatchQueue } from './util/batch-queue';
+export { BatchItemFailed, BatchQueue } from './util/batch-queue';
 export type { Settled } from './util/batch-queue';
 export { StartUpWait } from './util/start-up-wait';

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BatchQueue, type Settled } from './batch-queue';
+import { BatchItemFailed, BatchQueue, type Settled } from './batch-queue';
 
 const ok = <T>(value: T): Settled<T> => ({ ok: true, value });
 const tick = () => new Promise((resolve) => setImmediate(resolve));
@@ -115,6 +115,122 @@ describe('BatchQueue', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
     expect((results[2] as PromiseRejectedResult).reason.message).toBe('failed at x1!');
     expect(batches).toEqual([['x1!', 'y1', 'x2'], ['x1!'], ['y1']]);
+  });
+
+  describe('when run names the item that failed its batch (BatchItemFailed)', () => {
+    /** A run that fails its batch at the first item ending in "!", naming it, the way a rolled-back transaction would. */
+    function naming() {
+      const batches: string[][] = [];
+      const run = async (items: string[]) => {
+        batches.push(items);
+        const index = items.findIndex((item) => item.endsWith('!'));
+        if (index >= 0) throw new BatchItemFailed(index, new Error(`${items[index]} failed`));
+        return items.map(ok);
+      };
+      return { batches, run };
+    }
+
+    it('fails that item alone with its own error, without running it again, and runs the others as a batch before it and one after it', async () => {
+      const { batches, run } = naming();
+      const queue = new BatchQueue(run);
+      const results = await Promise.allSettled(['a', 'b', 'c!', 'd', 'e'].map((item) => queue.push(item)));
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      expect((results[2] as PromiseRejectedResult).reason).toEqual(new Error('c! failed'));
+      expect(batches).toEqual([['a', 'b', 'c!', 'd', 'e'], ['a', 'b'], ['d', 'e']]);
+    });
+
+    it('handles each named item in turn when the items after it fail their batch again', async () => {
+      const { batches, run } = naming();
+      const queue = new BatchQueue(run);
+      const results = await Promise.allSettled(['a!', 'b', 'c!', 'd'].map((item) => queue.push(item)));
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(batches).toEqual([['a!', 'b', 'c!', 'd'], ['b', 'c!', 'd'], ['b'], ['d']]);
+    });
+
+    it('fails the later items of the failed item\'s key with it, and runs the other keys', async () => {
+      const { batches, run } = naming();
+      const queue = new BatchQueue(run, { keyOf: (item) => item[0] });
+      const results = await Promise.allSettled(['x1!', 'y1', 'x2', 'y2'].map((item) => queue.push(item)));
+      expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected', 'fulfilled']);
+      expect((results[2] as PromiseRejectedResult).reason).toEqual(new Error('x1! failed'));
+      expect(batches).toEqual([['x1!', 'y1', 'x2', 'y2'], ['y1', 'y2']]);
+    });
+
+    it('treats an index outside the batch as any other error: one item at a time', async () => {
+      const batches: string[][] = [];
+      const queue = new BatchQueue(async (items: string[]) => {
+        batches.push(items);
+        if (items.length > 1) throw new BatchItemFailed(items.length, new Error('no such item'));
+        return items.map(ok);
+      });
+      await expect(Promise.all(['a', 'b'].map((item) => queue.push(item)))).resolves.toEqual(['a', 'b']);
+      expect(batches).toEqual([['a', 'b'], ['a'], ['b']]);
+    });
+  });
+
+  describe('failedAlone', () => {
+    it('answers an item that failed alone, whichever way, in the batch\'s order, before the items after it settle', async () => {
+      const seen: string[] = [];
+      const queue = new BatchQueue(
+        async (items: string[]) => {
+          if (items.includes('named')) throw new BatchItemFailed(items.indexOf('named'), 'named failed');
+          if (items.includes('thrown') && items.length === 1) throw 'thrown failed';
+          if (items.includes('thrown')) throw new Error('the batch failed');
+          return items.map((item) => (item === 'answered' ? { ok: false as const, error: 'answered failed' } : ok(item)));
+        },
+        {
+          failedAlone: async (item, error) => {
+            await tick();
+            seen.push(`failedAlone ${item}`);
+            return `recovered from ${String(error)}`;
+          },
+        },
+      );
+      const items = ['a', 'named', 'b', 'answered', 'c'];
+      const results = await Promise.all(items.map((item) => queue.push(item).finally(() => seen.push(`settled ${item}`))));
+      expect(results).toEqual(['a', 'recovered from named failed', 'b', 'recovered from answered failed', 'c']);
+      expect(seen).toEqual(['settled a', 'failedAlone named', 'settled named', 'settled b', 'failedAlone answered', 'settled answered', 'settled c']);
+      await expect(queue.push('thrown')).resolves.toBe('recovered from thrown failed');
+    });
+
+    it('fails the item with the error it throws, and the later items of its key with it, which it never sees', async () => {
+      const failedAlone = jest.fn(async (item: string, error: unknown) => {
+        if (item === 'x1!') throw new Error(`x1! could not be answered after ${(error as Error).message}`);
+        return 'answered';
+      });
+      const queue = new BatchQueue(
+        async (items: string[]) => {
+          const index = items.findIndex((item) => item.endsWith('!'));
+          if (index >= 0) throw new BatchItemFailed(index, new Error(`${items[index]} failed`));
+          return items.map(ok);
+        },
+        { keyOf: (item) => item[0], failedAlone },
+      );
+      const results = await Promise.allSettled(['x1!', 'y1!', 'x2', 'y2'].map((item) => queue.push(item)));
+      expect(results).toEqual([
+        { status: 'rejected', reason: new Error('x1! could not be answered after x1! failed') },
+        { status: 'fulfilled', value: 'answered' },
+        { status: 'rejected', reason: new Error('x1! could not be answered after x1! failed') },
+        { status: 'fulfilled', value: 'y2' },
+      ]);
+      // An item answered by failedAlone has not failed: the later items of its key run.
+      expect(failedAlone.mock.calls.map(([item]) => item)).toEqual(['x1!', 'y1!']);
+    });
+
+    it('runs in the context the queue was made in', async () => {
+      const storage = new AsyncLocalStorage<string>();
+      const seen: Array<string | undefined> = [];
+      const queue = storage.run('queue', () =>
+        new BatchQueue(async () => Promise.reject(new Error('failed')), {
+          failedAlone: () => {
+            seen.push(storage.getStore());
+            return 'answered';
+          },
+        }),
+      );
+      await expect(storage.run('caller', () => queue.push('a'))).resolves.toBe('answered');
+      expect(seen).toEqual(['queue']);
+    });
   });
 
   it('says when nothing is queued or running', async () => {

@@ -12,7 +12,7 @@ import { DataSource } from 'typeorm';
 import { defaultTopicNames, type CommandContract } from '@baton/core';
 import { PARTICIPANT_MIGRATIONS, ParticipantStore, createDataSource, type OutboxRelay } from '@baton/postgres';
 import { handleCommand, type CommandHandler } from '../command-handler';
-import { ParticipantRuntime } from '../participant-runtime';
+import { ParticipantWorker } from '../participant-worker';
 import { DuplicateCommandHandlerError } from './duplicate-command-handler.error';
 import { HANDLE_COMMAND_METADATA } from './handle-command.decorator';
 import { PARTICIPANT_MODULE_OPTIONS } from './participant.module-definition';
@@ -20,7 +20,7 @@ import type { ParticipantModuleOptions } from './participant-module.options';
 
 /**
  * Finds every `@HandleCommand` method of the app's providers, groups them by
- * participant (from each command's contract), and runs one ParticipantRuntime
+ * participant (from each command's contract), and runs one ParticipantWorker
  * per participant, subscribed while modules initialise and drained on
  * shutdown, and one relay for all their replies, publishing once the app has
  * bootstrapped.
@@ -31,7 +31,7 @@ export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap
   private dataSource?: DataSource;
   private ownsDataSource = false;
   private replies?: OutboxRelay;
-  readonly runtimes: ParticipantRuntime[] = [];
+  readonly workers: ParticipantWorker[] = [];
 
   constructor(
     @Inject(PARTICIPANT_MODULE_OPTIONS) private readonly options: ParticipantModuleOptions,
@@ -59,7 +59,7 @@ export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap
       name: 'participant outbox relay',
     });
     for (const [name, handlers] of byParticipant) {
-      const runtime = new ParticipantRuntime(this.dataSource, this.options.transport, {
+      const worker = new ParticipantWorker(this.dataSource, this.options.transport, {
         name,
         handlers,
         topics,
@@ -68,22 +68,22 @@ export class ParticipantExplorer implements OnModuleInit, OnApplicationBootstrap
         logger: this.logger,
         beforeHandle: this.options.beforeHandle,
       });
-      await runtime.subscribe();
-      this.runtimes.push(runtime);
-      this.logger.log(`Participant "${name}" handles ${handlers.map((h) => h.command.type).join(', ')} from ${runtime.commandTopic}`);
+      await worker.subscribe();
+      this.workers.push(worker);
+      this.logger.log(`Participant "${name}" handles ${handlers.map((h) => h.command.type).join(', ')} from ${worker.commandTopic}`);
     }
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.options.manageTransport ?? true) {
-      await this.options.transport.ensureTopics(this.runtimes.map((runtime) => runtime.commandTopic));
+      await this.options.transport.ensureTopics(this.workers.map((worker) => worker.commandTopic));
       await this.options.transport.start();
     }
     this.replies?.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all(this.runtimes.map((runtime) => runtime.stop()));
+    await Promise.all(this.workers.map((worker) => worker.stop()));
     await this.replies?.stop();
   }
 

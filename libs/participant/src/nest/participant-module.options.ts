@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { MessageEnvelope, Transport } from '@baton/core';
 import type { DatabaseOptions } from '@baton/postgres';
-import type { CommandBatchingOptions } from '../participant-runtime';
+import type { CommandBatchingOptions } from '../participant-worker';
 
 /** Options of `ParticipantModule.forRoot` / `forRootAsync`. */
 export interface ParticipantModuleOptions {

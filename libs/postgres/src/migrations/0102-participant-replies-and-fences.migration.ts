@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * A redelivered command is answered with the reply recorded for it, and a
- * compensation fences the command it undoes (see ParticipantRuntime).
+ * compensation fences the command it undoes (see ParticipantWorker).
  */
 export class ParticipantRepliesAndFences1763800000102 implements MigrationInterface {
   name = 'ParticipantRepliesAndFences1763800000102';

@@ -12,7 +12,7 @@ import { ParticipantUnitOfWork } from './participant-unit-of-work';
  * PARTICIPANT_MIGRATIONS): `participant_inbox` (the commands it handled and
  * the fences of its compensations), `participant_outbox` (its replies, shared
  * by the participants of the database) and `participant_dead_letter`. The
- * participant runtime (@baton/participant) works through it only.
+ * participant worker (@baton/participant) works through it only.
  */
 export class ParticipantStore {
   private readonly inbox: ParticipantInbox;

@@ -8,10 +8,10 @@ import type { CommandToRecord, ParticipantInbox, RecordedCommand } from './parti
 /**
  * One transaction of one participant (opened by ParticipantStore.transaction):
  * the inbox, the rows its handlers append, the fences of its compensations
- * and its replies, written in as few statements as the participant runtime's
+ * and its replies, written in as few statements as the participant worker's
  * protocol allows. The handlers do their own work in `tx`.
  *
- * The runtime's round trips per transaction: `record` (one statement for all
+ * The worker's round trips per transaction: `record` (one statement for all
  * the commands), `recorded` (only when some were recorded before), `fence`
  * (one per compensation), `write` (one, or none when there is nothing to
  * write).

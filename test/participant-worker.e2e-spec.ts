@@ -1,5 +1,5 @@
 import { DependencyUnavailableError, defaultTopicNames } from '@baton/core';
-import { ParticipantRuntime, TransientCommandError, handleCommand, reply } from '@baton/participant';
+import { ParticipantWorker, TransientCommandError, handleCommand, reply } from '@baton/participant';
 import { sql } from '../libs/postgres/src/sql';
 import { ReserveStock, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
@@ -22,8 +22,8 @@ const flaky = new Set<string>();
 /** Every run of the handler, committed or not. */
 const runs: string[] = [];
 
-const runtime = () =>
-  new ParticipantRuntime(dataSource, new RecordingTransport(), {
+const worker = () =>
+  new ParticipantWorker(dataSource, new RecordingTransport(), {
     name: 'inventory',
     topics,
     logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
@@ -57,7 +57,7 @@ afterAll(async () => {
 
 describe('Commands that arrive together', () => {
   it('share one transaction: inbox, work and replies of each, each answered on its own', async () => {
-    const participant = runtime();
+    const participant = worker();
     const commands = Array.from({ length: 20 }, (_, i) => reserve(`together-${i}`));
     const results = await Promise.all(commands.map((command) => participant.handle(command)));
     expect(results).toEqual(commands.map(() => 'handled'));
@@ -72,7 +72,7 @@ describe('Commands that arrive together', () => {
   });
 
   it('hold a redelivered command and a second copy in the same batch to one effect', async () => {
-    const participant = runtime();
+    const participant = worker();
     const command = reserve('twice');
     expect(await participant.handle(command)).toBe('handled');
     const results = await Promise.all([participant.handle({ ...command }), participant.handle({ ...command })]);
@@ -85,7 +85,7 @@ describe('Commands that arrive together', () => {
 
 describe('A handler that fails transiently in a batch', () => {
   it('is answered CommandFailed, while the other commands are handled once each', async () => {
-    const participant = runtime();
+    const participant = worker();
     flaky.add('flaky-1');
     const commands = ['ok-1', 'flaky-1', 'ok-2', 'ok-3'].map(reserve);
     runs.length = 0;
@@ -106,7 +106,7 @@ describe('A handler that fails transiently in a batch', () => {
 
 describe('Rows that handlers append', () => {
   it("are written in their batch's transaction, one INSERT for all, with the columns left out taking their defaults", async () => {
-    const participant = runtime();
+    const participant = worker();
     const commands = Array.from({ length: 10 }, (_, i) => reserve(`appended-${i}`));
     expect(await Promise.all(commands.map((command) => participant.handle(command)))).toEqual(commands.map(() => 'handled'));
     const written = await rows(
@@ -119,7 +119,7 @@ describe('Rows that handlers append', () => {
   });
 
   it('vanish with a batch that rolls back: a failed command leaves none, the others one each', async () => {
-    const participant = runtime();
+    const participant = worker();
     flaky.add('appended-flaky');
     const commands = ['appended-a', 'appended-flaky', 'appended-b'].map(reserve);
     expect(await Promise.all(commands.map((command) => participant.handle(command)))).toEqual(['handled', 'failed-transiently', 'handled']);
@@ -128,7 +128,7 @@ describe('Rows that handlers append', () => {
   });
 
   it('must name a table and columns with plain identifiers', async () => {
-    const participant = new ParticipantRuntime(dataSource, new RecordingTransport(), {
+    const participant = new ParticipantWorker(dataSource, new RecordingTransport(), {
       name: 'inventory',
       topics,
       logger: { log: () => undefined, warn: () => undefined, error: () => undefined },
@@ -146,7 +146,7 @@ describe('Rows that handlers append', () => {
 describe('A handler whose own query finds the database down', () => {
   it('fails its command as a dependency that is unavailable, so the transport waits instead of counting an attempt, and records nothing', async () => {
     const command = reserve('db-down-1');
-    await expect(runtime().handle(command)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(worker().handle(command)).rejects.toBeInstanceOf(DependencyUnavailableError);
     expect(await rows(`SELECT 1 FROM participant_inbox WHERE message_id = $1`, [command.messageId])).toEqual([]);
   });
 });
