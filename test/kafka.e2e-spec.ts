@@ -5,7 +5,7 @@ import { uuidv7 } from '@baton/core';
 import { encodeMessage } from '../libs/kafka/src/header-codec';
 import { orderReply } from './support/envelopes';
 import { HostProcess, participantsProcess } from './support/host-process';
-import { TEST_KAFKA_BROKERS, broker, requireBroker } from './support/kafka-broker';
+import { TEST_KAFKA_BROKERS, brokerAsync, requireBroker } from './support/kafka-broker';
 import { EXPECTED_STATUS, SCENARIOS, eventually, orderFor, type OrderScenario } from './support/orders';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
 import { DEV_AUTHORIZATION } from './support/test-app';
@@ -40,8 +40,13 @@ beforeAll(async () => {
     ...common,
     DATABASE_SCHEMA: hostSchema.name,
     KAFKA_GROUP_ID: `${prefix}orchestrator`,
-    // Long enough to sit out a broker restart; only the unresponsive payments time out.
-    ORDER_PAYMENT_TIMEOUT_MS: '20000',
+    // Deadlines long enough to sit out a broker restart, so only the unresponsive payments time
+    // out. A restart here takes up to ~20 s on a busy machine (stop, then the broker's start), and
+    // the commands written meanwhile then wait for the relay's backoff (up to 12.8 s by then) and
+    // the clients' reconnect (up to 10 s): a 20 s payment deadline failed about one run in two,
+    // and three sends 10 s apart (the default reply timeout) ran out about one run in four.
+    ORDER_PAYMENT_TIMEOUT_MS: '60000',
+    ORDER_REPLY_TIMEOUT_MS: '30000',
     TIMER_POLL_INTERVAL_MS: '100',
   });
   participants = participantsProcess({
@@ -208,13 +213,13 @@ describe('Order sagas across processes over Kafka', () => {
   it('loses no saga when the broker restarts in the middle of a run', async () => {
     const scenarios: OrderScenario[] = ['completes', 'stock-refused', 'payment-refused', 'shipment-refused'];
     const first = await startOrders(100, 'restart-a', scenarios);
-    broker('stop');
+    await brokerAsync('stop');
     try {
       // Started while the broker is down: their commands wait in the outbox.
       const during = await startOrders(20, 'restart-b', scenarios);
       first.push(...during);
     } finally {
-      broker('start');
+      await brokerAsync('start');
     }
     expect(await endedWrongly(first, 120_000)).toEqual([]);
     expect(await appliedTwice()).toEqual([]);

@@ -31,6 +31,7 @@ CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms128m -Xmx512m}"
 START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
 STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+BIND_ATTEMPTS=5
 
 # Make KAFKA_DIR absolute (a relative value is taken from the current directory).
 [[ $KAFKA_DIR == /* ]] || KAFKA_DIR="$PWD/$KAFKA_DIR"
@@ -204,34 +205,11 @@ format_storage() {
   fi
 }
 
-cmd_start() {
+# Launches the JVM and waits for the broker to answer. Returns 2 when it
+# exited during startup because a port was in use, 1 when it exited for
+# another reason; exits when it does not answer in time.
+launch_broker() {
   local pid
-  if pid="$(broker_pid)"; then
-    if [[ ${KAFKA_DATA_RESET:-0} == 1 ]]; then
-      die "KAFKA_DATA_RESET=1 but the broker is running (pid $pid); run 'stop' first"
-    fi
-    log "already running (pid $pid) on $HOST:$PORT"
-    return 0
-  fi
-  rm -f "$PID_FILE"
-
-  command -v java >/dev/null 2>&1 || die "java is not on the PATH (Java 17+ is needed)"
-  for p in "$PORT" "$CONTROLLER_PORT"; do
-    if port_open "$p"; then
-      die "port $HOST:$p is already taken by another process (not started by this script?)"
-    fi
-  done
-
-  mkdir -p "$KAFKA_DIR"
-  ensure_libs
-  write_config
-
-  if [[ ${KAFKA_DATA_RESET:-0} == 1 ]]; then
-    log "KAFKA_DATA_RESET=1: wiping $DATA_DIR"
-    rm -rf "$DATA_DIR"
-  fi
-  format_storage
-
   [[ -f $LOG_FILE ]] && mv -f "$LOG_FILE" "$LOG_FILE.1"
   local java_pid_file="$PID_FILE.starting"
   rm -f "$java_pid_file"
@@ -262,9 +240,8 @@ cmd_start() {
   until metadata_ok "$PORT"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$PID_FILE"
-      err "the broker exited during startup; last lines of $LOG_FILE:"
-      tail -n 40 "$LOG_FILE" >&2 || true
-      exit 1
+      grep -q 'Address already in use' "$LOG_FILE" && return 2
+      return 1
     fi
     if ((SECONDS >= deadline)); then
       err "the broker did not answer on $HOST:$PORT within ${START_TIMEOUT}s; last lines of $LOG_FILE:"
@@ -277,6 +254,58 @@ cmd_start() {
     sleep 0.5
   done
   log "running (pid $pid): bootstrap server $HOST:$PORT, log $LOG_FILE"
+}
+
+cmd_start() {
+  local pid
+  if pid="$(broker_pid)"; then
+    if [[ ${KAFKA_DATA_RESET:-0} == 1 ]]; then
+      die "KAFKA_DATA_RESET=1 but the broker is running (pid $pid); run 'stop' first"
+    fi
+    log "already running (pid $pid) on $HOST:$PORT"
+    return 0
+  fi
+  rm -f "$PID_FILE"
+
+  command -v java >/dev/null 2>&1 || die "java is not on the PATH (Java 17+ is needed)"
+  # A broker that just stopped may still be closing its sockets: wait a little before calling a port taken.
+  local p i
+  for p in "$PORT" "$CONTROLLER_PORT"; do
+    for ((i = 0; i < 20; i++)); do
+      port_open "$p" || break
+      sleep 0.5
+    done
+    if port_open "$p"; then
+      die "port $HOST:$p is already taken by another process (not started by this script?)"
+    fi
+  done
+
+  mkdir -p "$KAFKA_DIR"
+  ensure_libs
+  write_config
+
+  if [[ ${KAFKA_DATA_RESET:-0} == 1 ]]; then
+    log "KAFKA_DATA_RESET=1: wiping $DATA_DIR"
+    rm -rf "$DATA_DIR"
+  fi
+  format_storage
+
+  # A broker just stopped can leave its ports unbindable for a moment (the
+  # listen check above passes, the JVM's bind does not): launch again then.
+  local attempt status
+  for ((attempt = 1; ; attempt++)); do
+    status=0
+    launch_broker || status=$?
+    ((status == 0)) && break
+    if ((status == 2 && attempt < BIND_ATTEMPTS)); then
+      log "a port was still held by the broker that stopped before; launching again in 2s (attempt $((attempt + 1)) of $BIND_ATTEMPTS)"
+      sleep 2
+      continue
+    fi
+    err "the broker exited during startup; last lines of $LOG_FILE:"
+    tail -n 40 "$LOG_FILE" >&2 || true
+    exit 1
+  done
 }
 
 cmd_stop() {

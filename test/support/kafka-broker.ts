@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 
@@ -10,6 +11,15 @@ const SCRIPT = join(__dirname, '..', '..', 'scripts', 'kafka', 'kafka.sh');
 /** Stops or starts the local broker through the project's script (the broker keeps its data). */
 export function broker(command: 'start' | 'stop'): void {
   execFileSync('bash', [SCRIPT, command], { stdio: 'pipe', timeout: 120_000 });
+}
+
+/**
+ * `broker`, without blocking this process while the script runs (a broker
+ * takes seconds to stop): a test's HTTP client keeps its timers running,
+ * so it does not reuse a kept-alive connection the server closed meanwhile.
+ */
+export async function brokerAsync(command: 'start' | 'stop'): Promise<void> {
+  await promisify(execFile)('bash', [SCRIPT, command], { timeout: 120_000 });
 }
 
 /** Whether a broker answers metadata requests at TEST_KAFKA_BROKERS, whoever started it. */
