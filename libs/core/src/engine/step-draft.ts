@@ -156,12 +156,10 @@ export class StepDraft {
     if (++this.machineRuns > MAX_MACHINE_RUNS) {
       throw this.fail(`it ran its machine ${MAX_MACHINE_RUNS} times for one input (a loop between compensation and the machine?)`);
     }
-    const run = this.runner.send(this.persisted, event);
-    this.armedBefore ??= armedTimerKeys(this.definition.machine, run.before);
-    if (!run.accepted) {
-      this.machineSnapshot = run.before;
-      return false;
-    }
+    const before = this.machine;
+    this.armedBefore ??= armedTimerKeys(this.definition.machine, before);
+    const run = this.runner.send(before, event);
+    if (!run) return false;
     this.apply(run);
     return true;
   }
