@@ -20,7 +20,7 @@ import {
   type AbandonedCommand,
   type ArmedCompensation,
   type CompensationFailure,
-  type PendingCommand,
+  type CommandInFlight,
   type SagaRuntime,
 } from './saga-runtime';
 import type { SagaLimits } from './saga-engine';
@@ -94,7 +94,7 @@ function statusOf(snapshot: AnyMachineSnapshot): SagaStatus {
 export class StepDraft {
   private persisted: unknown;
   private machineSnapshot?: AnyMachineSnapshot;
-  private readonly pending: Record<string, PendingCommand>;
+  private readonly pending: Record<string, CommandInFlight>;
   private readonly compensations: ArmedCompensation[];
   private compensating?: SagaRuntime['compensating'];
   private compensationFailure?: CompensationFailure;
@@ -170,7 +170,7 @@ export class StepDraft {
     this.persisted = run.persisted;
     this.machineSnapshot = run.after;
     run.scheduled.forEach((timer) => this.machineTimers.set(timer.key, timer.delayMs));
-    const sent: PendingCommand[] = [];
+    const sent: CommandInFlight[] = [];
     let compensate = false;
     for (const effect of run.effects) {
       if (effect.type !== COMMAND_EFFECT) {
@@ -201,7 +201,7 @@ export class StepDraft {
   // --- commands in flight ------------------------------------------------------
 
   /** Starts tracking a step's command; the payload of its compensation is checked against its contract now. */
-  private track(effect: CommandEffect, command: OutgoingCommand): PendingCommand {
+  private track(effect: CommandEffect, command: OutgoingCommand): CommandInFlight {
     const name = effect.step!;
     const step = this.definition.steps.get(name);
     if (!step) throw this.fail(`it sends ${command.type} for step "${name}", which is not in the saga's "steps". Declare it there.`);
@@ -209,7 +209,7 @@ export class StepDraft {
     const replaced = this.pending[name];
     if (replaced) this.abandon(replaced, `its step sent ${command.type} again`);
     const replyTimeoutMs = step.retry?.replyTimeoutMs;
-    const pending: PendingCommand = {
+    const pending: CommandInFlight = {
       step: name,
       messageId: command.messageId,
       type: command.type,
@@ -232,7 +232,7 @@ export class StepDraft {
   }
 
   /** The replies that settle a command in flight. */
-  private settledBy(pending: PendingCommand): string[] {
+  private settledBy(pending: CommandInFlight): string[] {
     const step = this.stepOf(pending);
     return isCompensation(pending) ? [step.compensation!.confirmedBy.type] : stepReplies(step);
   }
@@ -241,13 +241,13 @@ export class StepDraft {
     return step.completedBy.some((reply) => reply.type === replyType);
   }
 
-  private retryOf(pending: PendingCommand) {
+  private retryOf(pending: CommandInFlight) {
     const step = this.stepOf(pending);
     return isCompensation(pending) ? step.compensation!.retry : step.retry;
   }
 
   /** A command in flight as it goes on the wire. */
-  private outgoing(pending: PendingCommand): OutgoingCommand {
+  private outgoing(pending: CommandInFlight): OutgoingCommand {
     const contract = this.definition.commands.get(pending.type);
     if (!contract) throw this.fail(`it has ${pending.type} in flight, which this version of the saga does not declare in "commands".`);
     return {
@@ -263,7 +263,7 @@ export class StepDraft {
   }
 
   /** The tracked command `message` answers: by its causation id, or, without one, by reply type. */
-  findPending(type: string, causationId: string | undefined, failedCommand?: string): PendingCommand | undefined {
+  findPending(type: string, causationId: string | undefined, failedCommand?: string): CommandInFlight | undefined {
     return findAnswered(Object.values(this.pending), (p, t) => this.settledBy(p).includes(t), type, causationId, failedCommand);
   }
 
@@ -273,7 +273,7 @@ export class StepDraft {
   }
 
   /** A reply settled a tracked forward command: arm its compensation if it says the command took effect. */
-  settle(pending: PendingCommand, replyType: string): void {
+  settle(pending: CommandInFlight, replyType: string): void {
     this.untrack(pending);
     this.accepted = true;
     const step = this.stepOf(pending);
@@ -287,7 +287,7 @@ export class StepDraft {
    * (StepFailed), its outcome unknown unless the participant said it had no
    * effect.
    */
-  attemptFailed(pending: PendingCommand, reason: string, transient: boolean): void {
+  attemptFailed(pending: CommandInFlight, reason: string, transient: boolean): void {
     this.accepted = true;
     const retry = this.retryOf(pending);
     const maxAttempts = retry?.maxAttempts ?? (retry ? DEFAULT_RETRY.maxAttempts : 1);
@@ -316,12 +316,12 @@ export class StepDraft {
   }
 
   /** Sends commands in flight again, same message ids (a retry timer, an operator's "retry now"). */
-  resend(commands: readonly PendingCommand[]): void {
+  resend(commands: readonly CommandInFlight[]): void {
     this.accepted = true;
     for (const pending of commands) {
       this.disarmTimer(timerKeyOf(pending));
       const replyTimeoutMs = this.retryOf(pending)?.replyTimeoutMs;
-      const again: PendingCommand = { ...pending, attempt: pending.attempt + 1, timer: replyTimeoutMs ? 'reply-timeout' : undefined };
+      const again: CommandInFlight = { ...pending, attempt: pending.attempt + 1, timer: replyTimeoutMs ? 'reply-timeout' : undefined };
       this.pending[pending.step] = again;
       if (replyTimeoutMs) this.armTimer(replyTimeoutKey(pending.step), replyTimeoutMs);
       this.commands.push(this.outgoing(again));
@@ -338,12 +338,12 @@ export class StepDraft {
     }
   }
 
-  inFlight(): PendingCommand[] {
+  inFlight(): CommandInFlight[] {
     return Object.values(this.pending);
   }
 
   /** Gives up on a forward command without its answer: its outcome is unknown. */
-  private abandon(pending: PendingCommand, why: string): void {
+  private abandon(pending: CommandInFlight, why: string): void {
     this.untrack(pending);
     const step = this.stepOf(pending);
     const armed = step.compensation ? this.arm(pending, 'outcome-unknown') : undefined;
@@ -377,14 +377,14 @@ export class StepDraft {
     }
   }
 
-  private untrack(pending: PendingCommand): void {
+  private untrack(pending: CommandInFlight): void {
     delete this.pending[pending.step];
     this.disarmTimer(timerKeyOf(pending));
   }
 
   // --- compensations -----------------------------------------------------------
 
-  private arm(pending: PendingCommand, because: ArmedCompensation['because']): ArmedCompensation {
+  private arm(pending: CommandInFlight, because: ArmedCompensation['because']): ArmedCompensation {
     const undo = this.stepOf(pending).compensation!.command;
     const armed: ArmedCompensation = {
       step: pending.step,
@@ -429,7 +429,7 @@ export class StepDraft {
   private sendCompensation(armed: ArmedCompensation): void {
     const step = compensationStepOf(armed.step);
     const replyTimeoutMs = this.stepOf(armed).compensation!.retry?.replyTimeoutMs;
-    const pending: PendingCommand = {
+    const pending: CommandInFlight = {
       step,
       messageId: armed.messageId,
       type: armed.type,
@@ -444,7 +444,7 @@ export class StepDraft {
   }
 
   /** The compensation in flight was confirmed: take it off the stack and go on with the next. */
-  confirmed(pending: PendingCommand): void {
+  confirmed(pending: CommandInFlight): void {
     this.untrack(pending);
     this.accepted = true;
     this.remove(pending.messageId);
