@@ -9,7 +9,14 @@ import { Compensations } from './compensations';
 import { changedOutcome, unchangedOutcome } from './draft-outcome';
 import { MachineRunner, awaitedBy, type MachineRun } from './machine-runner';
 import { newCommand, onTheWire } from './outgoing-commands';
-import { isCompensation, type AbandonedCommand, type ArmedCompensation, type CommandInFlight, type CompensationFailure, type SagaRuntime } from './saga-runtime';
+import {
+  isCompensation,
+  type AbandonedCommand,
+  type ArmedCompensation,
+  type CommandInFlight,
+  type CompensationFailure,
+  type SagaRuntime,
+} from './saga-runtime';
 import { retryOf, type DraftTools, type StepScope } from './step-rules';
 import type { OutgoingCommand, StepOutcome } from './step-outcome';
 import { TimerChanges } from './timer-changes';
