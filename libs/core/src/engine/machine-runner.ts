@@ -59,7 +59,7 @@ const stepLogics = new WeakMap<AnyStateMachine, StepLogic>();
  * input, to the machine, and gives the throwaway actor a placeholder.
  * Pinned in xstate-behaviour.spec.ts.
  */
-function stepLogicOf(machine: AnyStateMachine): StepLogic {
+export function stepLogicOf(machine: AnyStateMachine): StepLogic {
   let logic = stepLogics.get(machine);
   if (!logic) {
     logic = {
