@@ -51,6 +51,7 @@ export class CommandsInFlight {
     this.abandoned = [...(parts.runtime.abandoned ?? [])];
   }
 
+  /** The commands in flight, one per step (a compensation under `<step>.compensation`). */
   all(): CommandInFlight[] {
     return Object.values(this.byStep);
   }
