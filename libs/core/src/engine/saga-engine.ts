@@ -6,7 +6,8 @@ import { InvalidMessageError } from '../errors/invalid-message.error';
 import { UnknownMessageTypeError } from '../errors/unknown-message-type.error';
 import { uuidv7 } from '../util/uuid-v7';
 import { EMPTY_RUNTIME, isCompensation, type SagaRuntime } from './saga-runtime';
-import { StepDraft, type DraftTools } from './step-draft';
+import { StepDraft } from './step-draft';
+import type { DraftTools } from './step-rules';
 import type { StepOutcome } from './step-outcome';
 
 /** An inbound message as the engine sees it: type, sender's schema version, raw payload. */
@@ -67,7 +68,7 @@ export class SagaEngine {
     if (!parsed.ok) {
       throw new InvalidMessageError('input', parsed.issues, `Saga "${definition.name}" v${definition.version}`);
     }
-    const draft = new StepDraft(definition, sagaId, 'start', undefined, EMPTY_RUNTIME, this.tools);
+    const draft = new StepDraft({ definition, sagaId, eventType: 'start', snapshot: undefined, runtime: EMPTY_RUNTIME, tools: this.tools });
     draft.start(parsed.value);
     return { ...draft.outcome(), input: parsed.value };
   }
@@ -86,19 +87,19 @@ export class SagaEngine {
     const { causationId } = message;
     if (event.type === CommandFailed.type) {
       const failure = event.payload as { command: string; reason: string; transient: boolean };
-      const pending = draft.findPending(event.type, causationId, failure.command);
-      const abandoned = !pending && draft.findAbandoned(event.type, causationId, failure.command);
-      if (pending) draft.attemptFailed(pending, failure.reason, failure.transient);
+      const inFlight = draft.findInFlight(event.type, causationId, failure.command);
+      const abandoned = !inFlight && draft.findAbandoned(event.type, causationId, failure.command);
+      if (inFlight) draft.attemptFailed(inFlight, failure.reason, failure.transient);
       else if (abandoned) draft.late(abandoned, event.type);
       else draft.send(event);
       return draft.outcome();
     }
-    const pending = draft.findPending(event.type, causationId);
-    if (pending && isCompensation(pending)) {
-      draft.confirmed(pending);
-    } else if (pending) {
-      draft.settle(pending, event.type);
-      if (!draft.send(event)) draft.note(`${event.type} settled ${pending.step}, but state ${JSON.stringify(draft.machine.value)} does not accept it`);
+    const inFlight = draft.findInFlight(event.type, causationId);
+    if (inFlight && isCompensation(inFlight)) {
+      draft.confirmed(inFlight);
+    } else if (inFlight) {
+      draft.settle(inFlight, event.type);
+      if (!draft.send(event)) draft.note(`${event.type} settled ${inFlight.step}, but state ${JSON.stringify(draft.machine.value)} does not accept it`);
     } else if (draft.failure && (event.type === RetryCompensation.type || event.type === ResolveCompensation.type)) {
       const { by, note } = event.payload as { by: string; note?: string };
       if (event.type === RetryCompensation.type) draft.retryFailed(by);
@@ -109,7 +110,7 @@ export class SagaEngine {
       if (abandoned) draft.late(abandoned, event.type);
       else if (confirmedLate) draft.confirmedLate(confirmedLate);
       // A step's reply that names another command than the one in flight answers nothing this saga waits for.
-      else if (!(causationId && draft.findPending(event.type, undefined))) draft.send(event);
+      else if (!(causationId && draft.findInFlight(event.type, undefined))) draft.send(event);
     }
     return draft.outcome();
   }
@@ -129,7 +130,7 @@ export class SagaEngine {
    */
   retryNow(definition: SagaDefinition, sagaId: string, saga: PersistedSaga): StepOutcome {
     const draft = this.draft(definition, sagaId, 'retry', saga);
-    const inFlight = draft.inFlight();
+    const inFlight = draft.commandsInFlight();
     if (inFlight.length) draft.resend(inFlight);
     return draft.outcome();
   }
@@ -161,6 +162,6 @@ export class SagaEngine {
   }
 
   private draft(definition: SagaDefinition, sagaId: string, eventType: string, saga: PersistedSaga): StepDraft {
-    return new StepDraft(definition, sagaId, eventType, saga.snapshot, saga.runtime ?? EMPTY_RUNTIME, this.tools);
+    return new StepDraft({ definition, sagaId, eventType, snapshot: saga.snapshot, runtime: saga.runtime ?? EMPTY_RUNTIME, tools: this.tools });
   }
 }

@@ -9,7 +9,8 @@
  * small.
  */
 export interface SagaRuntime {
-  readonly pending: Readonly<Record<string, PendingCommand>>;
+  /** The commands in flight, by the step they are tracked under (persisted as `pending`). */
+  readonly pending: Readonly<Record<string, CommandInFlight>>;
   readonly transitions: number;
   readonly parked?: { readonly reason: string };
   readonly compensations?: readonly ArmedCompensation[];
@@ -24,7 +25,7 @@ export interface SagaRuntime {
 }
 
 /** A command the saga waits on, by the step it belongs to: sent, not yet settled by one of its replies. */
-export interface PendingCommand {
+export interface CommandInFlight {
   /** The step's name; a compensation runs under `<step>.compensation`. */
   readonly step: string;
   readonly messageId: string;
@@ -92,12 +93,13 @@ export const compensationStepOf = (step: string) => `${step}${COMPENSATION_SUFFI
 export const forwardStepOf = (step: string) => (step.endsWith(COMPENSATION_SUFFIX) ? step.slice(0, -COMPENSATION_SUFFIX.length) : step);
 
 /** Whether a command in flight is a compensation (it names the command it undoes). */
-export function isCompensation(pending: PendingCommand): boolean {
-  return pending.compensates !== undefined;
+export function isCompensation(command: CommandInFlight): boolean {
+  return command.compensates !== undefined;
 }
 
-export function timerKeyOf(pending: PendingCommand): string | undefined {
-  if (pending.timer === 'retry') return retryTimerKey(pending.step);
-  if (pending.timer === 'reply-timeout') return replyTimeoutKey(pending.step);
+/** The key of the engine timer armed for a command in flight, if any. */
+export function timerKeyOf(command: CommandInFlight): string | undefined {
+  if (command.timer === 'retry') return retryTimerKey(command.step);
+  if (command.timer === 'reply-timeout') return replyTimeoutKey(command.step);
   return undefined;
 }
