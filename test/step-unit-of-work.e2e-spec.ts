@@ -343,6 +343,8 @@ describe('A due timer claimed by a poller that died', () => {
 
     expect(await unitOfWork.fireDueTimers(10)).toBe(0);
     expect(await count(dataSource, `SELECT count(*) AS n FROM baton_saga_history WHERE saga_id = $1 AND kind = 'timer'`, [sagaId])).toBe(0);
+    // Pollers wait for the next unclaimed timer (the saga's reply timeouts, seconds away), not for the claimed one, due already.
+    expect(await new SagaTimerRepository(dataSource).nextDueInMs()).toBeGreaterThan(1_000);
 
     await dataSource.query(`UPDATE baton_timer SET claimed_until = now() - interval '1 second' WHERE ${paymentTimerOf}`, [sagaId]);
     expect(await unitOfWork.fireDueTimers(10)).toBe(1);

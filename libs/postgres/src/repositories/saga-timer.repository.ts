@@ -80,12 +80,22 @@ export class SagaTimerRepository {
     return { due: Number(rows[0].due), overdue: Number(rows[0].overdue) };
   }
 
-  /** Milliseconds until the next timer is due (0 if one is overdue), or undefined if none is armed. */
+  /**
+   * Milliseconds until a poller may next claim a timer (0 if one waits), or
+   * undefined if none is armed: the earliest due time of the unclaimed
+   * timers, or the end of the earliest claim, whichever comes first. A
+   * claimed timer is due already, so both read the due_at index (the
+   * unclaimed from its start, the claimed among the due).
+   */
   async nextDueInMs(): Promise<number | undefined> {
     const rows: Array<{ ms: string | null }> = await this.dataSource.query(
-      `SELECT EXTRACT(EPOCH FROM (min(due_at) - clock_timestamp())) * 1000 AS ms FROM baton_timer`,
+      `SELECT EXTRACT(EPOCH FROM (LEAST(
+                (SELECT min(due_at) FROM baton_timer WHERE claimed_until IS NULL OR claimed_until <= clock_timestamp()),
+                (SELECT min(claimed_until) FROM baton_timer WHERE due_at <= clock_timestamp() AND claimed_until > clock_timestamp())
+              ) - clock_timestamp())) * 1000 AS ms`,
     );
     const ms = rows[0]?.ms;
     return ms == null ? undefined : Math.max(0, Math.ceil(Number(ms)));
   }
+
 }
