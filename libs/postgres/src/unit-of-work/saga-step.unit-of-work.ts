@@ -21,17 +21,16 @@ import {
   type SagaRecord,
   type SagaRegistry,
   type StepDecision,
-  type StepMoment,
   type TopicNames,
 } from '@baton/core';
-import { SpanKind, currentTraceCarrier, inBatchSpan, inSpan } from '@baton/tracing';
+import { SpanKind, inBatchSpan, inSpan } from '@baton/tracing';
 import { DeadLetterRepository } from '../repositories/dead-letter.repository';
 import { OutboxRepository } from '../repositories/outbox.repository';
 import { SagaTimerRepository, type DueTimer } from '../repositories/saga-timer.repository';
 import { SagaRepository } from '../repositories/saga.repository';
 import { inTransaction, isUniqueViolation } from '../sql';
 import { afterCommit, type OutboxHandoff } from '../workers/outbox-relay';
-import { add, runStepBatch, type StepAnswer, type StepBatchParts, type StepInput } from './step-batch';
+import { add, runStepBatch, stepMoment, type StepAnswer, type StepBatchParts, type StepInput } from './step-batch';
 import { StepObservations, type StepListener } from './step-observations';
 import { StepWrites } from './step-writes';
 
@@ -150,7 +149,7 @@ export class SagaStepUnitOfWork {
       if (!definition) throw new UnknownSagaNameError(request.name, this.tools.registry.names());
       const sagaId = uuidv7();
       const start = { definition, sagaId, input: request.input, correlationId: request.correlationId ?? sagaId, actor: request.actor ?? 'api' };
-      const decision = decideStart(this.tools, { ...start, ...this.moment() });
+      const decision = decideStart(this.tools, { ...start, ...stepMoment() });
       const key = request.idempotencyKey ?? null;
       const inputHash = key ? createHash('sha256').update(JSON.stringify(decision.input)).digest('hex') : null;
       const result = (await this.queue.push({ kind: 'start', decision, idempotencyKey: key, inputHash, span })) as StartSagaResult;
@@ -238,7 +237,7 @@ export class SagaStepUnitOfWork {
    * does not accept it; nothing changes then.
    */
   async signal(sagaId: string, type: string, payload: unknown, actor: string): Promise<void> {
-    await this.operate(sagaId, (saga) => decideSignal(this.tools, { saga, type, payload, actor, messageId: uuidv7(), ...this.moment() }));
+    await this.operate(sagaId, (saga) => decideSignal(this.tools, { saga, type, payload, actor, messageId: uuidv7(), ...stepMoment() }));
   }
 
   /**
@@ -248,7 +247,7 @@ export class SagaStepUnitOfWork {
    * the locked saga. Throws SignalRejectedError when there is nothing to retry.
    */
   async retryNow(sagaId: string, actor: string): Promise<void> {
-    await this.operate(sagaId, (saga) => decideRetry(this.tools, { saga, actor, messageId: uuidv7(), ...this.moment() }));
+    await this.operate(sagaId, (saga) => decideRetry(this.tools, { saga, actor, messageId: uuidv7(), ...stepMoment() }));
   }
 
   /** An operator's action on a saga: one step, in a transaction of its own, on the locked saga. */
@@ -277,10 +276,5 @@ export class SagaStepUnitOfWork {
     );
     afterCommit(this.relay, written);
     return answers;
-  }
-
-  /** Now, and the active trace context (the input's span): what a decision stamps on the commands it sends. */
-  private moment(): StepMoment {
-    return { now: new Date(), trace: currentTraceCarrier() };
   }
 }

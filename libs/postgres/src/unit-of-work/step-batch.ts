@@ -13,6 +13,7 @@ import {
   type Settled,
   type StartDecision,
   type StepDecision,
+  type StepMoment,
 } from '@baton/core';
 import { activeSpanAttributes, currentTraceCarrier, withSpan } from '@baton/tracing';
 import type { OutboxRepository, OutboxWritten } from '../repositories/outbox.repository';
@@ -113,7 +114,7 @@ function decideAndAdd(
   seen: Set<string>,
   due: Set<string>,
 ): StepAnswer {
-  const moment = { now: new Date(), trace: currentTraceCarrier() };
+  const moment = stepMoment();
   let decision: StepDecision;
   if (input.kind === 'message') {
     const { envelope } = input;
@@ -127,6 +128,11 @@ function decideAndAdd(
   add(parts, tx, writes, decision);
   if (decision.saga) current.set(decision.saga.id, decision.saga);
   return input.kind === 'timer' ? 'fired' : decision.result;
+}
+
+/** Now, and the active trace context (the input's span): what a decision stamps on the commands it sends. */
+export function stepMoment(): StepMoment {
+  return { now: new Date(), trace: currentTraceCarrier() };
 }
 
 /** Adds a decision to the transaction's writes and notes it for the observers, the log and the trace. */
