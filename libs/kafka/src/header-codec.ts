@@ -17,14 +17,36 @@ export const HEADERS = {
   tracestate: 'tracestate',
 } as const;
 
+/** An envelope field carried in a header. */
+export type HeaderField = keyof typeof HEADERS;
+
+/**
+ * Headers of @nestjs/microservices' Kafka transport (its KafkaHeaders): a
+ * stock ServerKafka answers a message carrying a correlation id and a reply
+ * topic, and marks an answer that is an error or the end of the handler's
+ * stream (docs/wire-protocol.md, "Replies from stock @nestjs/microservices
+ * peers").
+ */
+export const NEST_HEADERS = {
+  correlationId: 'kafka_correlationId',
+  replyTopic: 'kafka_replyTopic',
+  error: 'kafka_nest-err',
+  disposed: 'kafka_nest-is-disposed',
+} as const;
+
 const REQUIRED = ['messageId', 'type', 'version', 'sagaId', 'sagaName', 'correlationId', 'sentAt'] as const;
 
 /** Key = saga id (one saga, one partition, in order); value = the JSON payload; the rest in headers. */
 export function encodeMessage(envelope: MessageEnvelope): Message {
   const headers: IHeaders = {};
-  for (const [field, header] of Object.entries(HEADERS) as Array<[keyof typeof HEADERS, string]>) {
+  for (const [field, header] of Object.entries(HEADERS) as Array<[HeaderField, string]>) {
     const value = envelope[field];
     if (value !== undefined && value !== null) headers[header] = String(value);
+  }
+  if (envelope.replyTo) {
+    // So a stock @nestjs/microservices ServerKafka handler's return value is sent as the reply (docs/wire-protocol.md).
+    headers[NEST_HEADERS.correlationId] = envelope.messageId;
+    headers[NEST_HEADERS.replyTopic] = envelope.replyTo;
   }
   return { key: envelope.sagaId, value: JSON.stringify(envelope.payload), headers };
 }
@@ -60,7 +82,7 @@ function invalidUtf8At(bytes: Uint8Array): string {
 }
 
 /** A header's text, or what makes it unusable (docs/wire-protocol.md, "Text"). */
-function headerText(bytes: Uint8Array): { text: string } | { problem: string } {
+export function headerText(bytes: Uint8Array): { text: string } | { problem: string } {
   const decoded = utf8Of(bytes);
   if ('problem' in decoded) return decoded;
   const problem = unstorableText(decoded.text);
@@ -78,7 +100,7 @@ export function headersOf(message: KafkaMessage): Record<string, string> {
 }
 
 /** The last value of each header, as Kafka clients read a repeated header; undefined for a header without a value. */
-function headerBytes(message: KafkaMessage, name: string): Buffer | undefined {
+export function headerBytes(message: KafkaMessage, name: string): Buffer | undefined {
   const value = message.headers?.[name];
   if (value === undefined) return undefined;
   return bytesOf(Array.isArray(value) ? value[value.length - 1] : value) ?? undefined;
@@ -101,26 +123,43 @@ export function rawOf(message: KafkaMessage): RawMessage {
   return { key: message.key ?? null, value: message.value ?? null, headers };
 }
 
-/** Reads a Kafka message back into an envelope, or says everything that is wrong with it. */
-export function decodeMessage(message: KafkaMessage): MessageEnvelope {
-  const headers: Partial<Record<keyof typeof HEADERS, string>> = {};
-  const problems: string[] = [];
-  for (const [field, name] of Object.entries(HEADERS) as Array<[keyof typeof HEADERS, string]>) {
+/** The envelope headers a message carries, as text; a header that is not usable text is a problem instead. */
+export function readHeaders(message: KafkaMessage, problems: string[]): Partial<Record<HeaderField, string>> {
+  const headers: Partial<Record<HeaderField, string>> = {};
+  for (const [field, name] of Object.entries(HEADERS) as Array<[HeaderField, string]>) {
     const bytes = headerBytes(message, name);
     if (bytes === undefined) continue;
     const decoded = headerText(bytes);
     if ('problem' in decoded) problems.push(`header "${name}" ${decoded.problem}`);
     else headers[field] = decoded.text;
   }
-  for (const field of REQUIRED) {
+  return headers;
+}
+
+/** Adds a problem for each of `fields` missing from `headers` (one that was unusable has its problem already). */
+export function requireHeaders(headers: Partial<Record<HeaderField, string>>, fields: readonly HeaderField[], problems: string[]): void {
+  for (const field of fields) {
     if (!headers[field] && !problems.some((p) => p.startsWith(`header "${HEADERS[field]}"`))) {
       problems.push(`header "${HEADERS[field]}" is missing`);
     }
   }
-  const version = Number(headers.version);
-  if (headers.version && (!/^[0-9]+$/.test(headers.version) || !Number.isSafeInteger(version) || version < 1)) {
-    problems.push(`header "${HEADERS.version}" must be a positive decimal integer, got "${headers.version}"`);
+}
+
+/** The schema version a header holds: a positive decimal integer (docs/wire-protocol.md, "Text"). */
+export function versionOf(text: string | undefined, problems: string[]): number {
+  const version = Number(text);
+  if (text && (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(version) || version < 1)) {
+    problems.push(`header "${HEADERS.version}" must be a positive decimal integer, got "${text}"`);
   }
+  return version;
+}
+
+/** Reads a Kafka message back into an envelope, or says everything that is wrong with it. */
+export function decodeMessage(message: KafkaMessage): MessageEnvelope {
+  const problems: string[] = [];
+  const headers = readHeaders(message, problems);
+  requireHeaders(headers, REQUIRED, problems);
+  const version = versionOf(headers.version, problems);
   if (headers.sagaId && !isUuid(headers.sagaId)) problems.push(`header "${HEADERS.sagaId}" is not a uuid: "${headers.sagaId}"`);
   const payload = payloadOf(message.value, problems);
   if (problems.length) throw new MalformedMessageError(problems);
@@ -142,7 +181,7 @@ export function decodeMessage(message: KafkaMessage): MessageEnvelope {
 }
 
 /** The value as JSON Baton can keep: UTF-8 JSON whose strings hold no U+0000 or unpaired surrogate, at most 64 levels deep. */
-function payloadOf(value: Buffer | null, problems: string[]): unknown {
+export function payloadOf(value: Buffer | null, problems: string[]): unknown {
   if (value === null) {
     problems.push('the value is empty (null): a payload is a JSON value');
     return undefined;

@@ -1,8 +1,8 @@
 import type { KafkaMessage } from 'kafkajs';
 import { PermanentMessageError, errorMessage, type BatonLogger, type MessageEnvelope, type MessageHandler, type SubscribeOptions } from '@baton/core';
 import { DependencyOutage } from './dependency-outage';
-import { decodeMessage } from './header-codec';
 import type { Letter } from './kafka-dead-letters';
+import { readEnvelope } from './stock-reply';
 
 /**
  * How often a message that waits (for a dependency that is down) checks
@@ -65,12 +65,17 @@ export class MessageAttempts {
    * offset may be resolved), false when it was given up (it comes again).
    * Any other failure (a dead-letter copy the broker is away for) rejects.
    */
-  async handle({ topic, partition, message }: MessageAt, { handler, options }: Subscription, givenUp: () => boolean): Promise<boolean> {
+  async handle(at: MessageAt, { handler, options }: Subscription, givenUp: () => boolean): Promise<boolean> {
+    const { topic, partition, message } = at;
     let envelope: MessageEnvelope | undefined;
     let waits = 0;
     for (let attempt = 1; ; ) {
       try {
-        envelope ??= decodeMessage(message);
+        envelope ??= await readEnvelope(at, options.sentCommand);
+        if (!envelope) {
+          this.logger.debug?.(`Message ${message.offset} on ${topic} is a @nestjs/microservices reply that answers nothing; skipped`);
+          return true;
+        }
         await handler(envelope);
         this.outage.over();
         return true;

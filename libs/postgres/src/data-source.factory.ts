@@ -14,6 +14,7 @@ import { SagaRuntime1763800000003 } from './migrations/0003-saga-runtime.migrati
 import { TimerTraceContext1763800000004 } from './migrations/0004-timer-trace-context.migration';
 import { DeadLetterRawBytes1763800000005 } from './migrations/0005-dead-letter-raw-bytes.migration';
 import { TimerClaims1763800000006 } from './migrations/0006-timer-claims.migration';
+import { OutboxMessageId1763800000007 } from './migrations/0007-outbox-message-id.migration';
 import { pgliteDriver } from './pglite/pglite-pool';
 import { loadOptionalPeer } from './optional-peer';
 import { isDatabaseUnavailable } from './sql';
@@ -32,6 +33,7 @@ export const BATON_MIGRATIONS = [
   TimerTraceContext1763800000004,
   DeadLetterRawBytes1763800000005,
   TimerClaims1763800000006,
+  OutboxMessageId1763800000007,
 ];
 
 /** Where a database is and how to open it: options of `createDataSource` and `createBatonDataSource`. */

@@ -12,6 +12,14 @@ export type MessageHandler = (envelope: MessageEnvelope) => Promise<void>;
 export interface SubscribeOptions {
   /** Where this consumer's dead letters go. */
   readonly deadLetters: DeadLetterSink;
+  /**
+   * The command this consumer's side sent under `messageId`, if it did: lets
+   * a broker transport complete a reply that names only the command it
+   * answers, as a stock @nestjs/microservices peer writes it
+   * (docs/wire-protocol.md, "Replies from stock @nestjs/microservices
+   * peers"). Without it such a reply is dead-lettered. @default none
+   */
+  readonly sentCommand?: (messageId: string) => Promise<MessageEnvelope | undefined>;
 }
 
 /**

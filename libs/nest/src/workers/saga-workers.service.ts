@@ -1,14 +1,16 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { SagaRegistry, type TopicNames, type Transport } from '@baton/core';
+import { DataSource } from 'typeorm';
 import {
   DeadLetterRepository,
   OutboxNotificationListener,
   OutboxRelay,
+  OutboxRepository,
   SagaStepUnitOfWork,
   TimerPoller,
 } from '@baton/postgres';
-import { BATON_TOPICS, BATON_TRANSPORT } from '../baton.tokens';
+import { BATON_DATA_SOURCE, BATON_TOPICS, BATON_TRANSPORT } from '../baton.tokens';
 import { SAGA_MODULE_OPTIONS } from '../saga.module-definition';
 import type { SagaModuleOptions } from '../saga-module.options';
 
@@ -29,6 +31,8 @@ export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap,
   /** Aborted on shutdown: timers still waiting to start stay stopped. */
   private readonly stopping = new AbortController();
   private timersStarting?: Promise<void>;
+  /** The commands sent, by message id: a stock @nestjs/microservices reply names only the one it answers. */
+  private readonly outbox: OutboxRepository;
 
   constructor(
     @Inject(BATON_TRANSPORT) private readonly transport: Transport,
@@ -39,7 +43,9 @@ export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap,
     private readonly timers: TimerPoller,
     private readonly deadLetters: DeadLetterRepository,
     @Inject(SAGA_MODULE_OPTIONS) options: SagaModuleOptions,
+    @Inject(BATON_DATA_SOURCE) dataSource: DataSource,
   ) {
+    this.outbox = new OutboxRepository(dataSource, 'baton_outbox');
     this.catchUpTimeoutMs = options.timers?.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_TIMEOUT_MS;
     // Other replicas' commits wake this relay too (PostgreSQL only; PGlite is one process).
     const url = options.database?.url;
@@ -49,6 +55,7 @@ export class SagaWorkersService implements OnModuleInit, OnApplicationBootstrap,
   async onModuleInit(): Promise<void> {
     await this.transport.subscribe(this.topics.replies, (envelope) => this.unitOfWork.consumeReply(envelope), {
       deadLetters: this.deadLetters.sinkFor('orchestrator'),
+      sentCommand: (messageId) => this.outbox.sentMessage(messageId),
     });
   }
 

@@ -185,6 +185,20 @@ export class OutboxRepository {
     return { count: Number(rows[0].count), oldestAgeMs: rows[0].age == null ? 0 : Math.round(Number(rows[0].age)) };
   }
 
+  /**
+   * The envelope of the message written with `messageId` (a command the
+   * orchestrator sent, published or not), or undefined if this outbox never
+   * held it. A command sent again keeps its id: any of its rows will do, they
+   * name the same saga. Index baton_outbox_message_id.
+   */
+  async sentMessage(messageId: string): Promise<MessageEnvelope | undefined> {
+    const rows: Array<{ envelope: MessageEnvelope }> = await this.dataSource.query(
+      `SELECT envelope FROM ${this.table} WHERE message_id = $1 ORDER BY id DESC LIMIT 1`,
+      [messageId],
+    );
+    return rows[0]?.envelope;
+  }
+
   /** Removes published rows older than `olderThanMs` (they are only kept for inspection). */
   async prunePublished(olderThanMs: number): Promise<number> {
     const result = await this.dataSource.query(
