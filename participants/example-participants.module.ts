@@ -5,6 +5,17 @@ import { NotificationParticipant } from './notification.participant';
 import { PaymentParticipant } from './payment.participant';
 import { ShippingParticipant } from './shipping.participant';
 
+/** The example participants by the name their commands' topics carry. */
+const BY_NAME = {
+  inventory: InventoryParticipant,
+  payment: PaymentParticipant,
+  shipping: ShippingParticipant,
+  notification: NotificationParticipant,
+};
+
+/** The name of an example participant. */
+export type ExampleParticipantName = keyof typeof BY_NAME;
+
 /**
  * The four example participants of the order-fulfillment saga. Their
  * `@HandleCommand` methods are picked up by the app's ParticipantModule,
@@ -12,16 +23,11 @@ import { ShippingParticipant } from './shipping.participant';
  */
 @Module({})
 export class ExampleParticipantsModule {
-  static forRoot(settings: ExampleSettings): DynamicModule {
+  /** `names`: the participants to run (EXAMPLE_PARTICIPANTS); one left out is yours to replace. @default all four */
+  static forRoot(settings: ExampleSettings, names: readonly ExampleParticipantName[] = Object.keys(BY_NAME) as ExampleParticipantName[]): DynamicModule {
     return {
       module: ExampleParticipantsModule,
-      providers: [
-        { provide: ExampleSettings, useValue: settings },
-        InventoryParticipant,
-        PaymentParticipant,
-        ShippingParticipant,
-        NotificationParticipant,
-      ],
+      providers: [{ provide: ExampleSettings, useValue: settings }, ...names.map((name) => BY_NAME[name])],
     };
   }
 }

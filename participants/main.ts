@@ -13,16 +13,17 @@ import { ParticipantsAppModule } from './participants-app.module';
 /** The process's logger, once the configuration says how to log; a failed start flushes it before exiting. */
 let output: PinoLoggerService | undefined;
 
-/** Runs the example participants (inventory, payment, shipping, notification) as their own process. */
+/** Runs the example participants (inventory, payment, shipping, notification, or those EXAMPLE_PARTICIPANTS lists) as their own process. */
 async function bootstrap(): Promise<void> {
   const logger = new Logger('Participants');
   // Their own PGlite folder unless DATABASE_URL says otherwise: never the host's.
   const config = loadConfig({ PGLITE_DATA_DIR: '.data/participants-pglite', ...process.env }, 'baton-participants');
   output = new PinoLoggerService({ ...config.log, name: 'baton-participants' });
   // The logger from the first line, unbuffered: while the start waits for PostgreSQL or Kafka, it says so as it happens.
-  const app = await NestFactory.createApplicationContext(ParticipantsAppModule.forRoot(config, loadExampleConfig(process.env)), { logger: output, abortOnError: false });
+  const example = loadExampleConfig(process.env);
+  const app = await NestFactory.createApplicationContext(ParticipantsAppModule.forRoot(config, example), { logger: output, abortOnError: false });
   app.enableShutdownHooks();
-  logger.log(`Example participants are running; Kafka at ${config.kafka!.brokers.join(',')}, group ${config.kafka!.groupId}`);
+  logger.log(`Example participants ${example.participants.join(', ')} are running; Kafka at ${config.kafka!.brokers.join(',')}, group ${config.kafka!.groupId}`);
 }
 
 // Exit codes: 2 invalid configuration, 3 a dependency did not answer within STARTUP_TIMEOUT_MS, 1 anything else.

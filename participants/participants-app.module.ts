@@ -23,7 +23,7 @@ export class ParticipantsAppModule {
     return {
       module: ParticipantsAppModule,
       imports: [
-        ExampleParticipantsModule.forRoot(settings),
+        ExampleParticipantsModule.forRoot(settings, example.participants),
         ParticipantModule.forRoot({
           database: databaseOptions(config, [ExampleLedger1763800000201]),
           transport: createTransport(config.kafka, config.startupTimeoutMs)!,

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { integer, readEnv, variable, type ValuesOf } from './env';
 
+/** The example participants of the order-fulfillment saga, by the name their commands' topics carry. */
+export const EXAMPLE_PARTICIPANTS = ['inventory', 'payment', 'shipping', 'notification'] as const;
+export type ExampleParticipant = (typeof EXAMPLE_PARTICIPANTS)[number];
+
 /**
  * The example's own settings, read from environment variables apart from the
  * host's (app.config.ts) and declared the same way: how the order-fulfillment
@@ -15,6 +19,26 @@ export const exampleVariables = {
     'Share of commands the example participants refuse at random, 0..1',
   ),
   participantLatencyMs: variable('PARTICIPANT_LATENCY_MS', integer(0, 600_000).default(0), 'Delay before an example participant handles a command'),
+  participants: variable(
+    'EXAMPLE_PARTICIPANTS',
+    z
+      .string()
+      .transform((list) => [...new Set(list.split(',').map((name) => name.trim()).filter(Boolean))])
+      .superRefine((names, context) => {
+        const unknown = names.filter((name) => !(EXAMPLE_PARTICIPANTS as readonly string[]).includes(name));
+        if (unknown.length) {
+          context.addIssue({
+            code: 'custom',
+            message: `names no example participant: ${unknown.join(', ')}; list some of ${EXAMPLE_PARTICIPANTS.join(', ')}, comma-separated`,
+          });
+        } else if (!names.length) {
+          context.addIssue({ code: 'custom', message: 'must name at least one participant' });
+        }
+      })
+      .transform((names) => names as ExampleParticipant[])
+      .default([...EXAMPLE_PARTICIPANTS]),
+    'The example participants to run (comma-separated): leave one out to replace it with a service of your own',
+  ),
   orderPaymentTimeoutMs: variable('ORDER_PAYMENT_TIMEOUT_MS', integer(1, 86_400_000).default(15_000), 'How long the order saga waits for payment'),
   orderReplyTimeoutMs: variable(
     'ORDER_REPLY_TIMEOUT_MS',
