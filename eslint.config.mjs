@@ -120,4 +120,21 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [NO_RELATIVE_IMPORTS_INTO_LIBS, NO_DEEP_BATON_IMPORTS] }],
     },
   },
+  {
+    // The stock payment service shows a participant that speaks the wire protocol with no Baton code (docs/wire-protocol.md).
+    files: ['participants/stock-payment-service/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@baton/*', '@example/*', '**/src/**', '**/libs/**', '../*'],
+              message: 'The stock payment service uses no Baton code: only @nestjs/*, kafkajs, pg and its own files.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -23,7 +23,7 @@ async function bootstrap(): Promise<void> {
   const example = loadExampleConfig(process.env);
   const app = await NestFactory.createApplicationContext(ParticipantsAppModule.forRoot(config, example), { logger: output, abortOnError: false });
   app.enableShutdownHooks();
-  logger.log(`Example participants ${example.participants.join(', ')} are running; Kafka at ${config.kafka!.brokers.join(',')}, group ${config.kafka!.groupId}`);
+  logger.log(`Example participants are running (${example.participants.join(', ')}); Kafka at ${config.kafka!.brokers.join(',')}, group ${config.kafka!.groupId}`);
 }
 
 // Exit codes: 2 invalid configuration, 3 a dependency did not answer within STARTUP_TIMEOUT_MS, 1 anything else.

@@ -107,6 +107,21 @@ describe.each(['src/app.module.ts', 'sagas/example.ts', 'participants/example.ts
   },
 );
 
+describe('In the stock payment service (participants/stock-payment-service)', () => {
+  const file = 'participants/stock-payment-service/example.ts';
+
+  it('reports any Baton import, by package or by path', async () => {
+    for (const specifier of ['@baton/participant', '@example/order-fulfillment-contracts', '../../src/config/env', '../ledger']) {
+      expect(await findings(file, `import { x } from '${specifier}';\nvoid x;`)).toEqual([expect.stringMatching(/^no-restricted-imports: .*uses no Baton code/)]);
+    }
+  });
+
+  it('lets @nestjs/microservices, pg and its own files through', async () => {
+    const code = "import { RpcException } from '@nestjs/microservices';\nimport { Pool } from 'pg';\nimport { PaymentBook } from './payment-book';\nvoid RpcException, Pool, PaymentBook;";
+    expect(await findings(file, code)).toEqual([]);
+  });
+});
+
 describe('In test/', () => {
   it('lets a white-box test import a package internal by relative path', async () => {
     expect(await findings('test/example.spec.ts', "import { encodeMessage } from '../libs/kafka/src/header-codec';\nvoid encodeMessage;")).toEqual([]);
