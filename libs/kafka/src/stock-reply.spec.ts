@@ -139,6 +139,12 @@ describe('replies from a stock @nestjs/microservices ServerKafka (docs/wire-prot
     );
   });
 
+  it('reads a command as a command, though it carries kafka_correlationId (with kafka_replyTopic, it is a request)', async () => {
+    const message = encodeMessage(command);
+    const delivered = fromServerKafka(String(message.value), Object.fromEntries(Object.entries(message.headers!).map(([k, v]) => [k, String(v)])));
+    expect(await readEnvelope({ topic: 'payment.commands', partition: 0, message: delivered }, undefined)).toEqual(command);
+  });
+
   it('reads a Baton message as before: without kafka_correlationId nothing is looked up', async () => {
     const message = encodeMessage({ ...command, replyTo: undefined, type: 'PaymentAuthorized', causationId: uuidv7() });
     const delivered = fromServerKafka(String(message.value), Object.fromEntries(Object.entries(message.headers!).map(([k, v]) => [k, String(v)])));

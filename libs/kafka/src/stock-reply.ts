@@ -28,7 +28,15 @@ const FROM_THE_COMMAND = ['sagaId', 'sagaName', 'correlationId'] as const;
  * message that can never apply.
  */
 export async function readEnvelope(at: MessageAt, sentCommand: SubscribeOptions['sentCommand']): Promise<MessageEnvelope | undefined> {
-  return headerBytes(at.message, NEST_HEADERS.correlationId) === undefined ? decodeMessage(at.message) : decodeStockReply(at, sentCommand);
+  return isStockReply(at.message) ? decodeStockReply(at, sentCommand) : decodeMessage(at.message);
+}
+
+/**
+ * A ServerKafka reply carries the correlation id of the request it answers
+ * and no reply topic; a request (a Baton command among them) carries both.
+ */
+function isStockReply(message: KafkaMessage): boolean {
+  return headerBytes(message, NEST_HEADERS.correlationId) !== undefined && headerBytes(message, NEST_HEADERS.replyTopic) === undefined;
 }
 
 /**
