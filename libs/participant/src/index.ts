@@ -4,6 +4,7 @@ export * from './nest/handle-command.decorator';
 export * from './nest/participant-explorer.service';
 export * from './nest/participant-module.options';
 export * from './nest/participant.module';
+export * from './participant-runtime';
 export * from './participant-worker';
 export type { CommandResult } from './queued-command';
 export * from './transient-command.error';
