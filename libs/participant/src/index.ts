@@ -1,4 +1,6 @@
+export type { CommandFailureError } from './command-failure';
 export * from './command-handler';
+export * from './command-refused.error';
 export * from './nest/duplicate-command-handler.error';
 export * from './nest/handle-command.decorator';
 export * from './nest/participant-explorer.service';
