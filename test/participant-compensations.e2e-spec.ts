@@ -1,5 +1,6 @@
 import { defaultTopicNames, uuidv7, type BatonLogger, type MessageEnvelope } from '@baton/core';
 import {
+  CommandRefusedError,
   ParticipantWorker,
   TransientCommandError,
   handleCommand,
@@ -31,6 +32,8 @@ const told = new Map<string, { compensates?: CompensatedCommand; reservedBefore:
 const runs: string[] = [];
 /** Orders whose release fails transiently while they are in here. */
 const flakyReleases = new Set<string>();
+/** Orders whose release is refused while they are in here. */
+const refusedReleases = new Set<string>();
 /** Reservations that wait for their order's gate before they finish. */
 const gates = new Map<string, Promise<void>>();
 /** The server process of each gated reservation's transaction. */
@@ -60,6 +63,7 @@ const worker = () =>
         const { rows } = await sql<{ n: number }>(tx, `SELECT count(*)::int AS n FROM reservations WHERE order_id = $1`, [orderId]);
         told.set(orderId, { compensates, reservedBefore: rows[0].n });
         if (flakyReleases.has(orderId)) throw new TransientCommandError('the warehouse system did not answer');
+        if (refusedReleases.has(orderId)) throw new CommandRefusedError('the stock count holds every reservation');
         return reply(StockReleased, { released: !!compensates?.applied });
       }),
     ],
@@ -188,5 +192,25 @@ describe('A compensation that fails transiently', () => {
     expect(await participant.handle(reserve)).toBe('handled');
     expect(await participant.handle({ ...release })).toBe('handled');
     expect(told.get('flaky-release-1')?.compensates).toEqual({ messageId: reserve.messageId, applied: true });
+  });
+});
+
+describe('A compensation that refuses', () => {
+  it('is answered CommandFailed (not transient) and records nothing, no fence either: the operator\'s retry (same id) runs it again', async () => {
+    const participant = worker();
+    const { reserve, release } = pair('refused-release-1');
+    refusedReleases.add('refused-release-1');
+    expect(await participant.handle(release)).toBe('refused');
+    expect(await inboxRow(release.messageId)).toBeUndefined();
+    expect(await inboxRow(reserve.messageId)).toBeUndefined();
+    const [answer] = await dataSource.query(`SELECT envelope FROM participant_outbox WHERE envelope->>'causationId' = $1`, [release.messageId]);
+    expect(answer.envelope).toMatchObject({
+      type: 'CommandFailed',
+      payload: { command: 'ReleaseStock', reason: 'the stock count holds every reservation', transient: false },
+    });
+    refusedReleases.delete('refused-release-1');
+    expect(await participant.handle(reserve)).toBe('handled');
+    expect(await participant.handle({ ...release })).toBe('handled');
+    expect(told.get('refused-release-1')?.compensates).toEqual({ messageId: reserve.messageId, applied: true });
   });
 });

@@ -1,5 +1,6 @@
 import { defaultTopicNames, type MessageEnvelope } from '@baton/core';
 import {
+  CommandRefusedError,
   ParticipantWorker,
   TransientCommandError,
   handleCommand,
@@ -28,6 +29,8 @@ let schema: TestSchema;
 let dataSource: DataSource;
 /** Orders whose reservation fails transiently while they are in here. */
 const flaky = new Set<string>();
+/** Every run of the handler, committed or not, by order id. */
+const runs: string[] = [];
 
 function participant(): { worker: ParticipantWorker; published: RecordingTransport['published'] } {
   const transport = new RecordingTransport();
@@ -37,8 +40,11 @@ function participant(): { worker: ParticipantWorker; published: RecordingTranspo
     logger: quiet,
     handlers: [
       handleCommand(ReserveStock, async ({ orderId }, { tx, envelope }) => {
+        runs.push(orderId);
         await sql(tx, `INSERT INTO reservations (order_id, command_id) VALUES ($1, $2)`, [orderId, envelope.messageId]);
         if (flaky.has(orderId)) throw new TransientCommandError('the warehouse system did not answer');
+        // "refused-" orders: the participant will not, for good, and has no refusal reply of its own.
+        if (orderId.startsWith('refused-')) throw new CommandRefusedError(`order ${orderId} is blocked`);
         // "silent-" orders: recorded, answered with nothing (as a fire-and-forget command is).
         return orderId.startsWith('silent-') ? undefined : reply(StockReserved, { reservationId: `res-${orderId}` });
       }),
@@ -185,5 +191,46 @@ describe('A second copy of a command in the batch that records it', () => {
     expect(await Promise.all([worker.handle(command), worker.handle({ ...command })])).toEqual(['handled', 'duplicate']);
     expect(await repliesTo(command)).toHaveLength(1);
     expect(await reservationsOf('copies-1')).toBe(1);
+  });
+});
+
+describe('A command its handler refuses (CommandRefusedError)', () => {
+  it('is answered CommandFailed (not transient) with the reason, its work rolled back, and recorded with that reply', async () => {
+    const { worker } = publishing();
+    const command = reserve('refused-1');
+    expect(await worker.handle(command)).toBe('refused');
+    await allPublished(command, 1);
+    const [refusal] = await repliesTo(command);
+    expect(refusal.envelope).toMatchObject({
+      type: 'CommandFailed',
+      causationId: command.messageId,
+      payload: { command: 'ReserveStock', reason: 'order refused-1 is blocked', transient: false },
+    });
+    expect(await reservationsOf('refused-1')).toBe(0);
+    const [recorded] = await dataSource.query(`SELECT reply_id FROM participant_inbox WHERE message_id = $1`, [command.messageId]);
+    expect(recorded.reply_id).toBe(refusal.envelope.messageId);
+  });
+
+  it('comes again: answered with the same refusal, same message id, without running the handler', async () => {
+    const { worker, published } = publishing();
+    const command = reserve('refused-2');
+    expect(await worker.handle(command)).toBe('refused');
+    await allPublished(command, 1);
+    const ran = runs.filter((orderId) => orderId === 'refused-2').length;
+    expect(await worker.handle({ ...command })).toBe('duplicate');
+    await allPublished(command, 2);
+    expect(runs.filter((orderId) => orderId === 'refused-2')).toHaveLength(ran);
+    const sent = published.filter(({ envelope }) => envelope.causationId === command.messageId).map(({ envelope }) => envelope);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toEqual(sent[0]);
+  });
+
+  it('costs the other commands of its batch nothing but a second try', async () => {
+    const { worker } = participant();
+    const commands = ['batch-ok-1', 'refused-3', 'batch-ok-2'].map((orderId) => reserve(orderId));
+    expect(await Promise.all(commands.map((command) => worker.handle(command)))).toEqual(['handled', 'refused', 'handled']);
+    expect(await reservationsOf('batch-ok-1')).toBe(1);
+    expect(await reservationsOf('batch-ok-2')).toBe(1);
+    expect(await reservationsOf('refused-3')).toBe(0);
   });
 });

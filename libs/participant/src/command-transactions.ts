@@ -20,6 +20,7 @@ import { inBatchSpan, withSpan } from '@baton/tracing';
 import type { CompensatedCommand } from './command-handler';
 import type { CommandResult, QueuedCommand } from './queued-command';
 import type { ReplyBuilder } from './reply-builder';
+import { CommandRefusedError } from './command-refused.error';
 import { TransientCommandError } from './transient-command.error';
 
 /** A command that names the command it undoes. */
@@ -87,23 +88,71 @@ export class CommandTransactions {
   }
 
   /**
-   * A command that failed on its own, its handler's work rolled back. A
-   * TransientCommandError is answered CommandFailed (transient), in a
-   * transaction of its own: the command stays unrecorded, so the saga's
-   * retry (same id) runs it again. Any other error asks the transport to
-   * redeliver the command; a handler's own query that found the database
-   * down says so (DependencyUnavailableError), so the transport waits for it
-   * instead of counting an attempt.
+   * A command that failed on its own, its handler's work rolled back, in a
+   * transaction of its own:
+   * - TransientCommandError: answered CommandFailed (transient); the command
+   *   stays unrecorded, so the saga's retry (same id) runs it again.
+   * - CommandRefusedError: answered CommandFailed (not transient) and
+   *   recorded with that reply, as a handled command is, so a copy gets the
+   *   same answer; a compensation's refusal is answered but not recorded
+   *   (see `refused`).
+   * - Any other error asks the transport to redeliver the command (a broker
+   *   transport dead-letters it after its attempts); a handler's own query
+   *   that found the database down says so (DependencyUnavailableError), so
+   *   the transport waits for it instead of counting an attempt.
    */
   async failedAlone(command: QueuedCommand, error: unknown): Promise<CommandResult> {
+    if (error instanceof TransientCommandError) return this.failedTransiently(command, error.message);
+    if (error instanceof CommandRefusedError) return this.refused(command, error.message);
+    throw databaseUnavailable(error) ?? error;
+  }
+
+  /** Answers CommandFailed (transient), recording nothing. */
+  private failedTransiently(command: QueuedCommand, reason: string): Promise<CommandResult> {
     const { envelope } = command;
-    if (!(error instanceof TransientCommandError)) throw databaseUnavailable(error) ?? error;
     return withLogContext(logContextOf(envelope), () =>
       withSpan(command.span, async () => {
-        this.logger.warn(`${this.participant}: ${envelope.type} ${envelope.messageId} failed transiently: ${error.message}`);
-        const reply = this.replies.transientFailure(envelope, error.message);
+        this.logger.warn(`${this.participant}: ${envelope.type} ${envelope.messageId} failed transiently: ${reason}`);
+        const reply = this.replies.transientFailure(envelope, reason);
         afterCommit(this.relay, await this.store.transaction((unit) => unit.write([reply], this.relay.leaseMs)));
         return 'failed-transiently' as const;
+      }),
+    );
+  }
+
+  /**
+   * Answers CommandFailed (not transient) and records the command with that
+   * reply in one transaction: a copy of it is then a duplicate, answered
+   * with this reply (docs/wire-protocol.md, "What a participant must do").
+   * If another transaction recorded it since its batch rolled back (a
+   * replica it was redelivered to, say), it is that duplicate now.
+   *
+   * A compensation is answered but not recorded: it must not refuse for
+   * good, and the operator's retry of a refused compensation resends it
+   * under the same message id, which must run it again
+   * (docs/wire-protocol.md, "Compensations"). Its fence rolled back with its
+   * work: it had no effect.
+   */
+  private refused(command: QueuedCommand, reason: string): Promise<CommandResult> {
+    const { envelope } = command;
+    return withLogContext(logContextOf(envelope), () =>
+      withSpan(command.span, async () => {
+        this.logger.warn(`${this.participant}: ${envelope.type} ${envelope.messageId} refused: ${reason}`);
+        const { result, written } = await this.store.transaction(async (unit) => {
+          if (envelope.compensates) {
+            return { result: 'refused' as const, written: await unit.write([this.replies.refusal(envelope, reason)], this.relay.leaseMs) };
+          }
+          const replyId = uuidv7();
+          const fresh = await unit.record([{ envelope, replyId }]);
+          if (fresh.has(envelope.messageId)) {
+            return { result: 'refused' as const, written: await unit.write([this.replies.refusal(envelope, reason, replyId)], this.relay.leaseMs) };
+          }
+          const earlier = (await unit.recorded([envelope.messageId])).get(envelope.messageId);
+          this.logFenced(envelope, earlier?.fencedBy);
+          return { result: 'duplicate' as const, written: await unit.write(earlier?.reply ? [earlier.reply] : [], this.relay.leaseMs) };
+        });
+        afterCommit(this.relay, written);
+        return result;
       }),
     );
   }

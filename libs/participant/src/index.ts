@@ -1,9 +1,18 @@
+export type { CommandFailureError } from './command-failure';
 export * from './command-handler';
+export * from './command-refused.error';
+export * from './microservice/baton-context';
+export * from './microservice/baton-server';
+export * from './microservice/baton-server-status';
+export * from './microservice/baton-server.options';
+export * from './microservice/baton-transport';
+export * from './microservice/invalid-command-pattern.error';
 export * from './nest/duplicate-command-handler.error';
 export * from './nest/handle-command.decorator';
 export * from './nest/participant-explorer.service';
 export * from './nest/participant-module.options';
 export * from './nest/participant.module';
+export * from './participant-runtime';
 export * from './participant-worker';
 export type { CommandResult } from './queued-command';
 export * from './transient-command.error';

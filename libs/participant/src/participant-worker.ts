@@ -66,7 +66,9 @@ export interface CommandBatchingOptions {
  * One saga's commands are handled in the order they arrived. A handler that
  * throws rolls back its batch; its command gets its own outcome (a transient
  * failure is answered CommandFailed, which is not recorded and so never sent
- * again) and the others are handled again without it: those before it, then
+ * again; a refusal, CommandRefusedError, is answered CommandFailed and
+ * recorded with it; see CommandTransactions.failedAlone) and the others are
+ * handled again without it: those before it, then
  * those after it, except the later commands of its saga when it failed for
  * good, which fail with it rather than overtake it.
  */

@@ -51,4 +51,9 @@ export class ReplyBuilder {
   transientFailure(command: MessageEnvelope, reason: string): NewOutboxMessage {
     return this.to(command, CommandFailed, { command: command.type, reason, transient: true });
   }
+
+  /** CommandFailed (not transient) answering `command`, whose handler refused it; `messageId` as in `to`. */
+  refusal(command: MessageEnvelope, reason: string, messageId?: string): NewOutboxMessage {
+    return this.to(command, CommandFailed, { command: command.type, reason, transient: false }, messageId);
+  }
 }
