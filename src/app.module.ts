@@ -37,7 +37,7 @@ export class AppModule {
         }),
         ...(inProcessParticipants
           ? [
-              ExampleParticipantsModule.forRoot(settings),
+              ExampleParticipantsModule.forRoot(settings, example.participants),
               ParticipantModule.forRootAsync({
                 inject: [BATON_DATA_SOURCE, BATON_TRANSPORT],
                 useFactory: (database: DataSource, transport: Transport) => ({
