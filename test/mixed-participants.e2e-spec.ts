@@ -201,6 +201,27 @@ describe('Order sagas with a Baton-strategy participant, a stock @nestjs/microse
     expect(await appliedTwice()).toEqual([]);
   }, 240_000);
 
+  it('compensate when the stock payment handler throws: ServerKafka sends kafka_nest-err, read as a refusal with its message', async () => {
+    const thrown = await Promise.all(
+      Array.from({ length: 5 }, async (_, i) => {
+        const response = await fetch(`${host.baseUrl}/sagas/order-fulfillment`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: DEV_AUTHORIZATION },
+          body: JSON.stringify({ ...orderFor('completes', `stolen-${i}`), paymentToken: 'tok_stolen' }),
+        });
+        expect(response.status).toBe(202);
+        return ((await response.json()) as { id: string }).id;
+      }),
+    );
+    const started = thrown.map((id) => ({ id, scenario: 'payment-refused' as const }));
+    expect(await endedWrongly(started, 60_000)).toEqual([]);
+    const failures = await query<{ failure: { reason?: string } }>('host', `SELECT snapshot->'context'->'failure' AS failure FROM baton_saga WHERE id = ANY($1::uuid[])`, [
+      thrown,
+    ]);
+    expect(failures.map((row) => row.failure.reason)).toEqual(thrown.map(() => expect.stringContaining('the card is reported stolen')));
+    expect(await unbalanced(started)).toEqual([]);
+  }, 120_000);
+
   it('change nothing when a command is delivered twice to each kind of participant: each answers it again with its recorded reply', async () => {
     const completed = bulk.find((s) => s.scenario === 'completes')!;
     const commands = await query<{ topic: string; envelope: MessageEnvelope }>(

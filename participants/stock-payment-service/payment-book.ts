@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { RpcException } from '@nestjs/microservices';
 import { Pool, type PoolClient } from 'pg';
 
 /** A reply as ServerKafka sends what a handler returns: key, JSON value, headers. */
@@ -67,6 +68,10 @@ export class PaymentBook {
   authorize(command: PaymentCommand): Promise<KafkaReply | undefined> {
     return this.once(command, async (db) => {
       const { orderId, paymentToken, amountCents } = command.payload;
+      if (paymentToken === 'tok_stolen') {
+        // Thrown: rolls back (nothing recorded) and goes back as kafka_nest-err, a refusal.
+        throw new RpcException('the card is reported stolen');
+      }
       if (paymentToken === 'tok_unresponsive') {
         await this.record(db, command, 'unanswered', {});
         return undefined;
