@@ -4,12 +4,14 @@ import type { Transport } from '@baton/core';
 import { BATON_DATA_SOURCE, BATON_TRANSPORT, SagaModule } from '@baton/nest';
 import { PARTICIPANT_MIGRATIONS, ParticipantModule } from '@baton/participant';
 import { ExampleLedger1763800000201, ExampleParticipantsModule, ExampleSettings } from '@example/participants';
-import { createOrderFulfillmentSaga } from '@example/sagas';
 import { APP_CONFIG } from './config/app-config.token';
 import type { AppConfig } from './config/app.config';
 import type { ExampleConfig } from './config/example.config';
 import { createTransport } from './config/create-transport';
 import { databaseOptions } from './config/database-options';
+import { hostAsyncApi } from './config/host-asyncapi';
+import { hostTopics } from './config/host-topics';
+import { hostSagas } from './host-sagas';
 
 /**
  * The Baton host: the order-fulfillment saga over the in-process transport
@@ -21,12 +23,12 @@ export class AppModule {
   static forRoot(config: AppConfig, example: ExampleConfig): DynamicModule {
     const inProcessParticipants = config.participants === 'in-process';
     const settings = new ExampleSettings(example.participantFailureRate, example.participantLatencyMs);
-    const topics = { prefix: config.topicPrefix, replies: config.replyTopic };
+    const topics = hostTopics(config);
     return {
       module: AppModule,
       imports: [
         SagaModule.forRoot({
-          sagas: [createOrderFulfillmentSaga({ paymentTimeoutMs: example.orderPaymentTimeoutMs, replyTimeoutMs: example.orderReplyTimeoutMs })],
+          sagas: hostSagas(example),
           database: databaseOptions(config, inProcessParticipants ? [...PARTICIPANT_MIGRATIONS, ExampleLedger1763800000201] : []),
           transport: createTransport(config.kafka, config.startupTimeoutMs),
           topics,
@@ -34,6 +36,7 @@ export class AppModule {
           auth: { keys: config.auth.keys, protectReads: config.auth.protectReads, keysSource: 'API_KEYS' },
           admission: config.admission,
           limits: config.limits,
+          asyncApi: hostAsyncApi(config),
         }),
         ...(inProcessParticipants
           ? [

@@ -96,7 +96,7 @@ describe('The REST API with API_KEYS set', () => {
     }
   });
 
-  it.each(['/sagas', '/definitions', '/dead-letters', '/docs-json'])('lets anyone read %s when AUTH_READS is not set', async (path) => {
+  it.each(['/sagas', '/definitions', '/asyncapi.json', '/dead-letters', '/docs-json'])('lets anyone read %s when AUTH_READS is not set', async (path) => {
     await api().get(path).expect(200);
   });
 });
@@ -113,7 +113,7 @@ describe('The REST API with AUTH_READS=true', () => {
     await running?.close();
   });
 
-  it.each(['/sagas', `/sagas/${randomUUID()}`, '/definitions', '/definitions/order-fulfillment', '/dead-letters', '/dead-letters/1'])(
+  it.each(['/sagas', `/sagas/${randomUUID()}`, '/definitions', '/definitions/order-fulfillment', '/asyncapi.json', '/dead-letters', '/dead-letters/1'])(
     'refuses to read %s without a key with 401',
     async (path) => {
       const response = await api().get(path);

@@ -406,6 +406,61 @@ describe.each(DATABASES)('The REST API on $database', ({ prepare }) => {
       );
     });
 
+    it('shows which replies answer each command: a step, its compensation, and a command sent without waiting', async () => {
+      const { body } = await api().get('/definitions/order-fulfillment').expect(200);
+      const commands = new Map(body.commands.map((command: { type: string }) => [command.type, command]));
+
+      expect(commands.get('ReserveStock')).toEqual(
+        expect.objectContaining({
+          participant: 'inventory',
+          schema: expect.objectContaining({ type: 'object' }),
+          expectsReply: true,
+          replies: ['StockReserved', 'StockRefused', 'CommandFailed'],
+          steps: ['reserveStock'],
+          completedBy: ['StockReserved'],
+          refusedBy: ['StockRefused'],
+          compensatedBy: ['ReleaseStock'],
+          compensates: [],
+          confirmedBy: [],
+        }),
+      );
+      expect(commands.get('ReleaseStock')).toEqual(
+        expect.objectContaining({
+          version: 2,
+          expectsReply: true,
+          replies: ['StockReleased', 'CommandFailed'],
+          steps: ['reserveStock'],
+          completedBy: [],
+          refusedBy: [],
+          compensatedBy: [],
+          compensates: ['ReserveStock'],
+          confirmedBy: ['StockReleased'],
+        }),
+      );
+      expect(commands.get('NotifyCustomer')).toEqual(
+        expect.objectContaining({
+          participant: 'notification',
+          expectsReply: false,
+          replies: [],
+          steps: [],
+          completedBy: [],
+          refusedBy: [],
+          compensatedBy: [],
+          compensates: [],
+          confirmedBy: [],
+        }),
+      );
+      for (const [forward, undo, completed, refused, confirmed] of [
+        ['AuthorizePayment', 'VoidAuthorization', 'PaymentAuthorized', 'PaymentRefused', 'AuthorizationVoided'],
+        ['ScheduleShipment', 'CancelShipment', 'ShipmentScheduled', 'ShipmentRefused', 'ShipmentCancelled'],
+      ]) {
+        expect(commands.get(forward)).toEqual(
+          expect.objectContaining({ replies: [completed, refused, 'CommandFailed'], compensatedBy: [undo], expectsReply: true }),
+        );
+        expect(commands.get(undo)).toEqual(expect.objectContaining({ replies: [confirmed, 'CommandFailed'], compensates: [forward] }));
+      }
+    });
+
     it('shows a version that exists when asked for it', async () => {
       const { body } = await api().get('/definitions/order-fulfillment?version=1').expect(200);
 

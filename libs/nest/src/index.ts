@@ -22,6 +22,9 @@ export { SagaOrchestrator, type SagaPage } from './sagas/saga-orchestrator.servi
 export type { HistoryEntryView, SagaView } from './sagas/saga.view';
 export type { DeadLetterPage, DeadLetterView } from './dead-letters/dead-letter.view';
 
+// The AsyncAPI document of the sagas' messages (served at GET /asyncapi.json)
+export { asyncApiDocument, type AsyncApiDocument, type AsyncApiOptions, type AsyncApiServer } from './asyncapi/asyncapi.document';
+
 // Injection tokens of what SagaModule provides to the app
 export { BATON_DATA_SOURCE, BATON_METRICS_REGISTRY, BATON_TOPICS, BATON_TRANSPORT } from './baton.tokens';
 

@@ -1,6 +1,7 @@
 import type { SagaDefinition, SagaLimits, Transport } from '@baton/core';
 import type { BatonDataSourceOptions, OutboxRelayOptions, StepBatchingOptions, TimerPollerOptions } from '@baton/postgres';
 import type { SagaAdmissionOptions } from './admission/saga-admission.options';
+import type { AsyncApiOptions } from './asyncapi/asyncapi.document';
 import type { BatonAuthOptions } from './auth/baton-auth.options';
 
 /** Options of `SagaModule.forRoot` / `forRootAsync`. */
@@ -68,4 +69,10 @@ export interface SagaModuleOptions {
    * @default { maxTransitions: 1000, maxCommandsInFlight: 50 }
    */
   limits?: SagaLimits;
+  /**
+   * What GET /asyncapi.json says beyond the sagas and topics: the brokers
+   * (`servers`), the title and the version.
+   * @default { title: 'Baton orchestrator' }, no servers, the sagas' versions as the version
+   */
+  asyncApi?: Omit<AsyncApiOptions, 'topics'>;
 }

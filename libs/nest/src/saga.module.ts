@@ -17,6 +17,7 @@ import {
 } from '@baton/postgres';
 import { InProcessTransport } from '@baton/core';
 import { SagaAdmission } from './admission/saga-admission.service';
+import { AsyncApiController } from './asyncapi/asyncapi.controller';
 import { ApiKeyRing } from './auth/api-key-ring';
 import { ApiKeyGuard } from './auth/api-key.guard';
 import { KEYS_IN_FORCE, keysInForce, type KeysInForce } from './auth/development-key';
@@ -82,6 +83,7 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
   controllers: [
     SagasController,
     DefinitionsController,
+    AsyncApiController,
     DeadLettersController,
     OperatorController,
     MetricsController,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { MessageContract, SagaDefinition } from '@baton/core';
+import type { CommandContract, MessageContract, SagaDefinition } from '@baton/core';
+import { commandRepliesOf, type CommandReplies } from './command-replies';
 
 function jsonSchema(schema: z.ZodType): unknown {
   return z.toJSONSchema(schema, { unrepresentable: 'any' });
@@ -14,15 +15,21 @@ function contractView(contract: MessageContract & { participant?: string }) {
   };
 }
 
-/** A saga definition as the API shows it: contracts as JSON Schema and the statechart as JSON. */
+/** A command with what answers it (docs/wire-protocol.md, "Commands and replies"). */
+function commandView(contract: CommandContract, replies: CommandReplies) {
+  return { ...contractView(contract), ...replies };
+}
+
+/** A saga definition as the API shows it: contracts as JSON Schema, what answers each command, and the statechart as JSON. */
 export function toDefinitionView(definition: SagaDefinition, versions: number[]) {
+  const replies = commandRepliesOf(definition);
   return {
     name: definition.name,
     version: definition.version,
     versions,
     description: definition.description,
     input: jsonSchema(definition.input),
-    commands: [...definition.commands.values()].map(contractView),
+    commands: [...definition.commands.values()].map((contract) => commandView(contract, replies.get(contract.type)!)),
     events: [...definition.events.values()].map(contractView),
     // XState's own JSON form of the machine (actions, guards and delays by name).
     statechart: JSON.parse(JSON.stringify(definition.machine.root.definition)),

@@ -21,7 +21,7 @@ export class DefinitionsController {
   }
 
   @Get(':name')
-  @ApiOperation({ summary: 'A saga definition: input and message schemas, and the statechart as JSON' })
+  @ApiOperation({ summary: 'A saga definition: input and message schemas, which replies answer each command, and the statechart as JSON' })
   @ApiQuery({ name: 'version', required: false, description: 'Defaults to the newest' })
   @ApiResponse({ status: 404, description: 'application/problem+json' })
   get(@Param('name') name: string, @Query('version') version?: string) {
