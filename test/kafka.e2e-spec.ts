@@ -6,9 +6,8 @@ import { encodeMessage } from '../libs/kafka/src/header-codec';
 import { orderReply } from './support/envelopes';
 import { HostProcess, participantsProcess } from './support/host-process';
 import { TEST_KAFKA_BROKERS, brokerAsync, requireBroker } from './support/kafka-broker';
-import { EXPECTED_STATUS, SCENARIOS, eventually, orderFor, type OrderScenario } from './support/orders';
+import { EXPECTED_STATUS, eventually, startOrders, type OrderScenario } from './support/orders';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
-import { DEV_AUTHORIZATION } from './support/test-app';
 
 /**
  * Sagas across real processes over a real broker: the host and the example
@@ -77,24 +76,6 @@ async function query<T>(schema: TestSchema, sql: string, params: unknown[] = [])
   return (await db.query(sql, params)).rows as T[];
 }
 
-async function startOrders(count: number, label: string, scenarios: readonly OrderScenario[] = SCENARIOS) {
-  const started: Array<{ id: string; scenario: OrderScenario }> = [];
-  for (let i = 0; i < count; i += 50) {
-    const wave = Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
-      const scenario = scenarios[(i + j) % scenarios.length];
-      const response = await fetch(`${host.baseUrl}/sagas/order-fulfillment`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: DEV_AUTHORIZATION },
-        body: JSON.stringify(orderFor(scenario, `${label}-${i + j}`)),
-      });
-      expect(response.status).toBe(202);
-      return { id: ((await response.json()) as { id: string }).id, scenario };
-    });
-    started.push(...(await Promise.all(wave)));
-  }
-  return started;
-}
-
 /** Waits for every saga to end, then lists those that ended other than their input says. */
 async function endedWrongly(started: Array<{ id: string; scenario: OrderScenario }>, timeoutMs: number) {
   const ids = started.map((s) => s.id);
@@ -129,14 +110,14 @@ const reply = (sagaId: string, type: string, payload: unknown, messageId?: strin
 
 describe('Order sagas across processes over Kafka', () => {
   it('end as their inputs say, 500 of them, with every command applied at most once', async () => {
-    const started = await startOrders(500, 'bulk');
+    const started = await startOrders(host.baseUrl, 500, 'bulk');
     expect(await endedWrongly(started, 120_000)).toEqual([]);
     expect(await appliedTwice()).toEqual([]);
   }, 180_000);
 
   it('change nothing when the same reply arrives twice', async () => {
     // Payment never answers this one, so the test can answer for it.
-    const [{ id }] = await startOrders(1, 'twice', ['payment-times-out']);
+    const [{ id }] = await startOrders(host.baseUrl, 1, 'twice', ['payment-times-out']);
     await eventually(async () => {
       const [saga] = await query<{ state_value: any }>(hostSchema, `SELECT state_value FROM baton_saga WHERE id = $1`, [id]);
       return saga?.state_value?.securing?.stock === 'reserved' ? true : undefined;
@@ -180,7 +161,7 @@ describe('Order sagas across processes over Kafka', () => {
     await admin.disconnect();
     expect(offsets.reduce((sum, partition) => sum + Number(partition.high), 0)).toBe(1);
 
-    const after = await startOrders(10, 'after-garbage', ['completes']);
+    const after = await startOrders(host.baseUrl, 10, 'after-garbage', ['completes']);
     expect(await endedWrongly(after, 30_000)).toEqual([]);
   });
 
@@ -195,12 +176,12 @@ describe('Order sagas across processes over Kafka', () => {
       return rows.length ? rows : undefined;
     });
     expect(letters).toEqual([{ consumer: 'participant:inventory', reason: expect.stringContaining('ReserveStock payload is invalid: orderId') }]);
-    const after = await startOrders(5, 'after-bad-command', ['completes']);
+    const after = await startOrders(host.baseUrl, 5, 'after-bad-command', ['completes']);
     expect(await endedWrongly(after, 30_000)).toEqual([]);
   });
 
   it('lets a participant stopped with SIGTERM mid-run finish its batch, leave, and pick up again when restarted', async () => {
-    const run = await startOrders(100, 'sigterm', ['completes', 'payment-refused']);
+    const run = await startOrders(host.baseUrl, 100, 'sigterm', ['completes', 'payment-refused']);
     await participants.stop();
     // Nest closes the app on SIGTERM, then ends the process with the same signal.
     expect(participants.exit).toEqual({ code: null, signal: 'SIGTERM' });
@@ -212,11 +193,11 @@ describe('Order sagas across processes over Kafka', () => {
 
   it('loses no saga when the broker restarts in the middle of a run', async () => {
     const scenarios: OrderScenario[] = ['completes', 'stock-refused', 'payment-refused', 'shipment-refused'];
-    const first = await startOrders(100, 'restart-a', scenarios);
+    const first = await startOrders(host.baseUrl, 100, 'restart-a', scenarios);
     await brokerAsync('stop');
     try {
       // Started while the broker is down: their commands wait in the outbox.
-      const during = await startOrders(20, 'restart-b', scenarios);
+      const during = await startOrders(host.baseUrl, 20, 'restart-b', scenarios);
       first.push(...during);
     } finally {
       await brokerAsync('start');

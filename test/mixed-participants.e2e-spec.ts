@@ -6,7 +6,7 @@ import type { MessageEnvelope } from '@baton/core';
 import { encodeMessage } from '../libs/kafka/src/header-codec';
 import { HostProcess, participantsProcess } from './support/host-process';
 import { TEST_KAFKA_BROKERS, requireBroker } from './support/kafka-broker';
-import { EXPECTED_STATUS, SCENARIOS, eventually, orderFor, type OrderScenario } from './support/orders';
+import { EXPECTED_STATUS, eventually, orderFor, startOrders, type OrderScenario } from './support/orders';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
 import { DEV_AUTHORIZATION } from './support/test-app';
 
@@ -99,24 +99,6 @@ async function query<T>(schema: keyof typeof schemas, sql: string, params: unkno
   return (await db.query(sql, params)).rows as T[];
 }
 
-async function startOrders(count: number, label: string) {
-  const started: Array<{ id: string; scenario: OrderScenario }> = [];
-  for (let i = 0; i < count; i += 50) {
-    const wave = Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
-      const scenario = SCENARIOS[(i + j) % SCENARIOS.length];
-      const response = await fetch(`${host.baseUrl}/sagas/order-fulfillment`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: DEV_AUTHORIZATION },
-        body: JSON.stringify(orderFor(scenario, `${label}-${i + j}`)),
-      });
-      expect(response.status).toBe(202);
-      return { id: ((await response.json()) as { id: string }).id, scenario };
-    });
-    started.push(...(await Promise.all(wave)));
-  }
-  return started;
-}
-
 /** Waits for every saga to end, then lists those that ended other than their input says. */
 async function endedWrongly(started: Array<{ id: string; scenario: OrderScenario }>, timeoutMs: number) {
   const ids = started.map((s) => s.id);
@@ -195,7 +177,7 @@ describe('Order sagas with a Baton-strategy participant, a stock @nestjs/microse
   let bulk: Array<{ id: string; scenario: OrderScenario }>;
 
   it('end as their inputs say, 200 of them, with balanced ledgers and every command applied at most once', async () => {
-    bulk = await startOrders(200, 'mixed');
+    bulk = await startOrders(host.baseUrl, 200, 'mixed');
     expect(await endedWrongly(bulk, 150_000)).toEqual([]);
     expect(await unbalanced(bulk)).toEqual([]);
     expect(await appliedTwice()).toEqual([]);

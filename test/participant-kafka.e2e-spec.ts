@@ -8,7 +8,7 @@ import { sql } from '../libs/postgres/src/sql';
 import { ReleaseStock, ReserveStock, StockReleased, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
 import { orderCommand } from './support/envelopes';
-import { TEST_KAFKA_BROKERS, requireBroker } from './support/kafka-broker';
+import { TEST_KAFKA_BROKERS, deletePrefixedTopics, requireBroker } from './support/kafka-broker';
 import { eventually } from './support/orders';
 import { participantDatabase } from './support/participant-database';
 import type { TestSchema } from './support/test-database';
@@ -69,12 +69,7 @@ afterAll(async () => {
   await participant?.stop();
   await transport?.close();
   // The suite's own topics go with it.
-  const admin = kafka?.admin();
-  if (admin) {
-    await admin.connect();
-    await admin.deleteTopics({ topics: (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)) }).catch(() => undefined);
-    await admin.disconnect();
-  }
+  if (kafka) await deletePrefixedTopics(kafka, prefix);
   await dataSource?.destroy();
   await schema?.drop();
 });

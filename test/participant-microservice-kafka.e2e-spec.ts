@@ -9,8 +9,8 @@ import { decodeMessage, encodeMessage } from '../libs/kafka/src/header-codec';
 import { BatonServer, reply, type BatonContext } from '@baton/participant';
 import { ReserveStock, StockReserved } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
-import { orderCommand } from './support/envelopes';
-import { TEST_KAFKA_BROKERS, requireBroker } from './support/kafka-broker';
+import { orderCommand, replyAnswering } from './support/envelopes';
+import { TEST_KAFKA_BROKERS, deletePrefixedTopics, requireBroker } from './support/kafka-broker';
 import { eventually } from './support/orders';
 import { participantDatabase } from './support/participant-database';
 import type { TestSchema } from './support/test-database';
@@ -91,12 +91,7 @@ afterAll(async () => {
   await producer?.disconnect();
   // Drains the commands in hand and closes the transport it manages; the database is the test's.
   await app?.close();
-  const admin = kafka?.admin();
-  if (admin) {
-    await admin.connect();
-    await admin.deleteTopics({ topics: (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)) }).catch(() => undefined);
-    await admin.disconnect();
-  }
+  if (kafka) await deletePrefixedTopics(kafka, prefix);
   await dataSource?.destroy();
   await schema?.drop();
 });
@@ -126,17 +121,7 @@ describe('A Nest microservice on BatonServer over Kafka', () => {
     for (const command of commands) {
       const [{ key, envelope }] = await repliesTo(command);
       expect(key).toBe(command.sagaId);
-      expect(envelope).toEqual({
-        messageId: expect.any(String),
-        type: 'StockReserved',
-        version: StockReserved.version,
-        sagaId: command.sagaId,
-        sagaName: command.sagaName,
-        correlationId: command.correlationId,
-        causationId: command.messageId,
-        sentAt: expect.any(String),
-        payload: { reservationId: `res-${(command.payload as { orderId: string }).orderId}` },
-      });
+      expect(envelope).toEqual(replyAnswering(command, StockReserved, { reservationId: `res-${(command.payload as { orderId: string }).orderId}` }));
     }
     const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM reservations WHERE order_id LIKE 'kafka-%'`);
     expect(n).toBe(4);

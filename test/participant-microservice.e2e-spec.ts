@@ -31,7 +31,7 @@ import {
   StockReserved,
 } from '@example/order-fulfillment-contracts';
 import type { DataSource } from 'typeorm';
-import { orderCommand } from './support/envelopes';
+import { orderCommand, replyAnswering } from './support/envelopes';
 import { eventually } from './support/orders';
 import { participantDatabase } from './support/participant-database';
 import { TEST_DATABASE_URL, type TestSchema } from './support/test-database';
@@ -194,17 +194,7 @@ describe('A @MessagePattern handler on BatonServer', () => {
     await deliver(command);
     const [{ topic, envelope }] = await repliesTo(command);
     expect(topic).toBe(CUSTOM_REPLIES);
-    expect(envelope).toEqual({
-      messageId: expect.any(String),
-      type: 'StockReserved',
-      version: StockReserved.version,
-      sagaId: command.sagaId,
-      sagaName: command.sagaName,
-      correlationId: command.correlationId,
-      causationId: command.messageId,
-      sentAt: expect.any(String),
-      payload: { reservationId: 'res-plain-1' },
-    });
+    expect(envelope).toEqual(replyAnswering(command, StockReserved, { reservationId: 'res-plain-1' }));
     expect(envelope.messageId).not.toBe(command.messageId);
     expect(await inboxed(command)).toEqual(['inventory']);
     expect(await reservationsOf('plain-1')).toBe(1);

@@ -48,3 +48,14 @@ export async function requireBroker(): Promise<void> {
     throw new Error(`The Kafka suites need a broker at ${TEST_KAFKA_BROKERS}: run "npm run kafka:start" (or set TEST_KAFKA_BROKERS).`);
   }
 }
+
+/** Deletes a suite's own topics (those named with its prefix) from the shared broker; one that will not go is left. */
+export async function deletePrefixedTopics(kafka: Kafka, prefix: string): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: (await admin.listTopics()).filter((topic) => topic.startsWith(prefix)) }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+}

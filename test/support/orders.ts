@@ -1,4 +1,5 @@
 import { TEST_TOKENS } from '@example/participants';
+import { DEVELOPMENT_API_KEY } from '@baton/nest';
 import type { OrderPlaced } from '@example/order-fulfillment-contracts';
 
 /** How an example order is meant to end, and the input that makes it end so. */
@@ -45,4 +46,26 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, timeout
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Starts `count` order sagas on the host at `baseUrl`, in waves of 50, the
+ * scenarios taken in turn; answers each saga's id with its scenario.
+ */
+export async function startOrders(baseUrl: string, count: number, label: string, scenarios: readonly OrderScenario[] = SCENARIOS) {
+  const started: Array<{ id: string; scenario: OrderScenario }> = [];
+  for (let i = 0; i < count; i += 50) {
+    const wave = Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
+      const scenario = scenarios[(i + j) % scenarios.length];
+      const response = await fetch(`${baseUrl}/sagas/order-fulfillment`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${DEVELOPMENT_API_KEY.key}` },
+        body: JSON.stringify(orderFor(scenario, `${label}-${i + j}`)),
+      });
+      if (response.status !== 202) throw new Error(`Starting order ${label}-${i + j} answered ${response.status}: ${await response.text()}`);
+      return { id: ((await response.json()) as { id: string }).id, scenario };
+    });
+    started.push(...(await Promise.all(wave)));
+  }
+  return started;
 }
