@@ -137,4 +137,10 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // A package's command (bin/): plain CommonJS run by Node.
+    files: ['libs/*/bin/*.js'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', process: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -29,6 +29,7 @@ module.exports = {
     '^@baton/testing$': '<rootDir>/libs/testing/src',
     '^@baton/kafka$': '<rootDir>/libs/kafka/src',
     '^@baton/nest$': '<rootDir>/libs/nest/src',
+    '^@baton/cli$': '<rootDir>/libs/cli/src',
     '^@example/order-fulfillment-contracts$': '<rootDir>/contracts/order-fulfillment/src',
     '^@example/sagas$': '<rootDir>/sagas',
     '^@example/participants$': '<rootDir>/participants',

@@ -97,9 +97,12 @@ describe.each(PACKAGES)('The package libs/%s', (dir) => {
     expect(main?.default).toMatch(/^\.\/dist\/.+\.js$/);
   });
 
-  it('publishes only dist and its README, which it has', () => {
+  it('publishes only dist and its README, which it has (and bin/, for a package with a command)', () => {
     expect(existsSync(join(LIBS, dir, 'README.md'))).toBe(true);
-    const outside = (manifest.files ?? []).filter((entry) => entry !== 'README.md' && !/^!?dist(\/|$)/.test(entry));
+    const commands = Object.values((manifest as { bin?: Record<string, string> }).bin ?? {});
+    for (const command of commands) expect({ command, exists: existsSync(join(LIBS, dir, command)) }).toEqual({ command, exists: true });
+    const allowed = (entry: string) => entry === 'README.md' || /^!?dist(\/|$)/.test(entry) || (entry === 'bin' && commands.length > 0);
+    const outside = (manifest.files ?? []).filter((entry) => !allowed(entry));
     expect(outside).toEqual([]);
     expect(manifest.files).toEqual(expect.arrayContaining(['dist', 'README.md']));
   });
