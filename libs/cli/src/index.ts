@@ -10,4 +10,4 @@ export { UsageError } from './command';
 
 // --- Loading sagas ----------------------------------------------------------
 /** The saga definitions of modules (files or directories), as the commands load them. */
-export { isSagaDefinition, loadSagas, sagasOf } from './load-sagas';
+export { batonSettings, isSagaDefinition, loadSagas, sagasOf } from './load-sagas';

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SagaDefinition } from '@baton/core';
 import { UsageError } from './command';
@@ -39,14 +39,20 @@ export function sagasOf(exports: Record<string, unknown>): SagaDefinition[] {
 }
 
 /**
- * Loads the modules at `paths` (files, or directories with an index;
+ * Loads the modules at `paths` (files, or directories with an index; none:
+ * those package.json in `cwd` lists under `baton.sagas`;
  * TypeScript through tsx, which the `baton` command registers) and answers
  * the saga definitions they export, one per name and version, in the order
  * found. Throws a UsageError naming a path that does not exist or a module
  * that exports no saga.
  */
 export function loadSagas(paths: readonly string[], cwd: string): SagaDefinition[] {
-  if (!paths.length) throw new UsageError('name the modules that export your sagas, e.g. baton lint src/sagas');
+  paths = paths.length ? paths : configuredSagaPaths(cwd);
+  if (!paths.length) {
+    throw new UsageError(
+      'name the modules that export your sagas (e.g. baton lint src/sagas), or list them once in package.json: "baton": { "sagas": ["src/sagas"] }',
+    );
+  }
   const byKey = new Map<string, SagaDefinition>();
   for (const path of paths) {
     const absolute = resolve(cwd, path);
@@ -62,4 +68,22 @@ export function loadSagas(paths: readonly string[], cwd: string): SagaDefinition
     for (const saga of sagas) byKey.set(`${saga.name}@${saga.version}`, saga);
   }
   return [...byKey.values()];
+}
+
+/** What the package.json in `cwd` says of Baton (`"baton": { ... }`), if anything. */
+export function batonSettings(cwd: string): { sagas?: unknown; [key: string]: unknown } {
+  const manifest = resolve(cwd, 'package.json');
+  if (!existsSync(manifest)) return {};
+  const parsed = JSON.parse(readFileSync(manifest, 'utf8')) as { baton?: unknown };
+  return typeof parsed.baton === 'object' && parsed.baton !== null ? (parsed.baton as Record<string, unknown>) : {};
+}
+
+/** The saga modules package.json lists under `baton.sagas`; a list that is not one of strings is a UsageError. */
+function configuredSagaPaths(cwd: string): string[] {
+  const { sagas } = batonSettings(cwd);
+  if (sagas === undefined) return [];
+  if (!Array.isArray(sagas) || !sagas.every((path) => typeof path === 'string')) {
+    throw new UsageError(`"baton.sagas" in ${resolve(cwd, 'package.json')} must be a list of module paths, e.g. ["src/sagas"]`);
+  }
+  return sagas;
 }
