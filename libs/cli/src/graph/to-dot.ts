@@ -177,7 +177,9 @@ export function toDot(graph: SagaGraph): string {
     if (transition.kind === 'after') attrs.style = 'bold';
     if (transition.kind === 'done' || transition.kind === 'always') attrs.fontcolor = '#1a5276';
     if (!transition.targets.length) {
-      if (!isCluster(source) && source !== root) edge({ node: source.id }, { node: source.id }, { ...attrs, label: html(`${transition.label}: stays`) }, '  ');
+      // A loop on the left: the right is where the note of what undoes a step goes.
+      const loop = { ...attrs, label: html(`${transition.label}: stays`), tailport: 'sw', headport: 'w' };
+      if (!isCluster(source) && source !== root) edge({ node: source.id }, { node: source.id }, loop, '  ');
       continue;
     }
     for (const target of transition.targets) edge(exitOf(source), entryOf(graph.states.get(target)!), attrs, '  ');
