@@ -51,8 +51,9 @@ const dotEdges = (dot: string, from: string, to: string) =>
 /**
  * A tiny saga with what the order saga does not have: an `after` of a
  * number, `always` with XState's `not`, an inline guard, a step sent by a
- * named action, a fire-and-forget command, a transition that only runs
- * actions, and no compensation() (its step's undo has nowhere to run).
+ * named action, a fire-and-forget command, transitions that only run
+ * actions, the machine's own transitions (taken in any state), and no
+ * compensation() (its step's undo has nowhere to run).
  */
 function tinySaga() {
   const Ping = command('Ping', { participant: 'pinger', schema: z.object({ n: z.number() }) });
@@ -61,6 +62,8 @@ function tinySaga() {
   const Ponged = event('Ponged', { schema: z.object({}) });
   const Unpinged = event('Unpinged', { schema: z.object({}) });
   const Poke = event('Poke', { schema: z.object({}) });
+  const Stop = event('Stop', { schema: z.object({}) });
+  const Log = event('Log', { schema: z.object({}) });
   const ping = sagaStep<{ n: number }, typeof Ping, typeof Unping>({
     name: 'ping',
     command: Ping,
@@ -76,6 +79,7 @@ function tinySaga() {
     id: 'tiny',
     context: { n: 1 },
     initial: 'checking',
+    on: { Stop: '.greeted', Log: { actions: () => undefined } },
     states: {
       checking: { always: [{ guard: not('isZero'), target: 'pinging' }, { target: 'greeted' }] },
       pinging: {
@@ -91,7 +95,7 @@ function tinySaga() {
     version: 3,
     input: z.object({}),
     commands: [Ping, Unping, Hello],
-    events: [Ponged, Unpinged, Poke],
+    events: [Ponged, Unpinged, Poke, Stop, Log],
     steps: [ping],
     machine,
   });
@@ -256,6 +260,8 @@ describe('baton graph on a tiny saga', () => {
   it('names numeric delays, always, XState guards and inline ones, and what a named action and sendCommand send', () => {
     const graph = readSagaGraph(tiny);
     expect(graph.transitions.map((t) => `${t.source} -> ${t.targets.join(',') || '(stays)'}: ${t.label}`)).toEqual([
+      'tiny -> tiny.greeted: Stop',
+      'tiny -> (stays): Log',
       'tiny.checking -> tiny.pinging: always [!isZero]',
       'tiny.checking -> tiny.greeted: always [else]',
       'tiny.pinging -> tiny.greeted: Ponged [guard]',
@@ -279,6 +285,9 @@ describe('baton graph on a tiny saga', () => {
     expect(dot).toMatch(/"tiny\.greeted" \[label=<.*sends Hello.*tags: failed.*fillcolor="#f5b7b1", peripheries=2\]/);
     expect(dot).not.toContain('undo armed steps');
     expect(dot).not.toContain('subgraph');
+    expect(dot).toContain('"tiny#any" [label=<<i>in any state</i>>');
+    expect(dot).toContain('"tiny#any" -> "tiny.greeted" [label=<Stop>];');
+    expect(dot).toContain('Log: actions only, stays');
   });
 
   it('draws them in Mermaid', () => {
@@ -295,6 +304,9 @@ describe('baton graph on a tiny saga', () => {
         'greeted : sends Hello',
         'greeted --> [*]',
         'class greeted failed',
+        'state "in any state" as in_any_state',
+        'in_any_state --> greeted : Stop',
+        'in_any_state : Log: actions only, stays',
       ]),
     );
   });

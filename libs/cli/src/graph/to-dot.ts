@@ -71,12 +71,14 @@ export function toDot(graph: SagaGraph): string {
   const ownerOf = new Map<string, string>();
 
   const entryOf = (state: GraphState): Anchor => {
+    if (state === graph.root) return { node: `${state.id}#initial` };
     if (state.kind === 'parallel') return { node: `${state.id}#fork`, cluster: clusterOf(state) };
     if (state.kind !== 'compound') return { node: state.id };
     const initial = graph.states.get(state.initial!)!;
     return { node: isRegion(state) ? entryOf(initial).node : `${state.id}#initial`, cluster: clusterOf(state) };
   };
   const exitOf = (state: GraphState): Anchor => {
+    if (state === graph.root) return { node: `${state.id}#any` };
     if (!isCluster(state)) return { node: state.id };
     // Leave from its last final child (onDone is taken there), or its last child.
     const finals = state.children.filter((child) => child.kind === 'final');
@@ -171,6 +173,12 @@ export function toDot(graph: SagaGraph): string {
   for (const child of root.children) writeState(child, '  ');
   if (root.initial) edge({ node: start }, entryOf(graph.states.get(root.initial)!), {}, '  ');
 
+  // The machine's own transitions are taken in any state: they leave from a box saying so.
+  if (graph.transitions.some((t) => t.source === root.id && t.targets.length)) {
+    const any = `${root.id}#any`;
+    ownerOf.set(any, root.id);
+    lines.push(`  ${quote(any)} [label=<<i>in any state</i>>, style="dashed,rounded", fontsize=10];`);
+  }
   for (const transition of graph.transitions) {
     const source = graph.states.get(transition.source)!;
     const attrs: Record<string, string> = { label: html(transition.label) };

@@ -32,6 +32,10 @@ export function toMermaid(graph: SagaGraph): string {
     used.add(id);
     ids.set(state.id, id);
   }
+  // The machine's own transitions are taken in any state: they leave from a state saying so.
+  let anyState = 'in_any_state';
+  for (let n = 2; used.has(anyState); n++) anyState = `in_any_state_${n}`;
+  ids.set(graph.root.id, anyState);
   const idOf = (state: string) => ids.get(state)!;
   const lines: string[] = [];
 
@@ -81,12 +85,14 @@ export function toMermaid(graph: SagaGraph): string {
   const { root } = graph;
   if (root.initial) lines.push(`  [*] --> ${idOf(root.initial)}`);
   for (const child of root.children) writeState(child, '  ');
+  const machineWide = graph.transitions.filter((t) => t.source === root.id);
+  if (machineWide.length) lines.push(`  state "in any state" as ${anyState}`);
+  for (const t of machineWide.filter((t) => !t.targets.length)) lines.push(`  ${anyState} : ${text(`${t.label}: actions only, stays`)}`);
   // Transitions after every state is declared: Mermaid declares a state where it is first named.
   for (const transition of graph.transitions) {
-    if (transition.source === root.id) continue;
     const source = graph.states.get(transition.source)!;
     if (!transition.targets.length) {
-      if (!source.children.length) lines.push(`  ${idOf(source.id)} --> ${idOf(source.id)} : ${text(`${transition.label}: stays`)}`);
+      if (!source.children.length && source !== root) lines.push(`  ${idOf(source.id)} --> ${idOf(source.id)} : ${text(`${transition.label}: stays`)}`);
       continue;
     }
     for (const target of transition.targets) {
