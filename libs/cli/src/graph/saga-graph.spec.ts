@@ -1,5 +1,6 @@
 import { command, defineSaga, event, sagaStep, sendCommand, SagaTags } from '@baton/core';
 import { createOrderFulfillmentSaga } from '@example/sagas';
+import { instance } from '@viz-js/viz';
 import { not, setup } from 'xstate';
 import { z } from 'zod';
 import { readSagaGraph } from './saga-graph-model';
@@ -307,6 +308,75 @@ describe('baton graph on a tiny saga', () => {
         'state "in any state" as in_any_state',
         'in_any_state --> greeted : Stop',
         'in_any_state : Log: actions only, stays',
+      ]),
+    );
+  });
+});
+
+/**
+ * States in states: a parallel state in a compound one, a region with an id
+ * of its own, a history state, a compound state's transition to its own
+ * child, a transition out of a region to the top.
+ */
+function nestedSaga() {
+  const Go = event('Go', { schema: z.object({}) });
+  const Back = event('Back', { schema: z.object({}) });
+  const machine = setup({}).createMachine({
+    id: 'nested',
+    initial: 'outer',
+    states: {
+      outer: {
+        initial: 'inner',
+        on: { Back: '.inner' },
+        states: {
+          inner: {
+            type: 'parallel',
+            on: { Go: 'other' },
+            states: {
+              a: { id: 'regionA', initial: 'a1', states: { a1: { on: { Go: 'a2' } }, a2: { type: 'final' }, hist: { type: 'history', history: 'deep' } } },
+              b: { initial: 'b1', states: { b1: { on: { Go: '#nested.done' } } } },
+            },
+          },
+          other: { on: { Back: '#nested.outer' } },
+        },
+        onDone: 'done',
+      },
+      done: { type: 'final' },
+    },
+  });
+  return defineSaga({ name: 'nested', version: 1, input: z.object({}), commands: [], events: [Go, Back], machine });
+}
+
+describe('baton graph on states in states', () => {
+  const nested = nestedSaga();
+
+  it('lays the DOT out with no Graphviz warning (every cluster an edge clips at exists)', async () => {
+    for (const saga of [nested, order]) {
+      const result = (await instance()).render(sagaGraph(saga, 'dot'), { format: 'svg' });
+      expect(result).toMatchObject({ status: 'success', errors: [] });
+    }
+  });
+
+  it("writes a compound state's transition to its own child in its label, not as an edge from a child", () => {
+    const dot = sagaGraph(nested, 'dot');
+    expect(dot).toContain('label=<<b>outer</b><br/><font point-size="10" color="#34495e">Back: to inner</font>>;');
+    expect(dot).not.toMatch(/-> "nested\.outer\.inner#fork" \[label=<Back>/);
+    expect(dot).toContain('"nested.outer.other" -> "nested.outer#initial" [label=<Back>];');
+    expect(dot).toMatch(/"nested\.outer\.inner\.b\.b1" -> "nested\.outer\.other" \[label=<Go>, ltail="cluster_nested\.outer\.inner"\]/);
+    expect(dot).toContain('subgraph "cluster_regionA" {');
+    expect(dot).toContain('"nested.outer.inner.a.hist" [label=<H*>, fillcolor="#ffffff", shape=circle, tooltip="hist: deep history"];');
+  });
+
+  it('names Mermaid states by their path, the one with an id of its own too', () => {
+    const lines = sagaGraph(nested, 'mermaid').split('\n').map((line) => line.trim());
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'state "inner (parallel)" as outer_inner {',
+        'state "a" as outer_inner_a {',
+        'state "hist (deep history)" as outer_inner_a_hist',
+        'outer --> outer_inner : Back',
+        'outer_inner_b_b1 --> done : Go',
+        'outer --> done : onDone',
       ]),
     );
   });

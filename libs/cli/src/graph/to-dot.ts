@@ -85,11 +85,13 @@ export function toDot(graph: SagaGraph): string {
     const from = finals.at(-1) ?? state.children.at(-1)!;
     return { node: exitOf(from).node, cluster: clusterOf(state) };
   };
-  /** Whether the node belongs to `state` or one of its descendants. */
-  const inside = (node: string, state: GraphState) => {
-    const owner = ownerOf.get(node) ?? node;
-    return owner === state.id || owner.startsWith(`${state.id}.`);
+  /** Whether the state `id` is `state` or one of its descendants (by path: a state may have an id of its own). */
+  const within = (id: string, state: GraphState) => {
+    const path = graph.states.get(id)!.path;
+    return state.path.length <= path.length && state.path.every((key, i) => path[i] === key);
   };
+  /** Whether the node belongs to `state` or one of its descendants. */
+  const inside = (node: string, state: GraphState) => within(ownerOf.get(node) ?? node, state);
 
   const edge = (from: Anchor, to: Anchor, attributes: Record<string, string | boolean>, indent: string) => {
     const attrs: Record<string, string | boolean> = { ...attributes };
@@ -108,13 +110,25 @@ export function toDot(graph: SagaGraph): string {
   /** Compensations of steps no state's entry sends: listed on the states that run compensation(). */
   const unplaced = graph.compensations.filter((link) => !link.from.length);
 
-  const targetless = (state: GraphState) => graph.transitions.filter((t) => t.source === state.id && !t.targets.length);
+  /**
+   * A cluster's transitions that cannot be drawn as an edge out of it: those
+   * that only run actions, and those into itself (an edge would seem to leave
+   * from one of its children). They are lines of its label.
+   */
+  const inLabel = (state: GraphState) =>
+    graph.transitions
+      .filter((t) => t.source === state.id && (!t.targets.length || (isCluster(state) && t.targets.some((target) => within(target, state)))))
+      .map((t) => {
+        const targets = t.targets.map((target) => graph.states.get(target)!.path.slice(state.path.length).join('.') || state.key);
+        return small(targets.length ? `${t.label}: to ${targets.join(', ')}` : `${t.label}: actions only, stays`);
+      });
 
   const writeNode = (state: GraphState, indent: string) => {
-    const label = [`<b>${html(state.key)}</b>`, ...details(state, unplaced)].join('<br/>');
+    const label =
+      state.kind === 'history' ? (state.history === 'deep' ? 'H*' : 'H') : [`<b>${html(state.key)}</b>`, ...details(state, unplaced)].join('<br/>');
     const attrs: string[] = [`label=<${label}>`, `fillcolor=${quote(fillOf(state, parentOf.get(state.id) === graph.root))}`];
     if (state.kind === 'final') attrs.push('peripheries=2');
-    if (state.kind === 'history') attrs.push('shape=circle', `label=<${state.history === 'deep' ? 'H*' : 'H'}>`);
+    if (state.kind === 'history') attrs.push('shape=circle', `tooltip=${quote(`${state.key}: ${state.history} history`)}`);
     lines.push(`${indent}${quote(state.id)} [${attrs.join(', ')}];`);
     // Beside a step's state, a note: what undoes it (run by compensation(), newest first).
     for (const [i, link] of undoneIn(state).entries()) {
@@ -133,7 +147,7 @@ export function toDot(graph: SagaGraph): string {
     const title = `<b>${html(state.key)}</b>${state.kind === 'parallel' ? ' <i>(parallel: all regions at once)</i>' : ''}`;
     const notes = [
       ...undoneIn(state).map((link) => small(link.label, COMPENSATION_COLOUR)),
-      ...targetless(state).map((t) => small(`${t.label}: actions only, stays`)),
+      ...inLabel(state),
     ];
     lines.push(`${inner}label=<${[title, ...details(state, unplaced), ...notes].join('<br/>')}>;`);
     const style = isRegion(state) ? 'dashed,rounded' : state.kind === 'parallel' ? 'rounded,bold' : 'rounded';
@@ -160,7 +174,7 @@ export function toDot(graph: SagaGraph): string {
 
   const { root } = graph;
   const title = `<b>${html(graph.name)}</b> v${graph.version}${graph.description ? `<br/>${small(graph.description)}` : ''}`;
-  const rootNotes = targetless(root).map((t) => small(`${t.label}: actions only, stays`));
+  const rootNotes = graph.transitions.filter((t) => t.source === root.id && !t.targets.length).map((t) => small(`${t.label}: actions only, stays`));
   lines.push(`digraph ${quote(graph.name)} {`);
   lines.push(
     `  graph [label=<${[title, ...rootNotes].join('<br/>')}>, labelloc=t, fontname=${quote(FONT)}, fontsize=14, rankdir=TB, compound=true, newrank=true, nodesep=0.5, ranksep=0.5, pad=0.3];`,
@@ -190,6 +204,7 @@ export function toDot(graph: SagaGraph): string {
       if (!isCluster(source) && source !== root) edge({ node: source.id }, { node: source.id }, loop, '  ');
       continue;
     }
+    if (isCluster(source) && source !== root && transition.targets.some((target) => within(target, source))) continue;
     for (const target of transition.targets) edge(exitOf(source), entryOf(graph.states.get(target)!), attrs, '  ');
   }
 

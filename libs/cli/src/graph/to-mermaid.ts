@@ -53,7 +53,8 @@ export function toMermaid(graph: SagaGraph): string {
   const writeState = (state: GraphState, indent: string) => {
     const id = idOf(state.id);
     const composite = state.children.length > 0;
-    const name = state.kind === 'parallel' ? `${state.key} (parallel)` : state.key;
+    const name =
+      state.kind === 'parallel' ? `${state.key} (parallel)` : state.kind === 'history' ? `${state.key} (${state.history === 'deep' ? 'deep ' : ''}history)` : state.key;
     if (!composite) {
       lines.push(`${indent}state "${text(name)}" as ${id}`);
     } else {
