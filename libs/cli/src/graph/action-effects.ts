@@ -32,7 +32,7 @@ const COMPENSATE_EFFECT = 'baton.compensate';
  * `command`, which do not depend on it, can be read.
  */
 function standIn(): unknown {
-  const handler: ProxyHandler<() => void> = {
+  const handler: ProxyHandler<(...args: unknown[]) => void> = {
     get: (_target, property) => {
       if (property === Symbol.toPrimitive) return () => '';
       if (property === Symbol.iterator) return function* () {};
@@ -42,7 +42,7 @@ function standIn(): unknown {
     apply: () => proxy,
     construct: () => proxy as object,
   };
-  const proxy: unknown = new Proxy(() => undefined, handler);
+  const proxy: unknown = new Proxy(function standInTarget() {}, handler);
   return proxy;
 }
 
