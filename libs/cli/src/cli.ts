@@ -1,8 +1,9 @@
 import type { BatonCommand, CommandIo } from './command';
 import { UsageError } from './command';
+import { graphCommand } from './graph/graph.command';
 
 /** Every `baton` command. */
-const COMMANDS: readonly BatonCommand[] = [];
+const COMMANDS: readonly BatonCommand[] = [graphCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length), 4);
