@@ -77,7 +77,7 @@ function verifyUpcast(contract: MessageContract, earlier: ContractSnapshot, mode
         message: `the upcast of ${contract.type} v${contract.version} throws on a v${earlier.version} payload, so receivers on v${contract.version} refuse what v${earlier.version} senders still write`,
         fix: `make the upcast handle every v${earlier.version} payload (this one has only what v${earlier.version} requires, or every property it declares)`,
       });
-      continue;
+      break;
     }
     if (!result.ok) {
       findings.push({
@@ -90,6 +90,7 @@ function verifyUpcast(contract: MessageContract, earlier: ContractSnapshot, mode
         message: `a v${earlier.version} payload upcast to v${contract.version} does not pass the v${contract.version} schema, so receivers on v${contract.version} refuse what v${earlier.version} senders still write`,
         fix: `make the upcast fill in or convert ${fieldPath(result.issues[0].path)} for v${earlier.version} payloads, or accept what it gives`,
       });
+      break;
     }
   }
   if (!findings.length) {

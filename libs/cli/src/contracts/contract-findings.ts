@@ -56,7 +56,7 @@ interface Rule {
 function ruleOf(issue: SchemaIssue, direction: Direction, context: ComparisonContext): Rule {
   const { type, version, against } = context;
   const prop = propertyOf(issue.path);
-  const earlier = against === version ? `v${against} as snapshotted` : `v${against}`;
+  const earlier = `v${against}`;
   const senders = `senders of ${earlier}`;
   const receivers = `receivers still on ${earlier}`;
   const bump =

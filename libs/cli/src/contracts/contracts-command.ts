@@ -1,4 +1,4 @@
-import { relative } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BatonCommand, CommandIo } from '../command';
 import { UsageError } from '../command';
@@ -29,8 +29,11 @@ version; Baton's own events left out) compatible with what is deployed.
   --force          snapshot: record the contracts even if a change breaks
                    compatibility`;
 
-/** A path as the user would type it from `cwd`. */
-const shown = (cwd: string, path: string) => relative(cwd, path) || '.';
+/** A path as the user would type it from `cwd`: relative below it, absolute elsewhere. */
+const shown = (cwd: string, path: string) => {
+  const below = relative(cwd, path);
+  return !below ? '.' : below.startsWith('..') || isAbsolute(below) ? path : below;
+};
 
 /** `baton contracts snapshot|check`. */
 export const contractsCommand: BatonCommand = {

@@ -66,7 +66,12 @@ const child = (path: string, name: string) => (path === ROOT ? name : `${path}.$
 const itemsOf = (path: string) => (path === ROOT ? '[]' : `${path}[]`);
 
 type Node = Readonly<Record<string, unknown>>;
-const extraOf = (node: Node): JsonSchema => (node.additionalProperties === undefined ? true : (node.additionalProperties as JsonSchema));
+/** What a node lets through under names it does not declare: `true` for any value (absent, `true` or `{}`), `false` for nothing, else a schema. */
+const extraOf = (node: Node): JsonSchema => {
+  const extra = node.additionalProperties;
+  if (extra === undefined || extra === true) return true;
+  return typeof extra === 'object' && extra !== null && !Object.keys(extra).length ? true : (extra as JsonSchema);
+};
 const propertiesOf = (node: Node) => (node.properties ?? {}) as Record<string, JsonSchema>;
 const requiredOf = (node: Node) => new Set((node.required ?? []) as string[]);
 const OPEN = 'not declared; open content model (additionalProperties absent): any value';
@@ -121,7 +126,9 @@ class SubsetCheck {
   ) {}
 
   /** What the reader refuses of what the writer lets through at `path`. */
-  compare(writer: JsonSchema, reader: JsonSchema, path: string): SchemaIssue[] {
+  compare(writerSchema: JsonSchema, readerSchema: JsonSchema, path: string): SchemaIssue[] {
+    const writer = this.deref(writerSchema, this.writer);
+    const reader = this.deref(readerSchema, this.reader);
     if (sameJson(writer, reader) && !JSON.stringify(writer).includes('"$ref"')) return [];
     const seen = this.active.get(writer) ?? new Set<JsonSchema>();
     if (seen.has(reader)) return [];
@@ -134,6 +141,21 @@ class SubsetCheck {
     } finally {
       seen.delete(reader);
     }
+  }
+
+  /** A schema that is only a `$ref` (and annotations) as the schema it points to, so a recursive schema meets the same node again. */
+  private deref(schema: JsonSchema, document: SchemaDocument): JsonSchema {
+    let node = schema;
+    for (let hops = 0; hops < 32 && typeof node === 'object' && typeof node.$ref === 'string'; hops++) {
+      const asserting = Object.keys(node).filter((k) => !['$ref', 'description', 'title', 'default', 'examples', '$comment', 'deprecated', 'readOnly', 'writeOnly'].includes(k));
+      if (asserting.length) break;
+      try {
+        node = document.resolve(node.$ref);
+      } catch {
+        break;
+      }
+    }
+    return node;
   }
 
   private compareBranches(writerBranches: Branch[], readerBranches: Branch[], writer: JsonSchema, reader: JsonSchema, path: string): SchemaIssue[] {
@@ -163,7 +185,9 @@ class SubsetCheck {
         issues.push(...this.valuesIssues(branch, candidates, path));
         continue;
       }
-      issues.push(...this.bestOf(branch, candidates, path, readerText));
+      const sameType = (b: Branch) => b.kind === 'typed' && b.type === branch.type;
+      const union = writerBranches.filter(sameType).length > 1 || candidates.length > 1;
+      issues.push(...this.bestOf(branch, candidates, path, readerText, union));
     }
     return issues;
   }
@@ -182,10 +206,10 @@ class SubsetCheck {
    * the alternatives whose constants agree with the writer's: the other
    * arm of a discriminated union is not the one it changed into).
    */
-  private bestOf(branch: Extract<Branch, { kind: 'typed' }>, candidates: Extract<Branch, { kind: 'typed' }>[], path: string, readerText: () => string): SchemaIssue[] {
+  private bestOf(branch: Extract<Branch, { kind: 'typed' }>, candidates: Extract<Branch, { kind: 'typed' }>[], path: string, readerText: () => string, union: boolean): SchemaIssue[] {
     const results = candidates.map((candidate) => this.typedIssues(branch, candidate, path));
     if (results.some((issues) => !issues.length)) return [];
-    if (candidates.length === 1) return results[0];
+    if (!union) return results[0];
     const discriminated = candidates.map((candidate) => this.discriminatorsAgree(branch.node, candidate.node));
     const pool = results.filter((_, i) => discriminated[i]);
     if (!pool.length) return [{ kind: 'union', path, writer: describeBranch(branch), reader: readerText() }];
@@ -283,7 +307,8 @@ class SubsetCheck {
       }
       const found = this.compare(sent, accepted, at);
       if (found.length && written === undefined && writerExtra === true) {
-        issues.push({ kind: 'open-model', path: at, writer: OPEN, reader: describeSchema(accepted, this.reader), declared: false });
+        // A property the writer leaves out and the reader requires is reported as such, once.
+        if (!readerRequired.has(name)) issues.push({ kind: 'open-model', path: at, writer: OPEN, reader: describeSchema(accepted, this.reader), declared: false });
       } else {
         issues.push(...found);
       }
