@@ -90,7 +90,10 @@ class SampleMaker {
     const bounds = ['minimum', 'exclusiveMinimum', 'maximum', 'exclusiveMaximum', 'multipleOf']
       .map((keyword) => node[keyword])
       .filter((value): value is number => typeof value === 'number');
-    const candidates = [0, 1, 42, -1, 1.5, ...bounds.flatMap((b) => [b, b + 1, b - 1, Math.ceil(b), Math.floor(b), b * 2])];
+    const low = [node.minimum, node.exclusiveMinimum].find((b): b is number => typeof b === 'number');
+    const high = [node.maximum, node.exclusiveMaximum].find((b): b is number => typeof b === 'number');
+    const middle = low !== undefined && high !== undefined ? [(low + high) / 2, Math.round((low + high) / 2)] : [];
+    const candidates = [0, 1, 42, -1, 1.5, ...middle, ...bounds.flatMap((b) => [b, b + 1, b - 1, Math.ceil(b), Math.floor(b), b * 2])];
     const valid = candidates.filter((n) => (type === 'number' || Number.isInteger(n)) && validates(n, { ...node, type }, this.side.document));
     if (!valid.length) throw new NoSample(`no ${type} between its bounds`);
     return depth === 'minimal' ? valid[0] : valid.includes(42) ? 42 : valid[valid.length - 1];
