@@ -125,8 +125,8 @@ const SNAPSHOT_FIX = 'run baton contracts snapshot (with the same sagas and --di
  * latest earlier one (every earlier one, for a _TRANSITIVE mode). An
  * earlier version is read through the contract's upcast when it has one.
  * A contract version the snapshot does not hold yet, or holds otherwise,
- * fails the check too (`snapshot`): an unrecorded contract is a baseline
- * no later change is held to.
+ * fails the check too (`snapshot`): the snapshot is what later changes are
+ * compared with, so one left behind would let them through unchecked.
  */
 export function checkContracts(current: readonly MessageContract[], snapshots: readonly ContractSnapshot[], conflicts: readonly ContractConflict[] = []): ContractsReport {
   const history = new Map<string, ContractSnapshot[]>();
@@ -172,7 +172,9 @@ export function checkContracts(current: readonly MessageContract[], snapshots: r
       const same = recorded.find((s) => s.version === contract.version);
       const earlier = recorded.filter((s) => s.version < contract.version).reverse();
       const state: ContractState = !recorded.length ? 'new' : same ? (sameJson(same, now) ? 'unchanged' : 'changed') : 'new-version';
-      const targets = isTransitive(mode) ? [...(same ? [same] : []), ...earlier] : same ? [same] : earlier.slice(0, 1);
+      // The same version, when it changed (an unchanged one is not compared with itself), then the earlier ones.
+      const changedSame = same && state === 'changed' ? [same] : [];
+      const targets = isTransitive(mode) ? [...changedSame, ...earlier] : same ? changedSame : earlier.slice(0, 1);
       const base = { type, version: contract.version, mode };
       const findings: ContractFinding[] = [];
       for (const conflict of conflicts.filter((c) => c.type === type && c.version === contract.version)) {
