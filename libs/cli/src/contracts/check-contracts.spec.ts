@@ -245,7 +245,7 @@ describe('A type narrowed', () => {
   it.each([
     ['string to enum', z.string(), z.enum(['a', 'b']), 'enum-narrowed', 'string', 'one of "a", "b"'],
     ['number to integer', z.number(), z.number().int(), 'type-narrowed', 'number', 'integer'],
-    ['a longer minimum length', z.string().min(1), z.string().min(3), 'length-narrowed', 'string, at least 1 characters', 'string, at least 3 characters'],
+    ['a longer minimum length', z.string().min(1), z.string().min(3), 'length-narrowed', 'string, at least 1 character', 'string, at least 3 characters'],
     ['a maximum length', z.string(), z.string().max(10), 'length-narrowed', 'string', 'string, at most 10 characters'],
     ['a format', z.string(), z.email(), 'format-narrowed', 'string', 'string, format email'],
     ['a pattern', z.string(), z.string().regex(/^SKU-/), 'pattern-narrowed', 'string', 'string, pattern /^SKU-/'],
@@ -253,7 +253,7 @@ describe('A type narrowed', () => {
     ['a maximum', z.number().int(), z.number().int().max(100), 'range-narrowed', 'integer', 'integer <= 100'],
     ['a step', z.number(), z.number().multipleOf(5), 'multiple-of-narrowed', 'number', 'number multiple of 5'],
     ['fewer items allowed', z.array(z.string()), z.array(z.string()).max(3), 'item-count-narrowed', 'array', 'array, at most 3 items'],
-    ['at least one item', z.array(z.string()), z.array(z.string()).min(1), 'item-count-narrowed', 'array', 'array, at least 1 items'],
+    ['at least one item', z.array(z.string()), z.array(z.string()).min(1), 'item-count-narrowed', 'array', 'array, at least 1 item'],
     ['nullable no more', z.string().nullable(), z.string(), 'type-narrowed', 'string | null', 'string (refuses null)'],
     ['a union shrunk', z.union([z.string(), z.number()]), z.string(), 'type-narrowed', 'string | number', 'string (refuses number)'],
   ])('(%s) breaks BACKWARD and passes FORWARD', (_name, from, to, rule, old, now) => {

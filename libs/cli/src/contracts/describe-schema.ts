@@ -19,11 +19,12 @@ function bounds(node: Readonly<Record<string, unknown>>, integer: boolean): stri
 function counted(node: Readonly<Record<string, unknown>>, min: string, max: string, unit: string): string | undefined {
   const low = node[min] as number | undefined;
   const high = node[max] as number | undefined;
+  const units = (n: number) => `${n} ${unit}${n === 1 ? '' : 's'}`;
   if (low === undefined && high === undefined) return undefined;
-  if (low === high) return `exactly ${low} ${unit}`;
-  if (high === undefined) return `at least ${low} ${unit}`;
-  if (low === undefined || low === 0) return `at most ${high} ${unit}`;
-  return `${low} to ${high} ${unit}`;
+  if (low === high) return `exactly ${units(low!)}`;
+  if (high === undefined) return `at least ${units(low!)}`;
+  if (low === undefined || low === 0) return `at most ${units(high)}`;
+  return `${low} to ${units(high)}`;
 }
 
 /** The discriminating constants of an object branch: `kind: "card"`. */
@@ -42,14 +43,14 @@ export function describeBranch(branch: Branch): string {
   if (values) return values.length === 1 ? literal(values[0]) : `one of ${values.map(literal).join(', ')}`;
   const parts: string[] = [type];
   if (type === 'string') {
-    const length = counted(node, 'minLength', 'maxLength', 'characters');
+    const length = counted(node, 'minLength', 'maxLength', 'character');
     if (length) parts.push(length);
     if (typeof node.format === 'string') parts.push(`format ${node.format}`);
     else if (typeof node.pattern === 'string') parts.push(`pattern /${node.pattern}/`);
   } else if (type === 'number' || type === 'integer') {
     return [type, ...bounds(node, type === 'integer')].join(' ');
   } else if (type === 'array') {
-    const count = counted(node, 'minItems', 'maxItems', 'items');
+    const count = counted(node, 'minItems', 'maxItems', 'item');
     if (count) parts.push(count);
   } else if (type === 'object') {
     const discriminators = constants(node);
