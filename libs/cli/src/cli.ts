@@ -1,9 +1,10 @@
 import type { BatonCommand, CommandIo } from './command';
 import { UsageError } from './command';
+import { contractsCommand } from './contracts/contracts-command';
 import { graphCommand } from './graph/graph.command';
 
 /** Every `baton` command. */
-const COMMANDS: readonly BatonCommand[] = [graphCommand];
+const COMMANDS: readonly BatonCommand[] = [graphCommand, contractsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length), 4);

@@ -21,3 +21,29 @@ export type { GraphFormat } from './graph/saga-graph';
 export { readSagaGraph } from './graph/saga-graph-model';
 /** A state, a transition and a step's compensation, as `readSagaGraph` gives them. */
 export type { CompensationLink, GraphState, GraphTransition, SagaGraph } from './graph/saga-graph-model';
+
+// --- Contract compatibility (baton contracts snapshot|check) ---------------
+/** The `baton contracts` command itself. */
+export { contractsCommand } from './contracts/contracts-command';
+/** The sagas' contracts against a snapshot folder, and recording them there (refused on a breaking change unless forced). */
+export { checkContractSnapshot, writeContractSnapshot } from './contracts/contract-snapshots';
+/** What `writeContractSnapshot` did: the check it ran first, the files it wrote. */
+export type { SnapshotOutcome } from './contracts/contract-snapshots';
+/** Contracts compared with snapshots, each under its compatibility mode: the report `baton contracts check` prints. */
+export { checkContracts } from './contracts/check-contracts';
+/** The report of a check: each contract version, its state against the snapshot, and its findings. */
+export type { ContractResult, ContractsReport, ContractState } from './contracts/check-contracts';
+/** One finding of a check: rule, path, old and new, a fix; and how bad it is. */
+export type { ContractFinding, FindingSeverity } from './contracts/contract-findings';
+/** A contract as a snapshot keeps it (JSON Schema of what receivers accept and, for a command, of what the saga sends), and the sagas' contracts as such. */
+export { contractSnapshotOf, sagaContracts } from './contracts/contract-snapshot';
+/** A snapshot file's content, a saga's contract with its snapshot, and two sagas that declare one version differently. */
+export type { ContractConflict, ContractSnapshot, CurrentContract } from './contracts/contract-snapshot';
+/** Reading and writing a snapshot folder (`<Type>.v<version>.json`, sorted keys, trailing newline). */
+export { readSnapshotFolder, snapshotFileName, writeSnapshotFolder } from './contracts/snapshot-folder';
+/** A snapshot folder as read. */
+export type { SnapshotFolder } from './contracts/snapshot-folder';
+/** The snapshot folder: --dir, else "baton": { "contractSnapshots" } in package.json, else contract-schemas. */
+export { DEFAULT_SNAPSHOT_DIR, snapshotDir } from './contracts/snapshot-dir';
+/** A check's report as the text `baton contracts check` prints. */
+export { formatContractsReport } from './contracts/contracts-report';

@@ -4,6 +4,10 @@
 // --- Message contracts ------------------------------------------------------
 export { command, event } from './contracts/message-contract';
 export type { CommandContract, EventContract, MessageContract, PayloadOf } from './contracts/message-contract';
+/** Every compatibility mode a contract may declare (`baton contracts check`). */
+export { COMPATIBILITY_MODES } from './contracts/message-contract';
+/** How a contract's schema may change: BACKWARD (the default), FORWARD, FULL, their TRANSITIVE forms, or NONE. */
+export type { CompatibilityMode } from './contracts/message-contract';
 
 // --- Defining sagas ---------------------------------------------------------
 export { defineSaga } from './definition/saga-definition';
@@ -16,6 +20,8 @@ export type { CompensableContext } from './definition/saga-context';
 export type { SagaEvent } from './definition/saga-event';
 export type { RetryPolicy } from './definition/retry-policy';
 export { AbortRequested, CommandFailed, ResolveCompensation, RetryCompensation, StepFailed } from './definition/builtin-events';
+/** Every event Baton declares for a saga itself; tools leave them out of a saga's own contracts. */
+export { BUILTIN_EVENTS } from './definition/builtin-events';
 export { SagaRegistry } from './definition/saga-registry';
 
 // --- Errors -----------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { command, event } from './message-contract';
+import { COMPATIBILITY_MODES, command, event } from './message-contract';
 import { describeIssues, toFieldIssues, validatePayload, validateWith } from './payload-validation';
 
 // --- fixtures ------------------------------------------------------------------
@@ -158,4 +158,30 @@ describe('A field issue', () => {
       ]),
     ).toBe('items.0.quantity: Too small; orderId: Required');
   });
+});
+
+describe('The compatibility mode of a contract', () => {
+  const declare = {
+    command: (compatibility?: unknown) => command('ReserveStock', { participant: 'inventory', schema, compatibility: compatibility as never }),
+    event: (compatibility?: unknown) => event('StockReserved', { schema, compatibility: compatibility as never }),
+  };
+
+  it.each(Object.entries(declare))('is BACKWARD unless told otherwise (%s)', (_kind, make) => {
+    expect(make().compatibility).toBe('BACKWARD');
+  });
+
+  it.each(COMPATIBILITY_MODES.flatMap((mode) => Object.entries(declare).map(([kind, make]) => [mode, kind, make] as const)))(
+    'may be %s (%s)',
+    (mode, _kind, make) => {
+      expect(make(mode).compatibility).toBe(mode);
+    },
+  );
+
+  it.each(Object.entries(declare).flatMap(([kind, make]) => ['backward', 'FORWARDS', '', 42].map((mode) => [kind, mode, make] as const)))(
+    'is checked (%s, %p)',
+    (_kind, mode, make) => {
+      expect(() => make(mode)).toThrow(TypeError);
+      expect(() => make(mode)).toThrow(`compatibility must be one of BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE, NONE, got ${JSON.stringify(mode)}.`);
+    },
+  );
 });

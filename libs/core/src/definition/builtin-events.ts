@@ -51,3 +51,6 @@ export const ENGINE_HANDLED_EVENTS = [CommandFailed, RetryCompensation, ResolveC
 
 /** Declared for a saga whose machine reacts to them. */
 export const MACHINE_BUILTIN_EVENTS = [StepFailed, CompensationsCompleted, AbortRequested] as const;
+
+/** Every event Baton declares for a saga: a saga's own contracts are the others. */
+export const BUILTIN_EVENTS = [...ENGINE_HANDLED_EVENTS, ...MACHINE_BUILTIN_EVENTS] as const;
