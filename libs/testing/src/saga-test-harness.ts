@@ -9,6 +9,7 @@ import {
   type SagaStatus,
   type StepOutcome,
 } from '@baton/core';
+import { jsonLoss } from './json-loss';
 
 /**
  * Runs one saga through the pure engine on a virtual clock, the way the host
@@ -33,6 +34,12 @@ export class SagaTestHarness {
   readonly runtimes: string[] = [];
   /** What the engine noted beside the machine at each step that noted something (a step given up on, a late reply). */
   readonly notes: string[] = [];
+  /**
+   * Every step whose snapshot or runtime would not come back the same from
+   * JSON (a Date, a Map, a class instance, NaN in the context...), with where:
+   * empty for a saga whose state is plain JSON, as it must be.
+   */
+  readonly lostInJson: string[] = [];
 
   private constructor(
     readonly definition: SagaDefinition,
@@ -52,6 +59,26 @@ export class SagaTestHarness {
     const harness = new SagaTestHarness(definition, sagaId, engine);
     harness.apply(harness.engine.start(definition, sagaId, input));
     return harness;
+  }
+
+  /**
+   * A copy of this run that goes on on its own: same saga, clock, timers and
+   * history, so a test can try another input from here without replaying
+   * the ones before.
+   */
+  fork(): SagaTestHarness {
+    const copy = new SagaTestHarness(this.definition, this.sagaId, this.engine);
+    copy.runtime = this.runtime;
+    copy.last = this.last;
+    copy.now = this.now;
+    this.timers.forEach((dueAt, key) => copy.timers.set(key, dueAt));
+    copy.sent.push(...this.sent);
+    copy.states.push(...this.states);
+    copy.snapshots.push(...this.snapshots);
+    copy.runtimes.push(...this.runtimes);
+    copy.notes.push(...this.notes);
+    copy.lostInJson.push(...this.lostInJson);
+    return copy;
   }
 
   get status(): SagaStatus {
@@ -136,6 +163,8 @@ export class SagaTestHarness {
     this.runtime = outcome.runtime;
     this.snapshots.push(JSON.stringify(outcome.snapshot));
     this.runtimes.push(JSON.stringify(outcome.runtime));
+    const lost = [jsonLoss(outcome.snapshot) && `the snapshot at ${jsonLoss(outcome.snapshot)}`, jsonLoss(outcome.runtime) && `the runtime at ${jsonLoss(outcome.runtime)}`];
+    if (lost.some(Boolean)) this.lostInJson.push(`step ${this.snapshots.length}: ${lost.filter(Boolean).join('; ')}`);
     if (outcome.note) this.notes.push(outcome.note);
     this.states.push(outcome.stateValue);
     this.sent.push(...outcome.commands);
