@@ -15,7 +15,9 @@ export { SagaTags } from './definition/saga-context';
 export type { CompensableContext } from './definition/saga-context';
 export type { SagaEvent } from './definition/saga-event';
 export type { RetryPolicy } from './definition/retry-policy';
-export { AbortRequested, CommandFailed, ResolveCompensation, RetryCompensation, StepFailed } from './definition/builtin-events';
+export { AbortRequested, CommandFailed, CompensationsCompleted, ResolveCompensation, RetryCompensation, StepFailed } from './definition/builtin-events';
+export { effectOf } from './definition/saga-effect';
+export type { EffectDescription } from './definition/saga-effect';
 export { SagaRegistry } from './definition/saga-registry';
 
 // --- Errors -----------------------------------------------------------------
