@@ -50,7 +50,7 @@ export type { LogContext } from './util/log-context';
 export { isUuid, uuidv7 } from './util/uuid-v7';
 
 // --- For hosts and stores (SPI): the step engine ----------------------------
-export { SagaEngine } from './engine/saga-engine';
+export { DEFAULT_SAGA_LIMITS, SagaEngine } from './engine/saga-engine';
 export type { PersistedSaga, SagaLimits } from './engine/saga-engine';
 export { TERMINAL_STATUSES } from './engine/step-outcome';
 export type { OutgoingCommand, SagaStatus, StepOutcome, TimerToSchedule } from './engine/step-outcome';
