@@ -1,8 +1,9 @@
 import type { BatonCommand, CommandIo } from './command';
 import { UsageError } from './command';
+import { lintCommand } from './lint/lint.command';
 
 /** Every `baton` command. */
-const COMMANDS: readonly BatonCommand[] = [];
+const COMMANDS: readonly BatonCommand[] = [lintCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length), 4);
