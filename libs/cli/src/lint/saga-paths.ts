@@ -28,8 +28,14 @@ export interface PathState {
   readonly history: readonly StepOutcome[];
   /** The machine reached a final state of its own: the saga ended. */
   readonly ended: boolean;
-  /** No eventless or done transition must be taken first: the saga rests here until something happens. */
+  /** No eventless or done transition must be taken first (one with no guard is enabled). */
   readonly stable: boolean;
+  /**
+   * The saga rests here until something happens: the eventless and done
+   * transitions it could take (all guarded) were not taken. XState looks at
+   * them again only after the next event it takes.
+   */
+  readonly resting: boolean;
   /** Whether a `compensation()` state is active: the engine runs one compensation at a time. */
   readonly compensating: boolean;
   readonly moves: PathMove[];
@@ -41,8 +47,8 @@ export interface PathMove {
   readonly to: PathState;
   /** The event it is taken on (`after <delay>`, `always`, `done` for XState's own). */
   readonly trigger: string;
-  /** Undefined when a reply settled a step and no transition took it. */
-  readonly transition?: ChartTransition;
+  /** The transitions taken together (one per active leaf at most); none when a reply settled a step and no transition took it. */
+  readonly transitions: readonly ChartTransition[];
   /** A message, signal or timer (one of the engine's transitions), not an eventless or done transition. */
   readonly external: boolean;
 }
@@ -158,29 +164,67 @@ function addAncestors(ancestors: readonly ChartNode[], enter: Set<ChartNode>, do
   }
 }
 
-/** The active states after taking `transition`, and those it exits and enters (in the order their actions run). */
-function take(active: ReadonlySet<ChartNode>, transition: ChartTransition, root: ChartNode) {
+/** The states a transition exits, of those active: the active states under its domain (and the domain, when it re-enters its own source). */
+function exitSet(active: ReadonlySet<ChartNode>, transition: ChartTransition, root: ChartNode): ChartNode[] {
+  if (!transition.targets.length) return [];
   const domain = domainOf(transition, root);
   const exited = [...active].filter((node) => node !== domain && isWithin(node, domain));
   if (transition.reenter && transition.source === domain) exited.push(domain);
+  return exited;
+}
+
+/**
+ * Of the transitions an event enables (one per active leaf, in document
+ * order), those XState takes together: of two whose exit sets meet, the
+ * one from the deeper source, else the first.
+ */
+function withoutConflicts(active: ReadonlySet<ChartNode>, enabled: readonly ChartTransition[], root: ChartNode): ChartTransition[] {
+  const kept: ChartTransition[] = [];
+  for (const t1 of enabled) {
+    const exits1 = new Set(exitSet(active, t1, root));
+    let preempted = false;
+    const removed = new Set<ChartTransition>();
+    for (const t2 of kept) {
+      if (!exitSet(active, t2, root).some((node) => exits1.has(node))) continue;
+      if (t1.source !== t2.source && isWithin(t1.source, t2.source)) removed.add(t2);
+      else {
+        preempted = true;
+        break;
+      }
+    }
+    if (preempted) continue;
+    kept.splice(0, kept.length, ...kept.filter((t) => !removed.has(t)), t1);
+  }
+  return kept;
+}
+
+/** One microstep: the active states after taking `transitions` together, with the states exited and entered (in the order their actions run). */
+function take(active: ReadonlySet<ChartNode>, transitions: readonly ChartTransition[], root: ChartNode) {
+  const exited = new Set(transitions.flatMap((transition) => exitSet(active, transition, root)));
   const enter = new Set<ChartNode>();
-  for (const target of transition.targets) {
-    if (target.type !== 'history' && (transition.source !== target || transition.source !== domain || transition.reenter)) enter.add(target);
-    addDescendants(target, enter);
+  for (const transition of transitions.filter((t) => t.targets.length)) {
+    const domain = domainOf(transition, root);
+    for (const target of transition.targets) {
+      if (target.type !== 'history' && (transition.source !== target || transition.source !== domain || transition.reenter)) enter.add(target);
+      addDescendants(target, enter);
+    }
+    for (const target of transition.targets) {
+      const ancestors = properAncestors(target, domain);
+      if (domain.type === 'parallel') ancestors.push(domain);
+      addAncestors(ancestors, enter, domain);
+    }
   }
-  for (const target of transition.targets) {
-    const ancestors = properAncestors(target, domain);
-    if (domain.type === 'parallel') ancestors.push(domain);
-    addAncestors(ancestors, enter, domain);
-  }
-  const next = new Set([...active].filter((node) => !exited.includes(node)));
+  const next = new Set([...active].filter((node) => !exited.has(node)));
   for (const node of enter) next.add(node);
   return {
     active: next,
-    exited: exited.sort((a, b) => b.index - a.index),
+    exited: [...exited].sort((a, b) => b.index - a.index),
     entered: [...enter].sort((a, b) => a.index - b.index),
   };
 }
+
+/** What a move records of a step's reply: the step it settles and how. */
+type Settled = readonly [SagaStep<unknown>, StepOutcome['outcome']];
 
 /**
  * Follows every path of a saga, as XState and the engine would run it,
@@ -190,10 +234,11 @@ function take(active: ReadonlySet<ChartNode>, transition: ChartTransition, root:
  * flight (a completedBy, a refusedBy or the engine's StepFailed), an `after`
  * delay of an active state, CompensationsCompleted in a `compensation()`
  * state, or any other event the machine accepts (signals, events from
- * elsewhere); eventless and done transitions come first. When the saga
- * rests, a step whose replies no active state accepts any more is given up
- * on (its outcome unknown), as the engine does (docs/architecture.md,
- * "Commands in flight and unknown outcomes").
+ * elsewhere); eventless transitions come first, then done ones. An event
+ * takes one transition per active leaf, together, as XState does. When the
+ * saga rests, a step whose replies no active state accepts any more is
+ * given up on (its outcome unknown), as the engine does
+ * (docs/architecture.md, "Commands in flight and unknown outcomes").
  */
 export function explorePaths(chart: SagaChart, maxStates: number): PathGraph {
   const { root, nodes, definition, failedGuards } = chart;
@@ -219,45 +264,67 @@ export function explorePaths(chart: SagaChart, maxStates: number): PathGraph {
   const replyGaps = new Map<string, ReplyGap>();
   let complete = true;
 
-  /** The transitions an event can take where the saga is: per active leaf, up its ancestors, up to the first that has no guard. */
-  const candidates = (active: ReadonlySet<ChartNode>, matches: (t: ChartTransition) => boolean): ChartTransition[] => {
-    const found = new Set<ChartTransition>();
-    for (const leaf of leavesOf(active)) {
+  const leavesOf = (active: ReadonlySet<ChartNode>) =>
+    [...active].filter((node) => node.type === 'atomic' || node.type === 'final' || node.type === 'history').sort((a, b) => a.index - b.index);
+  /** Per active leaf, the transitions an event can take from it: up its ancestors, to the first with no guard; and whether it may take none (all guarded). */
+  const choicesPerLeaf = (active: ReadonlySet<ChartNode>, matches: (t: ChartTransition) => boolean) =>
+    leavesOf(active).map((leaf) => {
+      const found: ChartTransition[] = [];
+      let forced = false;
       chain: for (let node: ChartNode | undefined = leaf; node; node = node.parent) {
         for (const transition of node.transitions) {
           if (!matches(transition)) continue;
-          found.add(transition);
-          if (transition.guard === undefined) break chain;
+          found.push(transition);
+          if (transition.guard === undefined) {
+            forced = true;
+            break chain;
+          }
         }
       }
+      return { found, forced };
+    });
+  /** Whether the event can take some transition where the saga is. */
+  const enables = (active: ReadonlySet<ChartNode>, matches: (t: ChartTransition) => boolean) =>
+    choicesPerLeaf(active, matches).some((leaf) => leaf.found.length > 0);
+  /** Whether the event must take a transition (one with no guard is enabled). */
+  const forces = (active: ReadonlySet<ChartNode>, matches: (t: ChartTransition) => boolean) =>
+    choicesPerLeaf(active, matches).some((leaf) => leaf.forced);
+  /** The sets of transitions the event can take together, every guard taken both ways; [] when it may take none. */
+  const selections = (active: ReadonlySet<ChartNode>, matches: (t: ChartTransition) => boolean): ChartTransition[][] => {
+    let combos: ChartTransition[][] = [[]];
+    for (const { found, forced } of choicesPerLeaf(active, matches)) {
+      const options: Array<ChartTransition | undefined> = [...found, ...(forced ? [] : [undefined])];
+      combos = combos.flatMap((combo) => options.map((option) => (option && !combo.includes(option) ? [...combo, option] : combo)));
     }
-    return [...found];
+    const unique = new Map<string, ChartTransition[]>();
+    for (const combo of combos) {
+      const taken = withoutConflicts(active, combo, root);
+      unique.set(taken.map((t) => `${t.source.index}:${t.source.transitions.indexOf(t)}`).join(','), taken);
+    }
+    return [...unique.values()];
   };
-  const leavesOf = (active: ReadonlySet<ChartNode>) =>
-    [...active].filter((node) => node.type === 'atomic' || node.type === 'final' || node.type === 'history').sort((a, b) => a.index - b.index);
   /** StepFailed for `step`: not a transition guarded by another step's `failed`. */
   const stepFailedFor = (step: SagaStep<unknown>) => (t: ChartTransition) =>
     t.kind === 'event' && matchesDescriptor(t.event, StepFailed.type) && (failedGuards.get(t.guard) ?? step.name) === step.name;
   const onEvent = (type: string) => (t: ChartTransition) => t.kind === 'event' && matchesDescriptor(t.event, type);
-  const internalOf = (active: ReadonlySet<ChartNode>): ChartTransition[] => [
-    ...candidates(active, (t) => t.kind === 'always'),
-    ...nodes
-      .filter((node) => node.parent && active.has(node) && inFinalState(active, node))
-      .flatMap((node) => upToUnguarded(node.transitions.filter((t) => t.kind === 'done'))),
-  ];
+  const eventless = (t: ChartTransition) => t.kind === 'always';
+  const doneOf = (node: ChartNode) => (t: ChartTransition) => t.kind === 'done' && t.source === node;
+  const pendingDone = (active: ReadonlySet<ChartNode>) => nodes.filter((node) => node.parent && active.has(node) && inFinalState(active, node));
   const accepts = (active: ReadonlySet<ChartNode>, step: SagaStep<unknown>, reply: string) =>
-    candidates(active, reply === StepFailed.type ? stepFailedFor(step) : onEvent(reply)).length > 0;
+    enables(active, reply === StepFailed.type ? stepFailedFor(step) : onEvent(reply));
 
   /** The place after a move (or the start): the engine gives up on the steps no state awaits once the saga rests. */
-  const place = (active: Set<ChartNode>, inFlight: Map<string, StepInFlight>, history: StepOutcome[]): PathState => {
+  const place = (active: Set<ChartNode>, inFlight: Map<string, StepInFlight>, history: StepOutcome[], rested = false): PathState => {
     const ended = inFinalState(active, root);
-    const stable = ended || !internalOf(active).some((t) => t.guard === undefined);
+    const done = pendingDone(active);
+    const stable = ended || (!forces(active, eventless) && !done.some((node) => forces(active, doneOf(node))));
+    const resting = ended || (stable && (rested || (!enables(active, eventless) && !done.some((node) => enables(active, doneOf(node))))));
     if (stable) {
       for (const [name, flight] of [...inFlight]) {
         const replies = [...flight.step.completedBy, ...flight.step.refusedBy].map((reply) => reply.type);
         const accepted = !ended && replies.some((reply) => accepts(active, flight.step, reply));
         if (!accepted) {
-          if (!ended && !flight.checked) gap(flight, replies.join(', '), active, true);
+          if (!flight.checked) gap(flight, replies.join(', '), active, true);
           inFlight.delete(name);
           if (trackHistory) settle(history, name, 'unknown');
           continue;
@@ -266,22 +333,23 @@ export function explorePaths(chart: SagaChart, maxStates: number): PathGraph {
         if (!flight.checked) inFlight.set(name, { ...flight, checked: true });
       }
     }
-    const leaves = leavesOf(active);
     const key = [
       [...active].map((node) => node.index).sort((a, b) => a - b).join(','),
       [...inFlight.values()].map((f) => `${f.step.name}@${f.sentAt.index}${f.checked ? '' : '*'}`).sort().join(','),
       history.map((h) => `${h.step}:${h.outcome}${h.undone ? '-' : ''}`).join(','),
+      resting ? 'rest' : '',
     ].join('|');
     const known = byKey.get(key);
     if (known) return known;
     const state: PathState = {
       id: states.length,
       active,
-      leaves,
+      leaves: leavesOf(active),
       inFlight,
       history,
       ended,
       stable,
+      resting,
       compensating: [...active].some((node) => node.entry.some((effect) => effect.kind === 'compensate')),
       moves: [],
     };
@@ -322,34 +390,35 @@ export function explorePaths(chart: SagaChart, maxStates: number): PathGraph {
     }
   };
 
-  const move = (from: PathState, trigger: string, transition: ChartTransition | undefined, external: boolean, settled?: [SagaStep<unknown>, StepOutcome['outcome']]) => {
+  const move = (from: PathState, trigger: string, transitions: readonly ChartTransition[], external: boolean, settled?: Settled, rested = false) => {
     const inFlight = new Map(from.inFlight);
     const history = [...from.history];
     if (settled) {
       inFlight.delete(settled[0].name);
       if (trackHistory) settle(history, settled[0].name, settled[1]);
     }
-    let active = new Set(from.active);
-    const effects: Array<{ effect: ChartEffect; at: ChartNode }> = [];
-    if (transition && transition.targets.length) {
-      const taken = take(from.active, transition, root);
-      active = taken.active;
-      for (const node of taken.exited) effects.push(...node.exit.map((effect) => ({ effect, at: node })));
-      effects.push(...transition.effects.map((effect) => ({ effect, at: transition.source })));
-      for (const node of taken.entered) effects.push(...node.entry.map((effect) => ({ effect, at: node })));
-    } else if (transition) {
-      effects.push(...transition.effects.map((effect) => ({ effect, at: transition.source })));
-    }
+    const taken = take(from.active, transitions, root);
+    const effects: Array<{ effect: ChartEffect; at: ChartNode }> = [
+      ...taken.exited.flatMap((node) => node.exit.map((effect) => ({ effect, at: node }))),
+      ...transitions.flatMap((transition) => transition.effects.map((effect) => ({ effect, at: transition.source }))),
+      ...taken.entered.flatMap((node) => node.entry.map((effect) => ({ effect, at: node }))),
+    ];
     run(effects, inFlight, history);
-    const to = place(active, inFlight, history);
-    from.moves.push({ from, to, trigger, transition, external });
+    const to = place(taken.active, inFlight, history, rested);
+    from.moves.push({ from, to, trigger, transitions, external });
   };
 
-  /** An event arrives: each transition it can take, and, when every one is guarded or there is none, nothing taken (a reply still settles its step). */
-  const deliver = (from: PathState, type: string, matches: (t: ChartTransition) => boolean, settled?: [SagaStep<unknown>, StepOutcome['outcome']]) => {
-    const taken = candidates(from.active, matches);
-    for (const transition of taken) move(from, type, transition, true, settled);
-    if (settled && taken.every((t) => t.guard !== undefined)) move(from, type, undefined, true, settled);
+  /**
+   * An event arrives: each set of transitions it can take together; when it
+   * may take none, a reply still settles its step (and StepFailed parks the
+   * saga: contracts/reply-not-accepted says so, no move).
+   */
+  const deliver = (from: PathState, type: string, matches: (t: ChartTransition) => boolean, settled?: Settled) => {
+    for (const taken of selections(from.active, matches)) {
+      if (taken.length) move(from, type, taken, true, settled);
+      // The machine did not run: it rests as it did.
+      else if (settled && type !== StepFailed.type) move(from, type, [], true, settled, from.resting);
+    }
   };
 
   // The start: the machine's initial states entered, their entry actions run.
@@ -367,44 +436,28 @@ export function explorePaths(chart: SagaChart, maxStates: number): PathGraph {
   while (queue.length) {
     const from = queue.shift()!;
     if (from.ended) continue;
-    const internal = internalOf(from.active);
-    for (const transition of internal) move(from, transition.kind, transition, false);
-    if (!from.stable) continue;
+    if (!from.resting) {
+      // Eventless transitions first; then the done events XState queued; or, every guard false, the saga rests.
+      for (const taken of selections(from.active, eventless)) if (taken.length) move(from, 'always', taken, false);
+      if (forces(from.active, eventless)) continue;
+      for (const node of pendingDone(from.active)) {
+        for (const taken of selections(from.active, doneOf(node))) if (taken.length) move(from, 'done', taken, false);
+      }
+      if (from.stable) move(from, 'rest', [], false, undefined, true);
+      continue;
+    }
     for (const { step } of from.inFlight.values()) {
       for (const reply of step.completedBy) deliver(from, reply.type, onEvent(reply.type), [step, 'completed']);
       for (const reply of step.refusedBy) deliver(from, reply.type, onEvent(reply.type), [step, 'refused']);
-      // An unhandled StepFailed parks the saga (contracts/reply-not-accepted says so): no move.
-      for (const transition of candidates(from.active, stepFailedFor(step))) move(from, StepFailed.type, transition, true, [step, 'unknown']);
+      deliver(from, StepFailed.type, stepFailedFor(step), [step, 'unknown']);
     }
-    for (const node of leavesOf(from.active).flatMap((leaf) => [leaf, ...properAncestors(leaf, undefined)])) {
-      for (const event of new Set(node.transitions.filter((t) => t.kind === 'after').map((t) => t.event))) {
-        for (const transition of upToUnguarded(node.transitions.filter((t) => t.event === event))) {
-          move(from, `after ${transition.delay}`, transition, true);
-        }
-      }
+    const afterEvents = new Map<string, string>();
+    for (const node of [...from.active].sort((a, b) => a.index - b.index)) {
+      for (const t of node.transitions) if (t.kind === 'after') afterEvents.set(t.event, `after ${t.delay}`);
     }
+    for (const [event, trigger] of afterEvents) deliver(from, trigger, (t) => t.kind === 'after' && t.event === event);
     if (from.compensating) deliver(from, CompensationsCompleted.type, onEvent(CompensationsCompleted.type));
     for (const type of external) deliver(from, type, onEvent(type));
   }
-  // A state reached through several leaves is visited once per leaf above: keep one move per transition and target.
-  for (const state of states) {
-    const seen = new Set<string>();
-    state.moves.splice(
-      0,
-      state.moves.length,
-      ...state.moves.filter((m) => {
-        const key = `${m.trigger}|${m.transition ? nodes.indexOf(m.transition.source) + ':' + m.transition.source.transitions.indexOf(m.transition) : '-'}|${m.to.id}`;
-        if (seen.has(key)) return false;
-        seen.add(key);
-        return true;
-      }),
-    );
-  }
   return { states, complete, undos: [...undos.values()], replyGaps: [...replyGaps.values()] };
-}
-
-/** Transitions in the order XState tries them, up to the first that has no guard (it is always taken). */
-function upToUnguarded(transitions: readonly ChartTransition[]): ChartTransition[] {
-  const end = transitions.findIndex((t) => t.guard === undefined);
-  return end < 0 ? [...transitions] : transitions.slice(0, end + 1);
 }

@@ -35,48 +35,56 @@ export function checkBounds({ chart, paths, limits, report }: RuleContext): void
     });
   }
 
-  // The longest path, loops left out: over the components (sinks first), the most transitions to reach each.
+  // The longest path, loops left out: over the components (sinks first), the most transitions to reach each, and the move that does.
   const all = components(states, () => true);
   const componentOf = new Map<PathState, number>();
   all.forEach((component, i) => component.forEach((state) => componentOf.set(state, i)));
   const longest = new Array<number>(all.length).fill(-Infinity);
-  const start = states[0];
-  longest[componentOf.get(start)!] = 1;
-  let crossing: { move: PathMove; count: number } | undefined;
+  const via = new Array<{ from: number; move: PathMove } | undefined>(all.length);
+  longest[componentOf.get(states[0])!] = 1;
   for (let i = all.length - 1; i >= 0; i--) {
     if (longest[i] === -Infinity) continue;
     for (const state of all[i]) {
       for (const move of state.moves) {
         const j = componentOf.get(move.to)!;
-        if (j === i) continue;
-        const count = longest[i] + (move.external && move.transition ? 1 : 0);
-        if (count > longest[j]) longest[j] = count;
-        if (count > limits.maxTransitions && longest[i] <= limits.maxTransitions && !crossing) crossing = { move, count };
+        const count = longest[i] + (move.external && move.transitions.length ? 1 : 0);
+        if (j !== i && count > longest[j]) {
+          longest[j] = count;
+          via[j] = { from: i, move };
+        }
       }
     }
   }
-  if (crossing) {
-    const node = placeOf(crossing.move.to);
-    const most = Math.max(...longest.filter(Number.isFinite));
+  const most = Math.max(...longest);
+  if (most > limits.maxTransitions) {
+    // Back along the longest path to the move that passes the limit.
+    let at = longest.indexOf(most);
+    let crossing = via[at]!.move;
+    while (via[at] && longest[via[at]!.from] > limits.maxTransitions) {
+      at = via[at]!.from;
+      crossing = via[at]!.move;
+    }
+    const node = placeOf(crossing.to);
     report({
       rule: 'bounds/max-transitions',
       node,
-      message: `a path that loops nowhere takes ${crossing.count} transitions to reach ${node.path} (the longest takes ${most}), more than maxTransitions ${limits.maxTransitions}: the engine parks the instance`,
+      message: `the longest path that loops nowhere takes ${most} transitions, and passes maxTransitions ${limits.maxTransitions} in ${node.path}: the engine parks the instance there`,
       fix: `split the saga (a child saga per stage), or run the engine with a higher maxTransitions and lint with --max-transitions`,
     });
   }
 
   // Loops that no guard bounds.
   const unguarded = (move: PathMove) =>
-    !!move.transition && move.transition.targets.length > 0 && (move.transition.guard === undefined || chart.failedGuards.has(move.transition.guard));
+    move.transitions.some((t) => t.targets.length > 0) && move.transitions.every((t) => t.guard === undefined || chart.failedGuards.has(t.guard));
   const loops = new Set<string>();
   for (const component of components(states, unguarded)) {
     const members = new Set(component);
     const inside = component.flatMap((state) => state.moves.filter((move) => unguarded(move) && members.has(move.to)));
     if (!inside.length) continue;
-    const sources = [...new Set(inside.map((move) => move.transition!.source))].sort((a, b) => a.index - b.index);
-    const describe = [...new Set(inside.map((move) => `${move.transition!.source.path} → ${placeOf(move.to).path} on ${move.trigger}`))];
-    const key = describe.sort().join('|');
+    const taken = inside.flatMap((move) => move.transitions.filter((t) => t.targets.length).map((t) => ({ t, move })));
+    const sources = [...new Set(taken.map(({ t }) => t.source))].sort((a, b) => a.index - b.index);
+    const describe = [...new Set(taken.map(({ t, move }) => `${t.source.path} → ${listed(t.targets.map((target) => target.path))} on ${move.trigger}`))];
+    const key = [...describe].sort().join('|');
     if (loops.has(key)) continue;
     loops.add(key);
     const eventless = inside.every((move) => !move.external);
