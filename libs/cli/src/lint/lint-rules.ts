@@ -107,7 +107,8 @@ export const LINT_RULES = [
   {
     id: 'lint/incomplete',
     severity: 'warning',
-    rationale: 'The saga has more paths than lint explores: the rules that follow paths (reachability, compensation order, bounds) were not checked.',
+    rationale:
+      'Lint could not check everything: the saga has more paths than it explores (the rules that follow paths were skipped), or actions it cannot read (enqueueActions).',
   },
 ] as const satisfies readonly LintRule[];
 

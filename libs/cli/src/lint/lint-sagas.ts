@@ -46,6 +46,14 @@ function lintOne(definition: SagaDefinition, options: LintOptions): { findings: 
       fix: 'split the saga into smaller ones, or check those rules by hand',
     });
   }
+  for (const node of chart.opaque) {
+    report({
+      rule: 'lint/incomplete',
+      node,
+      message: `${node.path} runs enqueueActions, whose actions lint cannot read: a step or command sent there is not followed, so findings about its replies and paths may be wrong`,
+      fix: `send steps and commands as plain actions (entry: step.send, sendCommand(...)), guarded by transitions`,
+    });
+  }
   for (const check of CHECKS) check(context);
 
   const used = new Set<OptOut>();

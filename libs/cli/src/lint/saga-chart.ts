@@ -56,6 +56,8 @@ export interface SagaChart {
   readonly nodes: readonly ChartNode[];
   /** The guard functions of the steps (`step.failed`), by step name. */
   readonly failedGuards: ReadonlyMap<unknown, string>;
+  /** States with actions lint cannot read (`enqueueActions` decides its actions as it runs): what they send is not followed. */
+  readonly opaque: readonly ChartNode[];
 }
 
 const AFTER = 'xstate.after.';
@@ -67,6 +69,12 @@ function resolve(machine: AnyStateMachine, kind: 'actions' | 'guards', ref: unkn
   if (typeof name !== 'string') return ref;
   const implementations = (machine.implementations as unknown as Record<string, Record<string, unknown>> | undefined)?.[kind];
   return implementations?.[name] ?? ref;
+}
+
+/** Whether an action decides its actions only as it runs (`enqueueActions`). */
+function isOpaque(machine: AnyStateMachine, ref: unknown): boolean {
+  const action = resolve(machine, 'actions', ref);
+  return typeof action === 'function' && (action as { type?: unknown }).type === 'xstate.enqueueActions';
 }
 
 /** The effects a list of XState actions records, in order; actions that record none are left out. */
@@ -133,7 +141,14 @@ export function chartOf(definition: SagaDefinition): SagaChart {
     for (const transition of xnode.always ?? []) add('always', '', transition);
   }
   const failedGuards = new Map<unknown, string>([...definition.steps.values()].map((step) => [step.failed, step.name]));
-  return { definition, root, nodes, failedGuards };
+  const opaque = [...byXState]
+    .filter(([xnode]) =>
+      [...xnode.entry, ...xnode.exit, ...[...(xnode.transitions as Map<string, any[]>).values()].flat().flatMap((t) => t.actions), ...(xnode.always ?? []).flatMap((t: any) => t.actions)].some(
+        (action) => isOpaque(machine, action),
+      ),
+    )
+    .map(([, node]) => node);
+  return { definition, root, nodes, failedGuards, opaque };
 }
 
 /** Whether an event of `type` matches an XState event descriptor (`Type`, `*`, `Prefix.*`). */

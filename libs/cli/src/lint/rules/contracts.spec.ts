@@ -44,6 +44,14 @@ describe('contracts/undeclared', () => {
     ]);
   });
 
+  it('finds an event with no contract that defineSaga lets through: one whose transition has no target and no actions', () => {
+    // XState leaves such a transition out of a state's ownEvents, which defineSaga checks.
+    const findings = lintSagas([sagaWith(() => ({ on: { Reserved: 'reserved', Refused: 'failed', StepFailed: 'compensating', Ping: { guard: 'fresh' } } }))]);
+
+    expect(where(findings)).toEqual([['contracts/undeclared', 'reserving']]);
+    expect(findings[0].message).toBe('reserving accepts Ping, which has no contract: the engine refuses it, so the transition is never taken');
+  });
+
   it('finds an event with no contract in a definition not made by defineSaga', () => {
     const saga = sagaWith(() => ({}));
     const byHand = { ...saga, events: new Map([...saga.events].filter(([type]) => type !== 'Refused')) };
