@@ -2,9 +2,10 @@ import type { BatonCommand, CommandIo } from './command';
 import { UsageError } from './command';
 import { contractsCommand } from './contracts/contracts-command';
 import { graphCommand } from './graph/graph.command';
+import { lintCommand } from './lint/lint.command';
 
 /** Every `baton` command. */
-const COMMANDS: readonly BatonCommand[] = [graphCommand, contractsCommand];
+const COMMANDS: readonly BatonCommand[] = [lintCommand, graphCommand, contractsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length), 4);

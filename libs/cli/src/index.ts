@@ -47,3 +47,15 @@ export type { SnapshotFolder } from './contracts/snapshot-folder';
 export { DEFAULT_SNAPSHOT_DIR, snapshotDir } from './contracts/snapshot-dir';
 /** A check's report as the text `baton contracts check` prints. */
 export { formatContractsReport } from './contracts/contracts-report';
+
+// --- Linting sagas (baton lint) ---------------------------------------------
+/** Lints saga definitions: the findings of every rule, those opted out of with a reason left out. */
+export { lintReport, lintSagas } from './lint/lint-sagas';
+/** Every rule `baton lint` checks: its id, its severity and why it matters. */
+export { LINT_RULES } from './lint/lint-rules';
+/** A rule of `baton lint`, its id and its severity. */
+export type { LintRule, LintRuleId, LintSeverity } from './lint/lint-rules';
+/** A finding of `baton lint`, one opted out of, what lint checks against, and a whole report. */
+export type { LintFinding, LintOptions, LintReport, OptedOutFinding } from './lint/lint-finding';
+/** A lint report as text for a CI log (a line per finding, a summary) or as JSON. */
+export { lintJson, lintText } from './lint/lint-output';

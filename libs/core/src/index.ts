@@ -19,9 +19,11 @@ export { SagaTags } from './definition/saga-context';
 export type { CompensableContext } from './definition/saga-context';
 export type { SagaEvent } from './definition/saga-event';
 export type { RetryPolicy } from './definition/retry-policy';
-export { AbortRequested, CommandFailed, ResolveCompensation, RetryCompensation, StepFailed } from './definition/builtin-events';
+export { AbortRequested, CommandFailed, CompensationsCompleted, ResolveCompensation, RetryCompensation, StepFailed } from './definition/builtin-events';
 /** Every event Baton declares for a saga itself; tools leave them out of a saga's own contracts. */
 export { BUILTIN_EVENTS } from './definition/builtin-events';
+export { effectOf } from './definition/saga-effect';
+export type { EffectDescription } from './definition/saga-effect';
 export { SagaRegistry } from './definition/saga-registry';
 
 // --- Errors -----------------------------------------------------------------
@@ -54,7 +56,7 @@ export type { LogContext } from './util/log-context';
 export { isUuid, uuidv7 } from './util/uuid-v7';
 
 // --- For hosts and stores (SPI): the step engine ----------------------------
-export { SagaEngine } from './engine/saga-engine';
+export { DEFAULT_SAGA_LIMITS, SagaEngine } from './engine/saga-engine';
 export type { PersistedSaga, SagaLimits } from './engine/saga-engine';
 export { TERMINAL_STATUSES } from './engine/step-outcome';
 export type { OutgoingCommand, SagaStatus, StepOutcome, TimerToSchedule } from './engine/step-outcome';

@@ -1,7 +1,7 @@
 import { emit } from 'xstate';
 import { CompensationsCompleted } from './builtin-events';
 import { SagaTags } from './saga-context';
-import { COMPENSATE_EFFECT, type CompensateEffect } from './saga-effect';
+import { COMPENSATE_EFFECT, describeEffect, type CompensateEffect } from './saga-effect';
 
 /**
  * The state that undoes what the saga did. On entry it asks the engine to
@@ -26,7 +26,10 @@ export function compensation() {
     initial: 'undoing',
     states: {
       undoing: {
-        entry: emit((): CompensateEffect => ({ type: COMPENSATE_EFFECT })),
+        entry: describeEffect(
+          emit((): CompensateEffect => ({ type: COMPENSATE_EFFECT })),
+          { effect: COMPENSATE_EFFECT },
+        ),
         on: { [CompensationsCompleted.type]: { target: 'undone' } },
       },
       undone: { type: 'final' as const },

@@ -2,7 +2,7 @@ import { assign, emit } from 'xstate';
 import type { CommandContract, EventContract, PayloadOf } from '../contracts/message-contract';
 import type { RetryPolicy } from './retry-policy';
 import type { CompensableContext, SagaFailure } from './saga-context';
-import { COMMAND_EFFECT, type CommandEffect } from './saga-effect';
+import { COMMAND_EFFECT, describeEffect, type CommandEffect } from './saga-effect';
 
 /** What an action's payload function sees: the saga's context and the event being handled. */
 export interface ActionArgs<TContext, TEvent> {
@@ -20,11 +20,12 @@ type PayloadFn<TContext, TPayload> = (args: ActionArgs<TContext, any>) => TPaylo
  * a `sagaStep`.
  */
 export function sendCommand<TContext, C extends CommandContract>(contract: C, payload: PayloadFn<TContext, PayloadOf<C>>) {
-  return emit(({ context, event }: any): CommandEffect => ({
+  const send = emit(({ context, event }: any): CommandEffect => ({
     type: COMMAND_EFFECT,
     command: contract.type,
     payload: payload({ context, event }),
-  })) as any;
+  }));
+  return describeEffect(send, { effect: COMMAND_EFFECT, command: contract.type }) as any;
 }
 
 /** Records why the saga is giving up; shown on the saga and in its final output. */
@@ -131,16 +132,19 @@ export function sagaStep<TContext, C extends CommandContract, U extends CommandC
     retry,
     compensation: compensation && { command: compensation.command, confirmedBy: compensation.confirmedBy, retry: compensation.retry },
     noCompensation,
-    send: emit(({ context, event }: any): CommandEffect => {
-      const sent = payload({ context, event });
-      return {
-        type: COMMAND_EFFECT,
-        command: forward.type,
-        payload: sent,
-        step: name,
-        ...(compensation ? { undo: compensation.payload({ context, command: sent }) } : {}),
-      };
-    }) as any,
+    send: describeEffect(
+      emit(({ context, event }: any): CommandEffect => {
+        const sent = payload({ context, event });
+        return {
+          type: COMMAND_EFFECT,
+          command: forward.type,
+          payload: sent,
+          step: name,
+          ...(compensation ? { undo: compensation.payload({ context, command: sent }) } : {}),
+        };
+      }),
+      { effect: COMMAND_EFFECT, command: forward.type, step: name },
+    ) as any,
     failed: ({ event }) => event.type === 'StepFailed' && event.payload?.step === name,
   };
 }

@@ -33,6 +33,9 @@ export interface SagaLimits {
   maxCommandsInFlight?: number;
 }
 
+/** The bounds an instance runs with unless the engine is given others. */
+export const DEFAULT_SAGA_LIMITS: Readonly<Required<SagaLimits>> = Object.freeze({ maxTransitions: 1000, maxCommandsInFlight: 50 });
+
 export interface SagaEngineOptions {
   /** Message ids of commands. @default uuidv7 */
   newId?: () => string;
@@ -58,7 +61,7 @@ export class SagaEngine {
     this.tools = {
       newId: options.newId ?? uuidv7,
       random: options.random ?? Math.random,
-      limits: { maxTransitions: 1000, maxCommandsInFlight: 50, ...options.limits },
+      limits: { ...DEFAULT_SAGA_LIMITS, ...options.limits },
     };
   }
 
