@@ -37,7 +37,7 @@ const { fetch } = globalThis;
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sources = join(repo, 'test', 'consumers');
-const LIBS = ['core', 'tracing', 'testing', 'postgres', 'kafka', 'nest', 'participant'];
+const LIBS = ['core', 'tracing', 'testing', 'postgres', 'kafka', 'nest', 'participant', 'cli'];
 const START_DEADLINE_MS = 90_000;
 const SAGA_DEADLINE_MS = 90_000;
 const STOP_DEADLINE_MS = 30_000;
@@ -615,6 +615,16 @@ async function main() {
   });
   if (!apps.orchestrator) throw new Fatal('the orchestrator did not build');
   await check('orchestrator: nothing refers to the workspace by path', () => assertNoWorkspacePaths(apps.orchestrator));
+  // The baton command from its tarball, on the app's own TypeScript saga (loaded through tsx).
+  await check('orchestrator: npx baton lint passes on its saga', async () => {
+    const output = await run('npx', ['baton', 'lint', 'src/ticket-purchase.saga.ts'], { cwd: apps.orchestrator });
+    if (!output.includes('1 saga checked (ticket-purchase@1): 0 errors')) throw new Error(`unexpected output:\n${output}`);
+  });
+  await check('orchestrator: npx baton graph draws its saga as SVG', async () => {
+    const file = join(work, 'ticket-purchase.svg');
+    await run('npx', ['baton', 'graph', 'ticket-purchase', 'src/ticket-purchase.saga.ts', '--out', file], { cwd: apps.orchestrator });
+    if (!readFileSync(file, 'utf8').includes('<svg')) throw new Error(`${file} holds no SVG`);
+  });
 
   // (a) In process: the orchestrator with the participants' module from their package, one process, PGlite.
   const apiKey = randomBytes(16).toString('hex');

@@ -18,8 +18,6 @@ export interface GraphState {
   readonly tags: readonly string[];
   /** Commands its entry sends. */
   readonly sends: readonly SentCommand[];
-  /** Effects of its entry whose command could not be told. */
-  readonly unknownSends: number;
   /** Its entry is `compensation()`'s: the engine undoes the armed steps, newest first. */
   readonly compensates: boolean;
   /** A history state's depth. */
@@ -117,7 +115,6 @@ export function readSagaGraph(definition: SagaDefinition): SagaGraph {
       children: [],
       tags: [...node.tags],
       sends: entry.sends,
-      unknownSends: entry.unknownSends,
       compensates: entry.compensates,
       history: node.type === 'history' ? (node.history === 'deep' ? 'deep' : 'shallow') : undefined,
     };

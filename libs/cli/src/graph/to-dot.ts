@@ -29,7 +29,6 @@ const small = (text: string, colour = '#34495e') => `<font point-size="10" color
  */
 function details(state: GraphState, unplaced: readonly CompensationLink[]): string[] {
   const lines = state.sends.map((sent) => small(`sends ${sent.command}`));
-  if (state.unknownSends) lines.push(small(`sends ${state.unknownSends === 1 ? 'a command' : `${state.unknownSends} commands`}`));
   if (state.compensates) {
     lines.push(`<i>${small('undo armed steps, newest first', COMPENSATION_COLOUR)}</i>`);
     lines.push(...unplaced.map((link) => small(link.label, COMPENSATION_COLOUR)));

@@ -41,7 +41,6 @@ export function toMermaid(graph: SagaGraph): string {
 
   const descriptions = (state: GraphState): string[] => [
     ...state.sends.map((sent) => `sends ${sent.command}`),
-    ...(state.unknownSends ? [`sends ${state.unknownSends === 1 ? 'a command' : `${state.unknownSends} commands`}`] : []),
     ...graph.compensations.filter((link) => link.from.includes(state.id)).map((link) => link.label),
     ...(state.compensates ? ['undo armed steps, newest first'] : []),
     ...graph.compensations.filter((link) => state.compensates && !link.from.length).map((link) => link.label),

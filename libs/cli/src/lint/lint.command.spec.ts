@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../cli';
 
@@ -62,7 +64,6 @@ describe('baton lint', () => {
     [['--format', 'yaml', 'sagas'], '--format is text or json, not "yaml"'],
     [['--max-transitions', '0', 'sagas'], '--max-transitions takes a positive integer, not "0"'],
     [['--strict'], "Unknown option '--strict'"],
-    [[], 'name the modules that export your sagas'],
     [['no/such/dir'], 'no/such/dir does not exist'],
   ])('refuses a wrong call %p with exit code 2 and its usage', async (args, problem) => {
     const { code, out, err } = await baton('lint', ...args);
@@ -72,4 +73,14 @@ describe('baton lint', () => {
     expect(err).toContain(problem);
     expect(err).toContain('Usage: baton lint [paths...]');
   });
+
+  it('with no path lints the sagas package.json lists, and without such a list says how to name them', async () => {
+    const listed = await baton('lint');
+    expect(listed).toMatchObject({ code: 0, out: expect.stringContaining('1 saga checked (order-fulfillment@1)') });
+    let err = '';
+    const code = await main(['lint'], { out: () => undefined, err: (text) => (err += text), cwd: mkdtempSync(join(tmpdir(), 'baton-lint-')) });
+    expect(code).toBe(2);
+    expect(err).toContain('name the modules that export your sagas');
+  });
+
 });
