@@ -398,7 +398,8 @@ function undeclaredImports(packed, packageDir) {
         if (optional.has(name)) eager.push(`${manifest.name}: ${path} loads its optional peer ${name} as it loads, so an app without ${name} fails at start`);
       }
     }
-    for (const [, specifier] of text.matchAll(/(?:\brequire\(|\bfrom |\bimport\()\s*["']([^"'.][^"']*)["']/g)) {
+    // require("x") and import("x") anywhere; `from "x"` only in an import or export statement (not in a string that says "from").
+    for (const [, specifier] of text.matchAll(/(?:\brequire\(|\bimport\(|^\s*(?:import|export)\b[^;'"]*\bfrom )\s*["']([^"'.][^"']*)["']/gm)) {
       if (specifier.startsWith('node:') || isBuiltin(specifier)) continue;
       const name = specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
       if (declared.has(name)) continue;
