@@ -8,7 +8,7 @@ import { formatContractsReport } from './contracts-report';
 import { snapshotDir } from './snapshot-dir';
 
 const USAGE = `Usage: baton contracts snapshot [paths...] [--dir DIR] [--force]
-       baton contracts check [paths...] [--dir DIR] [--format text|json]
+       baton contracts check [paths...] [--dir DIR] [--format text|json] [--require-snapshot]
 
 Keeps the message contracts of your sagas (their commands and events, per
 version; Baton's own events left out) compatible with what is deployed.
@@ -18,8 +18,10 @@ version; Baton's own events left out) compatible with what is deployed.
              breaks compatibility, writing nothing, unless --force.
   check      Compares the contracts with the snapshot, each under its
              compatibility mode (command(..., { compatibility }), BACKWARD by
-             default). Exit 1 on a breaking change, or when the snapshot does
-             not hold a contract version as it is now.
+             default). Exit 1 on a breaking change. A compatible change the
+             snapshot does not hold yet passes, saying to run snapshot (with
+             --require-snapshot it fails: the snapshot is the baseline later
+             changes are held to).
 
   paths            modules or directories that export sagas (defineSaga values,
                    arrays of them, or create...Saga() factories)
@@ -27,7 +29,9 @@ version; Baton's own events left out) compatible with what is deployed.
                    in ./package.json, else contract-schemas
   --format FORMAT  check: text (default) or json
   --force          snapshot: record the contracts even if a change breaks
-                   compatibility`;
+                   compatibility
+  --require-snapshot
+                   check: fail too when the snapshot is behind the contracts`;
 
 /** A path as the user would type it from `cwd`: relative below it, absolute elsewhere. */
 const shown = (cwd: string, path: string) => {
@@ -48,7 +52,7 @@ export const contractsCommand: BatonCommand = {
       parsed = parseArgs({
         args: rest,
         allowPositionals: true,
-        options: { dir: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' } },
+        options: { dir: { type: 'string' }, format: { type: 'string' }, force: { type: 'boolean' }, 'require-snapshot': { type: 'boolean' } },
       });
     } catch (error) {
       throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -58,6 +62,7 @@ export const contractsCommand: BatonCommand = {
     if (format !== 'text' && format !== 'json') throw new UsageError(`--format is text or json, not "${format}"`);
     if (action === 'snapshot' && values.format !== undefined) throw new UsageError('--format is an option of check');
     if (action === 'check' && values.force) throw new UsageError('--force is an option of snapshot');
+    if (action === 'snapshot' && values['require-snapshot']) throw new UsageError('--require-snapshot is an option of check');
     const dir = snapshotDir(io.cwd, values.dir);
     const sagas = loadSagas(positionals, io.cwd);
     const names = sagas.map((s) => `${s.name} v${s.version}`).join(', ');
@@ -71,7 +76,7 @@ export const contractsCommand: BatonCommand = {
         const missing = report.exists ? '' : ` (no such folder yet)`;
         io.out(formatContractsReport(report, `Contracts of ${names} against the snapshot in ${shown(io.cwd, dir)}${missing}:`, snapshotCommand));
       }
-      return report.ok ? 0 : 1;
+      return report.ok && !(values['require-snapshot'] && report.counts.snapshot) ? 0 : 1;
     }
 
     const outcome = writeContractSnapshot(sagas, dir, { force: values.force });
