@@ -39,7 +39,8 @@ export class EventStreamClient {
   private closed = false;
   /** Live events held while the missed ones are replayed (see `replayed`). */
   private held?: CommittedStep[] = [];
-  private lastId = 0n;
+  /** The last id the replay covered: a held live event at or below it was replayed already. */
+  private replayedThrough = 0n;
 
   constructor(
     private readonly sink: EventSink,
@@ -66,15 +67,14 @@ export class EventStreamClient {
       this.held.push(step);
       return;
     }
-    const id = BigInt(step.id);
-    if (id <= this.lastId) return;
-    this.lastId = id;
+    // Not a cursor for live events: ids are taken in the order transactions begin, and they commit in any order.
+    if (BigInt(step.id) <= this.replayedThrough) return;
     this.send(stepEvent(step));
   }
 
-  /** The replay is done (`lastId`: the last event it sent): live events held meanwhile follow, without repeats. */
+  /** The replay is done (`lastId`: the last id it covered): live events held meanwhile follow, but those it sent. */
   replayed(lastId: string | undefined): void {
-    if (lastId !== undefined) this.lastId = BigInt(lastId);
+    if (lastId !== undefined) this.replayedThrough = BigInt(lastId);
     const held = this.held ?? [];
     this.held = undefined;
     for (const step of held.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1))) this.step(step);
