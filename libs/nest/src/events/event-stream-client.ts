@@ -67,7 +67,7 @@ export class EventStreamClient {
       this.held.push(step);
       return;
     }
-    // Not a cursor for live events: ids are taken in the order transactions begin, and they commit in any order.
+    // Not a cursor for live events: ids are taken as rows are inserted, and transactions commit in any order.
     if (BigInt(step.id) <= this.replayedThrough) return;
     this.send(stepEvent(step));
   }
