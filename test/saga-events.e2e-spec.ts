@@ -127,6 +127,28 @@ describe('GET /sagas/events on PGlite', () => {
     }
   });
 
+  it('drops a client whose socket cannot take its events, with a final event, beyond the queue cap', async () => {
+    const sagas = await Promise.all(Array.from({ length: 20 }, () => startOrder(running.server)));
+    await eventually(async () => {
+      const statuses = await Promise.all(sagas.map(async (id) => (await request(running.server).get(`/sagas/${id}`).set(AUTH).expect(200)).body.status));
+      return statuses.every(ended) || undefined;
+    }, 60_000, 'the sagas to end');
+    const hub = running.app.get(SagaEventsHub);
+    const cap = hub.maxQueuedEvents;
+    Object.assign(hub, { maxQueuedEvents: 2 });
+    try {
+      // A replay writes every missed event at once: far more than the socket takes before it pushes back.
+      const stream = await open('/sagas/events', { ...AUTH, 'Last-Event-ID': '0' });
+      await stream.until((s) => s.ended, 'the stream to be ended');
+      const dropped = stream.events.find((e) => e.event === 'dropped');
+      expect(JSON.parse(dropped!.data!)).toEqual(expect.objectContaining({ reason: 'too-slow' }));
+      expect(stream.events.at(-1)).toBe(dropped);
+      await eventually(async () => (hub.connected === 0 ? true : undefined), 10_000, 'the client to be forgotten');
+    } finally {
+      Object.assign(hub, { maxQueuedEvents: cap });
+    }
+  });
+
   it('counts connected clients in a gauge', async () => {
     const gauge = async () => new PrometheusScrape((await request(running.server).get('/metrics').expect(200)).text).value('baton_event_stream_clients');
     const before = await gauge();
