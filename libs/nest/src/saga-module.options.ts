@@ -3,6 +3,7 @@ import type { BatonDataSourceOptions, OutboxRelayOptions, StepBatchingOptions, T
 import type { SagaAdmissionOptions } from './admission/saga-admission.options';
 import type { AsyncApiOptions } from './asyncapi/asyncapi.document';
 import type { BatonAuthOptions } from './auth/baton-auth.options';
+import type { SagaEventsOptions } from './events/saga-events.options';
 
 /** Options of `SagaModule.forRoot` / `forRootAsync`. */
 export interface SagaModuleOptions {
@@ -75,4 +76,9 @@ export interface SagaModuleOptions {
    * @default { title: 'Baton orchestrator' }, no servers, the sagas' versions as the version
    */
   asyncApi?: Omit<AsyncApiOptions, 'topics'>;
+  /**
+   * The live stream of committed steps, GET /sagas/events.
+   * @default { keepAliveMs: 15000, retryMs: 2000, maxQueuedEvents: 1000, maxReplayedEvents: 1000 }
+   */
+  events?: SagaEventsOptions;
 }

@@ -40,6 +40,8 @@ import type { SagaModuleOptions } from './saga-module.options';
 import { SagaOrchestrator } from './sagas/saga-orchestrator.service';
 import { OperatorController } from './operator/operator.controller';
 import { SagasController } from './sagas/sagas.controller';
+import { SagaEventsController } from './events/saga-events.controller';
+import { SagaEventsHub } from './events/saga-events.hub';
 import { SagaWorkersService } from './workers/saga-workers.service';
 
 const OPTIONS = [SAGA_MODULE_OPTIONS];
@@ -81,6 +83,7 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
 @Module({
   imports: [TerminusModule],
   controllers: [
+    SagaEventsController,
     SagasController,
     DefinitionsController,
     AsyncApiController,
@@ -163,6 +166,7 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
     { provide: BATON_METRICS_REGISTRY, useFactory: createBatonMetricsRegistry },
     SagaMetrics,
     SagaGauges,
+    SagaEventsHub,
     DatabaseHealthIndicator,
     TransportHealthIndicator,
   ],

@@ -29,9 +29,10 @@ export {
   type SagaStepOptions,
   type StepBatchingOptions,
 } from './unit-of-work/saga-step.unit-of-work';
-export type { StepListener, StepObserved } from './unit-of-work/step-observations';
+export type { HistoryListener, StepListener, StepObserved } from './unit-of-work/step-observations';
+export { STEPS_CHANNEL } from './unit-of-work/step-writes';
 export { SagaRepository, type SagaListFilter } from './repositories/saga.repository';
-export { SagaHistoryRepository } from './repositories/saga-history.repository';
+export { SagaHistoryRepository, type CommittedStep, type CommittedStepFilter } from './repositories/saga-history.repository';
 export { SagaTimerRepository } from './repositories/saga-timer.repository';
 export { DeadLetterRepository, type DeadLetterRecord, type DeadLetterStatus, type StoredRawMessage } from './repositories/dead-letter.repository';
 export {

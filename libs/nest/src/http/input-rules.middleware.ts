@@ -16,6 +16,9 @@ import { sendProblem } from './problem-details.filter';
 
 type Field = { field: string; message: string };
 
+/** The only parameters that may repeat, by path: GET /sagas/events takes several saga ids (`?id=a&id=b`, as `?id=a,b`). */
+const REPEATABLE: Readonly<Record<string, ReadonlySet<string>>> = { '/sagas/events': new Set(['id']) };
+
 /** application/json, or any application/…+json, whatever its parameters. */
 const JSON_MEDIA_TYPE = /^application\/(?:[\w!#$&^.+-]+\+)?json$/i;
 
@@ -123,8 +126,8 @@ function urlProblem(request: Request): Problem | undefined {
       continue;
     }
     const field = `query.${name}`;
-    // Every parameter of this API has one value: a repeated one would reach a route as a list.
-    if (names.has(name)) repeated.push({ field, message: 'is given more than once; give each parameter once' });
+    // Every parameter of this API has one value (but REPEATABLE's): a repeated one would reach a route as a list.
+    if (names.has(name) && !REPEATABLE[request.path]?.has(name)) repeated.push({ field, message: 'is given more than once; give each parameter once' });
     names.add(name);
     if (value === undefined) {
       malformed.push({ field, message: `${quote(rawValue)} is not percent-encoded UTF-8` });

@@ -31,7 +31,7 @@ import { SagaRepository } from '../repositories/saga.repository';
 import { inTransaction, isUniqueViolation } from '../sql';
 import { afterCommit, type OutboxHandoff } from '../workers/outbox-relay';
 import { add, runStepBatch, stepMoment, type StepAnswer, type StepBatchParts, type StepInput } from './step-batch';
-import { StepObservations, type StepListener } from './step-observations';
+import { StepObservations, type HistoryListener, type StepListener } from './step-observations';
 import { StepWrites } from './step-writes';
 
 /**
@@ -140,6 +140,16 @@ export class SagaStepUnitOfWork {
    */
   observe(listener: StepListener): () => void {
     return this.steps.listen(this.dataSource, listener);
+  }
+
+  /**
+   * Calls `listener` with the ids of the history rows each transaction
+   * committed (in id order), never for one that rolled back. Only this
+   * replica's steps: other replicas' are NOTIFYed on STEPS_CHANNEL.
+   * Returns a function that removes it.
+   */
+  observeHistory(listener: HistoryListener): () => void {
+    return this.steps.listenHistory(this.dataSource, listener);
   }
 
   /** Starts a saga on the newest version of its definition. Throws before touching the database on bad input. */
@@ -259,7 +269,9 @@ export class SagaStepUnitOfWork {
           if (!saga) throw new SagaNotFoundError(sagaId);
           const writes = new StepWrites(this.parts.outbox);
           add(this.parts, tx, writes, decide(saga));
-          return writes.flush(tx, this.relay?.leaseMs);
+          const written = await writes.flush(tx, this.relay?.leaseMs);
+          this.parts.steps.recordHistory(tx, written.historyIds);
+          return written;
         }),
       );
       afterCommit(this.relay, written);

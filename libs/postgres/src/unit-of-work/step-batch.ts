@@ -101,7 +101,9 @@ export async function runStepBatch(
       }
     }
   }
-  return { answers, written: await writes.flush(tx, parts.leaseMs) };
+  const written = await writes.flush(tx, parts.leaseMs);
+  parts.steps.recordHistory(tx, written.historyIds);
+  return { answers, written };
 }
 
 /** Decides one message or timer on its saga as the batch left it, and adds the decision to the writes. */

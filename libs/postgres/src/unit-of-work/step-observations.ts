@@ -18,6 +18,9 @@ export interface StepObserved extends StepObservation {
 /** Hears of each committed step (SagaStepUnitOfWork.observe); must be quick. */
 export type StepListener = (step: StepObserved) => void;
 
+/** Hears the ids of the history rows a transaction committed, in id order (SagaStepUnitOfWork.observeHistory); must be quick. */
+export type HistoryListener = (historyIds: readonly string[]) => void;
+
 /**
  * The observer hook of the step unit of work. A step notes what it did in
  * its transaction (`record`); listeners hear of it only after
@@ -28,6 +31,8 @@ export type StepListener = (step: StepObserved) => void;
  */
 export class StepObservations implements EntitySubscriberInterface {
   private readonly listeners = new Set<StepListener>();
+  private readonly historyListeners = new Set<HistoryListener>();
+  private readonly pendingHistory = new WeakMap<QueryRunner, string[]>();
   private readonly startedAt = new WeakMap<QueryRunner, number>();
   private readonly pending = new WeakMap<QueryRunner, StepObservation[]>();
   private subscribed = false;
@@ -40,6 +45,25 @@ export class StepObservations implements EntitySubscriberInterface {
     }
     this.listeners.add(listener);
     return () => void this.listeners.delete(listener);
+  }
+
+  /** Adds a listener of committed history rows; returns a function that removes it. */
+  listenHistory(dataSource: DataSource, listener: HistoryListener): () => void {
+    if (!this.subscribed) {
+      dataSource.subscribers.push(this);
+      this.subscribed = true;
+    }
+    this.historyListeners.add(listener);
+    return () => void this.historyListeners.delete(listener);
+  }
+
+  /** Notes history rows written by the transaction `tx`: history listeners hear of them once it committed. */
+  recordHistory(tx: EntityManager, historyIds: readonly string[]): void {
+    const runner = tx.queryRunner;
+    if (!this.historyListeners.size || !runner || !historyIds.length) return;
+    const ids = this.pendingHistory.get(runner);
+    if (ids) ids.push(...historyIds);
+    else this.pendingHistory.set(runner, [...historyIds]);
   }
 
   /** Notes a step of the transaction `tx`: listeners hear of it once that transaction committed. */
@@ -56,6 +80,17 @@ export class StepObservations implements EntitySubscriberInterface {
   }
 
   afterTransactionCommit({ queryRunner }: TransactionCommitEvent): void {
+    const ids = this.pendingHistory.get(queryRunner);
+    if (ids && !queryRunner.isTransactionActive) {
+      this.pendingHistory.delete(queryRunner);
+      for (const listener of this.historyListeners) {
+        try {
+          listener(ids);
+        } catch {
+          // As below: the step has committed.
+        }
+      }
+    }
     const steps = this.pending.get(queryRunner);
     // A savepoint released is not the commit; only the outermost one is.
     if (!steps || queryRunner.isTransactionActive) return;
@@ -74,6 +109,8 @@ export class StepObservations implements EntitySubscriberInterface {
   }
 
   afterTransactionRollback({ queryRunner }: TransactionRollbackEvent): void {
-    if (!queryRunner.isTransactionActive) this.pending.delete(queryRunner);
+    if (queryRunner.isTransactionActive) return;
+    this.pending.delete(queryRunner);
+    this.pendingHistory.delete(queryRunner);
   }
 }

@@ -17,6 +17,14 @@ export interface SagaRowChange {
   ended: boolean;
 }
 
+/** The channel a step's transaction NOTIFYs with the ids of the history rows it wrote, comma-separated. */
+export const STEPS_CHANNEL = 'baton_saga_steps';
+
+/** What a flush wrote: the outbox rows to publish and the ids of the history rows, in id order. */
+export interface StepsWritten extends OutboxWritten {
+  historyIds: string[];
+}
+
 type TimerChange =
   | { sagaId: string; key: string; armed: false }
   | { sagaId: string; key: string; armed: true; delayMs: number; trace: TraceCarrier };
@@ -96,7 +104,7 @@ export class StepWrites {
    * OutboxRepository.addInsert). Throws if a saga row was not at the
    * version it was locked at.
    */
-  async flush(tx: EntityManager, leaseMs?: number): Promise<OutboxWritten> {
+  async flush(tx: EntityManager, leaseMs?: number): Promise<StepsWritten> {
     const statement = new WriteStatement();
     const json = (value: unknown) => statement.param(JSON.stringify(value));
 
@@ -127,8 +135,20 @@ export class StepWrites {
                 AS (saga_id uuid, saga_version integer, kind text, event_type text, message_id text, actor text,
                     from_state jsonb, to_state jsonb, status text, commands jsonb, note text))
                 WITH ORDINALITY AS v(saga_id, saga_version, kind, event_type, message_id, actor, from_state, to_state, status, commands, note, n)
-          ORDER BY n`,
+          ORDER BY n
+         RETURNING id`,
       );
+      // The ids of the rows, for this replica's listeners (after the commit), and NOTIFYed on
+      // STEPS_CHANNEL in this transaction, so other replicas hear of them only once it committed
+      // (docs/architecture.md, "The invariants" 1). A payload is at most 8000 bytes: 400 ids each.
+      statement
+        .select(`(SELECT array_agg(id::text ORDER BY id) FROM history_rows) AS history_ids`)
+        .select(
+          `(SELECT count(pg_notify('${STEPS_CHANNEL}', ids)) FROM (
+              SELECT string_agg(id::text, ',' ORDER BY id) AS ids
+                FROM (SELECT id, row_number() OVER (ORDER BY id) AS r FROM history_rows) AS numbered
+               GROUP BY (r - 1) / 400) AS chunks) AS steps_notified`,
+        );
     }
     if (this.inbox.length) {
       statement.with(
@@ -167,14 +187,14 @@ export class StepWrites {
             SET due_at = EXCLUDED.due_at, created_at = now(), claimed_until = NULL, traceparent = EXCLUDED.traceparent, tracestate = EXCLUDED.tracestate`,
       );
     }
-    if (statement.empty) return { leased: [], unleased: 0 };
+    if (statement.empty) return { leased: [], unleased: 0, historyIds: [] };
 
-    const row = await statement.run<{ updated?: number; outbox?: Array<{ id: string; leased: boolean }> }>(tx);
+    const row = await statement.run<{ updated?: number; outbox?: Array<{ id: string; leased: boolean }>; history_ids?: string[] | null }>(tx);
     if ((row.updated ?? 0) !== sagas.length) {
       // The rows are locked FOR UPDATE, so this only trips if that invariant is broken.
       throw new Error(`Saga rows changed under a locked step: ${sagas.length - (row.updated ?? 0)} of ${sagas.length} were not at their expected version.`);
     }
-    return this.outboxTable.written(this.outbox, row);
+    return { ...this.outboxTable.written(this.outbox, row), historyIds: row.history_ids ?? [] };
   }
 }
 

@@ -25,7 +25,7 @@ export class OutboxNotificationListener {
   constructor(
     private readonly url: string,
     private readonly channel: string,
-    private readonly onNotify: () => void,
+    private readonly onNotify: (payload: string | undefined) => void,
     private readonly logger: BatonLogger = consoleLogger,
   ) {}
 
@@ -33,7 +33,7 @@ export class OutboxNotificationListener {
     this.stopped = false;
     const { Client } = await loadOptionalPeer(() => import('pg'), 'pg', 'Listening for outbox notifications on PostgreSQL');
     const client = new Client({ connectionString: this.url, application_name: 'baton-listener' });
-    client.on('notification', () => this.onNotify());
+    client.on('notification', (message) => this.onNotify(message.payload));
     client.on('error', (error) => this.reconnect(client, error));
     client.on('end', () => this.reconnect(client));
     try {
