@@ -30,7 +30,7 @@ export {
   type StepBatchingOptions,
 } from './unit-of-work/saga-step.unit-of-work';
 export type { StepListener, StepObserved } from './unit-of-work/step-observations';
-export { SagaRepository, type SagaListFilter } from './repositories/saga.repository';
+export { SagaRepository, type SagaListFilter, type SagaSearch } from './repositories/saga.repository';
 export { SagaHistoryRepository } from './repositories/saga-history.repository';
 export { SagaTimerRepository } from './repositories/saga-timer.repository';
 export { DeadLetterRepository, type DeadLetterRecord, type DeadLetterStatus, type StoredRawMessage } from './repositories/dead-letter.repository';
