@@ -17,12 +17,10 @@ export class SagaSearch1763800000008 implements MigrationInterface {
     await db.query(`CREATE INDEX baton_saga_key ON baton_saga (idempotency_key) WHERE idempotency_key IS NOT NULL`);
     await db.query(`CREATE INDEX baton_saga_input ON baton_saga USING gin (input jsonb_path_ops)`);
     await db.query(`CREATE INDEX baton_saga_state_value ON baton_saga USING gin (state_value)`);
-    await db.query(`CREATE INDEX baton_saga_created_at ON baton_saga (created_at)`);
-    await db.query(`CREATE INDEX baton_saga_updated_at ON baton_saga (updated_at)`);
   }
 
   async down(db: QueryRunner): Promise<void> {
-    for (const index of ['updated_at', 'created_at', 'state_value', 'input', 'key', 'correlation_id', 'name_version_id']) {
+    for (const index of ['state_value', 'input', 'key', 'correlation_id', 'name_version_id']) {
       await db.query(`DROP INDEX IF EXISTS baton_saga_${index}`);
     }
     await db.query(`ALTER TABLE baton_saga DROP COLUMN input`);

@@ -51,6 +51,16 @@ export interface SagaListFilter extends SagaSearch {
   after?: string;
 }
 
+/** How far apart the start time in a saga's id and its created_at may be (clock skew, the insert's wait). */
+const START_CLOCK_MARGIN_MS = 5 * 60_000;
+
+/** The smallest ('0') or largest ('f') uuid v7 of a millisecond. */
+function uuidv7Bound(ms: number, fill: '0' | 'f'): string {
+  const time = Math.min(Math.max(ms, 0), 2 ** 48 - 1).toString(16).padStart(12, '0');
+  const rest = fill.repeat(19);
+  return `${time.slice(0, 8)}-${time.slice(8)}-${rest.slice(0, 4)}-${rest.slice(4, 8)}-${rest.slice(8, 19)}${fill}`;
+}
+
 /** The columns of a LockedSaga, from `baton_saga AS s`. */
 const LOCKED_COLUMNS = `s.id, s.name, s.definition_version AS "definitionVersion", s.status, s.state_value AS "stateValue",
   s.snapshot, s.runtime, s.version, s.correlation_id AS "correlationId", s.created_at AS "createdAt"`;
@@ -221,8 +231,18 @@ export class SagaRepository {
     if (filter.status) query.andWhere('saga.status = :status', { status: filter.status });
     if (filter.correlationId !== undefined) query.andWhere('saga.correlation_id = :correlationId', { correlationId: filter.correlationId });
     if (filter.idempotencyKey !== undefined) query.andWhere('saga.idempotency_key = :key', { key: filter.idempotencyKey });
-    if (filter.startedAfter) query.andWhere('saga.created_at > :startedAfter', { startedAfter: filter.startedAfter });
-    if (filter.startedBefore) query.andWhere('saga.created_at < :startedBefore', { startedBefore: filter.startedBefore });
+    // Ids are uuid v7 of the start time taken by the orchestrator, created_at
+    // the database's clock at the insert: the id bound (with a margin for the
+    // two clocks and the insert's wait) lets the primary key scan start at
+    // the range instead of filtering every newer saga; created_at decides.
+    if (filter.startedAfter) {
+      query.andWhere('saga.created_at > :startedAfter', { startedAfter: filter.startedAfter });
+      query.andWhere('saga.id > :idAfter', { idAfter: uuidv7Bound(filter.startedAfter.getTime() - START_CLOCK_MARGIN_MS, '0') });
+    }
+    if (filter.startedBefore) {
+      query.andWhere('saga.created_at < :startedBefore', { startedBefore: filter.startedBefore });
+      query.andWhere('saga.id < :idBefore', { idBefore: uuidv7Bound(filter.startedBefore.getTime() + START_CLOCK_MARGIN_MS, 'f') });
+    }
     if (filter.updatedAfter) query.andWhere('saga.updated_at > :updatedAfter', { updatedAfter: filter.updatedAfter });
     if (filter.updatedBefore) query.andWhere('saga.updated_at < :updatedBefore', { updatedBefore: filter.updatedBefore });
     if (filter.state?.length) {
