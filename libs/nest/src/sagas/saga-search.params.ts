@@ -8,6 +8,12 @@ const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{
 const STATE_SEGMENT = /^[^.\s]+$/;
 const TIME_PARAMS = ['startedAfter', 'startedBefore', 'updatedAfter', 'updatedBefore'] as const;
 
+/** 2026-02-30 is not a day, though Date rolls it over to March. */
+function realDay(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number);
+  return new Date(Date.UTC(year, month - 1, day)).getUTCDate() === day;
+}
+
 function invalid(parameter: string, detail: string): never {
   throw badRequest('invalid-parameter', `${parameter}: ${detail}`, { parameter });
 }
@@ -61,7 +67,7 @@ export function sagaSearchParams(query: Record<string, unknown>, registry: SagaR
     const value = text(query, parameter);
     if (value === undefined) continue;
     const time = new Date(value);
-    if (!ISO_8601.test(value) || Number.isNaN(time.getTime())) {
+    if (!ISO_8601.test(value) || Number.isNaN(time.getTime()) || !realDay(value)) {
       invalid(parameter, `must be an ISO-8601 date or time such as "2026-01-31T12:00:00Z"; got "${value}".`);
     }
     search[parameter] = time;
