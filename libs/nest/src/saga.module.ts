@@ -38,6 +38,7 @@ import { SagaMetrics } from './metrics/saga-metrics.service';
 import { ConfigurableSagaModule, SAGA_MODULE_OPTIONS } from './saga.module-definition';
 import type { SagaModuleOptions } from './saga-module.options';
 import { SagaOrchestrator } from './sagas/saga-orchestrator.service';
+import { BatchOperatorController } from './operator/batch-operator.controller';
 import { OperatorController } from './operator/operator.controller';
 import { SagasController } from './sagas/sagas.controller';
 import { SagaEventsController } from './events/saga-events.controller';
@@ -88,6 +89,8 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
     DefinitionsController,
     AsyncApiController,
     DeadLettersController,
+    // Before OperatorController: its sagas/:id/... routes would take /sagas/batch/... otherwise.
+    BatchOperatorController,
     OperatorController,
     MetricsController,
     HealthController,

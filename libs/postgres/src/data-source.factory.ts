@@ -15,6 +15,7 @@ import { TimerTraceContext1763800000004 } from './migrations/0004-timer-trace-co
 import { DeadLetterRawBytes1763800000005 } from './migrations/0005-dead-letter-raw-bytes.migration';
 import { TimerClaims1763800000006 } from './migrations/0006-timer-claims.migration';
 import { OutboxMessageId1763800000007 } from './migrations/0007-outbox-message-id.migration';
+import { SagaSearch1763800000008 } from './migrations/0008-saga-search.migration';
 import { pgliteDriver } from './pglite/pglite-pool';
 import { loadOptionalPeer } from './optional-peer';
 import { isDatabaseUnavailable } from './sql';
@@ -34,6 +35,7 @@ export const BATON_MIGRATIONS = [
   DeadLetterRawBytes1763800000005,
   TimerClaims1763800000006,
   OutboxMessageId1763800000007,
+  SagaSearch1763800000008,
 ];
 
 /** Where a database is and how to open it: options of `createDataSource` and `createBatonDataSource`. */

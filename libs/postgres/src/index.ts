@@ -31,7 +31,7 @@ export {
 } from './unit-of-work/saga-step.unit-of-work';
 export type { HistoryListener, StepListener, StepObserved } from './unit-of-work/step-observations';
 export { STEPS_CHANNEL } from './unit-of-work/step-writes';
-export { SagaRepository, type SagaListFilter } from './repositories/saga.repository';
+export { SagaRepository, type SagaListFilter, type SagaSearch } from './repositories/saga.repository';
 export { SagaHistoryRepository, type CommittedStep, type CommittedStepFilter } from './repositories/saga-history.repository';
 export { SagaTimerRepository } from './repositories/saga-timer.repository';
 export { DeadLetterRepository, type DeadLetterRecord, type DeadLetterStatus, type StoredRawMessage } from './repositories/dead-letter.repository';

@@ -5,6 +5,7 @@ import {
   SagaRepository,
   SagaStepUnitOfWork,
   SagaTimerRepository,
+  type SagaSearch,
   type StartSagaRequest,
   type StartSagaResult,
 } from '@baton/postgres';
@@ -50,16 +51,21 @@ export class SagaOrchestrator {
   }
 
   /**
-   * Sagas newest first, of one name and status if given; `after` is the id of
+   * Sagas newest first, matching every filter given; `after` is the id of
    * the last saga of the previous page (`nextCursor` is that id, base64url-encoded, for the REST API).
    */
-  async list(filter: { name?: string; status?: string; limit: number; after?: string }): Promise<SagaPage> {
+  async list(filter: SagaSearch & { limit: number; after?: string }): Promise<SagaPage> {
     const rows = await this.sagas.list({ ...filter, limit: filter.limit + 1 });
     const page = rows.slice(0, filter.limit);
     return {
       items: page.map(toSummaryView),
       nextCursor: rows.length > filter.limit ? encodeCursor(page[page.length - 1].id) : null,
     };
+  }
+
+  /** How many sagas match the filters, in total and per status (statuses with none are left out). */
+  counts(filter: SagaSearch): Promise<{ total: number; byStatus: Record<string, number> }> {
+    return this.sagas.countByStatus(filter);
   }
 
   /** Every transition of the saga, oldest first; throws SagaNotFoundError for an unknown id. */

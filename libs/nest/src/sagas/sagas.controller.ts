@@ -1,19 +1,54 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res, UseInterceptors } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiHeader, ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { isUuid, SagaRegistry, TERMINAL_STATUSES, type SagaStatus } from '@baton/core';
+import { isUuid, SagaRegistry } from '@baton/core';
 import { SagaAdmissionInterceptor } from '../admission/saga-admission.interceptor';
 import { Operator } from '../auth/access.decorator';
 import type { BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
 import { badRequest } from '../http/problem.exception';
 import { pageParams, sagaIdParam } from '../http/request-params';
+import { SAGA_STATUSES, sagaSearchParams } from './saga-search.params';
 import { SagaOrchestrator, type SagaPage } from './saga-orchestrator.service';
 import type { HistoryEntryView, SagaView } from './saga.view';
 
-const STATUSES: SagaStatus[] = ['running', 'compensating', ...TERMINAL_STATUSES];
+const STATUSES = SAGA_STATUSES;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const PROBLEM = { description: 'application/problem+json' };
+
+/** The filters GET /sagas and GET /sagas/counts share (saga-search.params.ts). */
+function SearchQueries() {
+  const time = (what: string) => `ISO-8601, e.g. 2026-01-31T12:00:00Z; ${what}`;
+  return applyDecorators(
+    ApiQuery({ name: 'name', required: false, description: 'Saga name' }),
+    ApiQuery({ name: 'version', required: false, description: 'Definition version (needs name)' }),
+    ApiQuery({ name: 'status', required: false, enum: STATUSES }),
+    ApiQuery({
+      name: 'state',
+      required: false,
+      description: 'A state as a dotted path, e.g. securing.payment.authorizing: sagas in that state or one of its children (any region of a parallel state)',
+    }),
+    ApiQuery({ name: 'startedAfter', required: false, description: time('started after this moment') }),
+    ApiQuery({ name: 'startedBefore', required: false, description: time('started before this moment') }),
+    ApiQuery({ name: 'updatedAfter', required: false, description: time('last changed after this moment') }),
+    ApiQuery({ name: 'updatedBefore', required: false, description: time('last changed before this moment') }),
+    ApiQuery({ name: 'correlationId', required: false }),
+    ApiQuery({ name: 'key', required: false, description: 'The Idempotency-Key the saga was started with' }),
+    ApiQuery({
+      name: 'input.<field>',
+      required: false,
+      description: 'A field of the start input equals this value, e.g. input.orderId=o-1 (dotted for nested fields)',
+    }),
+  );
+}
+
+function singleQuery(query: Record<string, unknown>, parameter: string): string | undefined {
+  const value = query[parameter];
+  if (value !== undefined && typeof value !== 'string') {
+    throw badRequest('invalid-parameter', `${parameter}: give it once, as a single value.`, { parameter });
+  }
+  return value;
+}
 
 @ApiTags('sagas')
 @Controller('sagas')
@@ -64,26 +99,37 @@ export class SagasController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List sagas, newest first', description: 'Keyset pagination: pass nextCursor as cursor.' })
-  @ApiQuery({ name: 'name', required: false })
-  @ApiQuery({ name: 'status', required: false, enum: STATUSES })
+  @ApiOperation({
+    summary: 'Search sagas, newest first',
+    description:
+      'Every filter given must hold. Keyset pagination: pass nextCursor as cursor, with the same filters. ' +
+      'input.<field>=<value> (any number of them, e.g. input.orderId=o-1 or input.customer.id=c-9) matches a field of the start input ' +
+      'as a string, or as the number or boolean the value spells; sagas started before the input was stored never match.',
+  })
+  @SearchQueries()
   @ApiQuery({ name: 'limit', required: false, description: '1 to 500, default 50' })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiResponse({ status: 400, ...PROBLEM })
-  list(
-    @Query('name') name?: string,
-    @Query('status') status?: string,
-    @Query('limit') limit?: string,
-    @Query('cursor') cursor?: string,
-  ): Promise<SagaPage> {
-    if (name !== undefined && !this.registry.latest(name)) {
-      throw badRequest('unknown-saga', `No saga is defined with name "${name}".`, { known: this.registry.names() });
-    }
-    if (status !== undefined && !STATUSES.includes(status as SagaStatus)) {
-      throw badRequest('invalid-status', `status must be one of ${STATUSES.join(', ')}; got "${status}".`);
-    }
-    const page = pageParams(limit, cursor, isUuid);
-    return this.orchestrator.list({ name, status, limit: page.limit, after: page.lastId });
+  list(@Query() query: Record<string, unknown>): Promise<SagaPage> {
+    const search = sagaSearchParams(query, this.registry);
+    const page = pageParams(singleQuery(query, 'limit'), singleQuery(query, 'cursor'), isUuid);
+    return this.orchestrator.list({ ...search, limit: page.limit, after: page.lastId });
+  }
+
+  @Get('counts')
+  @ApiOperation({ summary: 'How many sagas there are, in total and per status', description: 'Takes the filters of GET /sagas.' })
+  @SearchQueries()
+  @ApiResponse({
+    status: 200,
+    schema: {
+      type: 'object',
+      properties: { total: { type: 'integer' }, byStatus: { type: 'object', additionalProperties: { type: 'integer' }, example: { running: 3, completed: 12 } } },
+    },
+  })
+  @ApiResponse({ status: 400, ...PROBLEM })
+  async counts(@Query() query: Record<string, unknown>): Promise<{ total: number; byStatus: Record<string, number> }> {
+    const { total, byStatus } = await this.orchestrator.counts(sagaSearchParams(query, this.registry));
+    return { total, byStatus: Object.fromEntries(STATUSES.map((status) => [status, byStatus[status] ?? 0])) };
   }
 
   @Get(':id')

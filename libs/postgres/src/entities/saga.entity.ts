@@ -39,6 +39,10 @@ export class SagaEntity {
   @Column('text', { name: 'input_hash', nullable: true })
   inputHash!: string | null;
 
+  /** The start input as the definition's schema accepted it; NULL for sagas started before migration 0008. */
+  @Column('jsonb', { nullable: true })
+  input!: unknown;
+
   @Column('timestamptz', { name: 'created_at' })
   createdAt!: Date;
 

@@ -14,6 +14,8 @@ export interface NewSagaRow {
   correlationId: string;
   idempotencyKey: string | null;
   inputHash: string | null;
+  /** The start input, kept for searching (GET /sagas?input.<field>=). */
+  input?: unknown;
   ended: boolean;
 }
 
@@ -23,14 +25,40 @@ export interface LockedSaga extends SagaRecord {
   readonly createdAt: Date;
 }
 
-/** Which sagas `SagaRepository.list` answers: one page, newest first. */
-export interface SagaListFilter {
+/** What GET /sagas searches by; every filter given must hold (AND). */
+export interface SagaSearch {
   name?: string;
+  /** Definition version; meaningful with `name`. */
+  version?: number;
   status?: string;
+  /** A state path, outermost first (`['securing', 'payment', 'authorizing']`): the saga is in that state (or in one of its children; any region of a parallel state). */
+  state?: readonly string[];
+  startedAfter?: Date;
+  startedBefore?: Date;
+  updatedAfter?: Date;
+  updatedBefore?: Date;
+  correlationId?: string;
+  idempotencyKey?: string;
+  /** Fields of the start input: a path (`['customer', 'id']`) and the value given as text, matched as a string, or as the number or boolean it spells. */
+  input?: ReadonlyArray<{ path: readonly string[]; value: string }>;
+}
+
+/** Which sagas `SagaRepository.list` answers: one page, newest first. */
+export interface SagaListFilter extends SagaSearch {
   /** Page size, 1..500. */
   limit: number;
   /** Id of the last saga of the previous page: the next page holds older ones. */
   after?: string;
+}
+
+/** How far apart the start time in a saga's id and its created_at may be (clock skew, the insert's wait). */
+const START_CLOCK_MARGIN_MS = 5 * 60_000;
+
+/** The smallest ('0') or largest ('f') uuid v7 of a millisecond. */
+function uuidv7Bound(ms: number, fill: '0' | 'f'): string {
+  const time = Math.min(Math.max(ms, 0), 2 ** 48 - 1).toString(16).padStart(12, '0');
+  const rest = fill.repeat(19);
+  return `${time.slice(0, 8)}-${time.slice(8)}-${rest.slice(0, 4)}-${rest.slice(4, 8)}-${rest.slice(8, 19)}${fill}`;
 }
 
 /** The columns of a LockedSaga, from `baton_saga AS s`. */
@@ -52,14 +80,14 @@ export class SagaRepository {
       tx,
       `INSERT INTO baton_saga
          (id, name, definition_version, status, state_value, snapshot, runtime, version,
-          correlation_id, idempotency_key, input_hash, ended_at)
+          correlation_id, idempotency_key, input_hash, input, ended_at)
        SELECT id, name, definition_version, status, state_value, snapshot, runtime, 1,
-              correlation_id, idempotency_key, input_hash, CASE WHEN ended THEN now() END
+              correlation_id, idempotency_key, input_hash, input, CASE WHEN ended THEN now() END
          FROM ROWS FROM (jsonb_to_recordset($1::jsonb)
               AS (id uuid, name text, definition_version integer, status text, state_value jsonb, snapshot jsonb, runtime jsonb,
-                  correlation_id text, idempotency_key text, input_hash text, ended boolean))
+                  correlation_id text, idempotency_key text, input_hash text, input jsonb, ended boolean))
               WITH ORDINALITY AS v(id, name, definition_version, status, state_value, snapshot, runtime,
-                                   correlation_id, idempotency_key, input_hash, ended, n)
+                                   correlation_id, idempotency_key, input_hash, input, ended, n)
         ORDER BY n
        ON CONFLICT (name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
        RETURNING id`,
@@ -76,6 +104,7 @@ export class SagaRepository {
             correlation_id: row.correlationId,
             idempotency_key: row.idempotencyKey,
             input_hash: row.inputHash,
+            input: row.input ?? null,
             ended: row.ended,
           })),
         ),
@@ -159,16 +188,92 @@ export class SagaRepository {
     return this.dataSource.getRepository(SagaEntity).findOneBy({ id });
   }
 
-  /** Newest first, keyset-paginated on the time-ordered id (index on (name, id) or (status, id)). */
+  /**
+   * Newest first, keyset-paginated on the time-ordered id. The indexes of
+   * migrations 0001 and 0008 serve the filters: (name, id), (status, id),
+   * (name, definition_version, id), correlation_id, idempotency_key,
+   * created_at, updated_at, and GIN indexes on input and state_value for the
+   * containment tests below.
+   */
   async list(filter: SagaListFilter): Promise<SagaEntity[]> {
-    const query = this.dataSource
-      .getRepository(SagaEntity)
-      .createQueryBuilder('saga')
-      .orderBy('saga.id', 'DESC')
-      .limit(filter.limit);
-    if (filter.name) query.andWhere('saga.name = :name', { name: filter.name });
-    if (filter.status) query.andWhere('saga.status = :status', { status: filter.status });
+    const query = this.searchQuery(filter).orderBy('saga.id', 'DESC').limit(filter.limit);
     if (filter.after) query.andWhere('saga.id < :after', { after: filter.after });
     return query.getMany();
+  }
+
+  /** The SQL and parameters of `list` (for EXPLAIN in bench/console-queries.ts). */
+  listQuery(filter: SagaListFilter): [string, unknown[]] {
+    const query = this.searchQuery(filter).orderBy('saga.id', 'DESC').limit(filter.limit);
+    if (filter.after) query.andWhere('saga.id < :after', { after: filter.after });
+    return query.getQueryAndParameters();
+  }
+
+  /** How many sagas match, in total and per status. */
+  async countByStatus(filter: SagaSearch): Promise<{ total: number; byStatus: Record<string, number> }> {
+    const rows: Array<{ status: string; count: string }> = await this.searchQuery(filter)
+      .select('saga.status', 'status')
+      .addSelect('count(*)', 'count')
+      .groupBy('saga.status')
+      .getRawMany();
+    const byStatus: Record<string, number> = {};
+    let total = 0;
+    for (const row of rows) {
+      byStatus[row.status] = Number(row.count);
+      total += Number(row.count);
+    }
+    return { total, byStatus };
+  }
+
+  private searchQuery(filter: SagaSearch) {
+    const query = this.dataSource.getRepository(SagaEntity).createQueryBuilder('saga');
+    if (filter.name) query.andWhere('saga.name = :name', { name: filter.name });
+    if (filter.version !== undefined) query.andWhere('saga.definition_version = :version', { version: filter.version });
+    if (filter.status) query.andWhere('saga.status = :status', { status: filter.status });
+    if (filter.correlationId !== undefined) query.andWhere('saga.correlation_id = :correlationId', { correlationId: filter.correlationId });
+    if (filter.idempotencyKey !== undefined) query.andWhere('saga.idempotency_key = :key', { key: filter.idempotencyKey });
+    // Ids are uuid v7 of the start time taken by the orchestrator, created_at
+    // the database's clock at the insert: the id bound (with a margin for the
+    // two clocks and the insert's wait) lets the primary key scan start at
+    // the range instead of filtering every newer saga; created_at decides.
+    if (filter.startedAfter) {
+      query.andWhere('saga.created_at > :startedAfter', { startedAfter: filter.startedAfter });
+      query.andWhere('saga.id > :idAfter', { idAfter: uuidv7Bound(filter.startedAfter.getTime() - START_CLOCK_MARGIN_MS, '0') });
+    }
+    if (filter.startedBefore) {
+      query.andWhere('saga.created_at < :startedBefore', { startedBefore: filter.startedBefore });
+      query.andWhere('saga.id < :idBefore', { idBefore: uuidv7Bound(filter.startedBefore.getTime() + START_CLOCK_MARGIN_MS, 'f') });
+    }
+    if (filter.updatedAfter) query.andWhere('saga.updated_at > :updatedAfter', { updatedAfter: filter.updatedAfter });
+    if (filter.updatedBefore) query.andWhere('saga.updated_at < :updatedBefore', { updatedBefore: filter.updatedBefore });
+    if (filter.state?.length) {
+      // A state value is a string (an atomic state) or an object naming the
+      // active child of each compound state, one key per region of a parallel
+      // state: {"securing":{"stock":"reserved","payment":"authorizing"}} is in
+      // securing, securing.stock, securing.stock.reserved, securing.payment, ...
+      // "In a.b.c": the value at a.b is "c" or an object with the key c (jsonb's
+      // ? holds for both). `? first` (the top-level state) is what the GIN
+      // index on state_value answers; the path test is checked on its rows.
+      const path = filter.state;
+      query.andWhere('saga.state_value ? :stateFirst', { stateFirst: path[0] });
+      if (path.length > 1) {
+        query.andWhere('(saga.state_value #> CAST(:stateParents AS text[])) ? :stateLast', {
+          stateParents: path.slice(0, -1),
+          stateLast: path[path.length - 1],
+        });
+      }
+    }
+    filter.input?.forEach(({ path, value }, i) => {
+      const nest = (leaf: unknown) => JSON.stringify(path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), leaf));
+      const alternatives = [nest(value)];
+      if (value.trim() !== '' && Number.isFinite(Number(value))) alternatives.push(nest(Number(value)));
+      if (value === 'true' || value === 'false') alternatives.push(nest(value === 'true'));
+      const params: Record<string, string> = {};
+      const tests = alternatives.map((json, j) => {
+        params[`input${i}_${j}`] = json;
+        return `saga.input @> CAST(:input${i}_${j} AS jsonb)`;
+      });
+      query.andWhere(`(${tests.join(' OR ')})`, params);
+    });
+    return query;
   }
 }

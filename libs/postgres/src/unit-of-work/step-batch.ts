@@ -163,7 +163,7 @@ async function insertStarts(
 ): Promise<void> {
   const created = await parts.sagas.insertMany(
     tx,
-    starts.map(({ input: { decision, idempotencyKey, inputHash } }) => ({ ...decision.saga, status: decision.saga.status!, idempotencyKey, inputHash, ended: decision.row!.ended })),
+    starts.map(({ input: { decision, idempotencyKey, inputHash } }) => ({ ...decision.saga, status: decision.saga.status!, idempotencyKey, inputHash, input: decision.input, ended: decision.row!.ended })),
   );
   const reused = starts.filter(({ input }) => !created.has(input.decision.saga.id));
   const existing = reused.length

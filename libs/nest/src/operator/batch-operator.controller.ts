@@ -1,0 +1,174 @@
+import { Body, Controller, HttpCode, Logger, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { AbortRequested, SagaNotFoundError, SignalRejectedError, isTerminalStatus, isUuid, type SagaStatus } from '@baton/core';
+import { SagaRepository, SagaStepUnitOfWork } from '@baton/postgres';
+import { Operator } from '../auth/access.decorator';
+import type { BatonPrincipal } from '../auth/baton-principal';
+import { Principal } from '../auth/principal.decorator';
+import { badRequest } from '../http/problem.exception';
+
+const PROBLEM = { description: 'application/problem+json' };
+const MAX_IDS = 100;
+
+/** What became of one saga of a batch action. */
+export interface BatchResult {
+  id: string;
+  /** done: acted on, as the single action would; skipped: the saga is not in a state the action applies to (or does not exist); failed: an error. */
+  outcome: 'done' | 'skipped' | 'failed';
+  detail: string;
+}
+
+const BATCH_BODY = {
+  schema: {
+    type: 'object',
+    required: ['ids', 'reason'],
+    properties: {
+      ids: { type: 'array', items: { type: 'string', format: 'uuid' }, minItems: 1, maxItems: MAX_IDS },
+      reason: { type: 'string', maxLength: 2000 },
+    },
+  },
+};
+const BATCH_RESULTS = {
+  status: 200,
+  description: 'One result per id, in the order given',
+  schema: {
+    type: 'object',
+    properties: {
+      results: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { id: { type: 'string' }, outcome: { type: 'string', enum: ['done', 'skipped', 'failed'] }, detail: { type: 'string' } },
+        },
+      },
+    },
+  },
+};
+
+function batchBody(body: unknown): { ids: string[]; reason: string } {
+  const value = (body ?? {}) as Record<string, unknown>;
+  const { ids, reason } = value;
+  if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_IDS) {
+    throw badRequest('invalid-body', `"ids" must be an array of 1 to ${MAX_IDS} saga ids; split a larger batch.`, {
+      errors: [{ field: 'ids', message: `must be an array of 1 to ${MAX_IDS} saga ids` }],
+    });
+  }
+  const bad = ids.find((id) => typeof id !== 'string' || !isUuid(id));
+  if (bad !== undefined) {
+    throw badRequest('invalid-body', `"ids" must hold saga ids (UUIDs); ${JSON.stringify(bad)} is not one. Nothing was done.`, {
+      errors: [{ field: 'ids', message: 'must hold saga ids (UUIDs)' }],
+    });
+  }
+  const lower = (ids as string[]).map((id) => id.toLowerCase());
+  const twice = lower.find((id, i) => lower.indexOf(id) !== i);
+  if (twice !== undefined) {
+    throw badRequest('invalid-body', `"ids" names ${twice} twice; give each saga once. Nothing was done.`, {
+      errors: [{ field: 'ids', message: 'must not repeat an id' }],
+    });
+  }
+  if (typeof reason !== 'string' || !reason.trim() || reason.length > 2000) {
+    throw badRequest('invalid-body', '"reason" must be a non-empty string of at most 2000 characters.', {
+      errors: [{ field: 'reason', message: 'must be a non-empty string' }],
+    });
+  }
+  return { ids: lower, reason };
+}
+
+/**
+ * Operator actions on many sagas at once (docs/architecture.md): each saga
+ * is acted on exactly as the single action of OperatorController does (a
+ * step of its own, in its own transaction, with the same history row), one
+ * after the other; one result per id says what became of it.
+ */
+@ApiTags('operator')
+@ApiBearerAuth()
+@Controller('sagas/batch')
+export class BatchOperatorController {
+  private readonly logger = new Logger('BatchOperator');
+
+  constructor(
+    private readonly unitOfWork: SagaStepUnitOfWork,
+    private readonly sagas: SagaRepository,
+  ) {}
+
+  @Post('abort')
+  @Operator()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Abort up to 100 sagas',
+    description: 'Each saga is aborted as POST /sagas/{id}/abort does, with this reason; a saga that ended or does not accept an abort now is skipped.',
+  })
+  @ApiBody(BATCH_BODY)
+  @ApiResponse(BATCH_RESULTS)
+  @ApiResponse({ status: 400, ...PROBLEM })
+  @ApiResponse({ status: 415, ...PROBLEM })
+  async abort(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
+    const { ids, reason } = batchBody(body);
+    const actor = actorOf(principal);
+    return {
+      results: await this.each(ids, 'abort', async (id) => {
+        await this.unitOfWork.signal(id, AbortRequested.type, { reason, by: actor }, actor);
+        return 'abort requested: steps in flight answer first, then compensation runs';
+      }),
+    };
+  }
+
+  @Post('retry')
+  @Operator()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Retry up to 100 sagas now',
+    description:
+      'Each saga is retried as POST /sagas/{id}/retry does: a stuck saga sends its failed compensation again, a running one resends its commands in flight. ' +
+      'The single retry records no reason in the history, and neither does this: the reason is logged with the ids.',
+  })
+  @ApiBody(BATCH_BODY)
+  @ApiResponse(BATCH_RESULTS)
+  @ApiResponse({ status: 400, ...PROBLEM })
+  @ApiResponse({ status: 415, ...PROBLEM })
+  async retry(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
+    const { ids, reason } = batchBody(body);
+    const actor = actorOf(principal);
+    this.logger.log(`Batch retry of ${ids.length} saga(s) by ${actor}: ${reason}`);
+    return {
+      results: await this.each(ids, 'retry', async (id, status) => {
+        await this.unitOfWork.retryNow(id, actor);
+        return status === 'stuck' ? 'failed compensation sent again' : 'commands in flight sent again';
+      }),
+    };
+  }
+
+  private async each(
+    ids: readonly string[],
+    action: 'abort' | 'retry',
+    act: (id: string, status: SagaStatus) => Promise<string>,
+  ): Promise<BatchResult[]> {
+    const results: BatchResult[] = [];
+    for (const id of ids) {
+      const status = (await this.sagas.findById(id))?.status as SagaStatus | undefined;
+      try {
+        if (status === undefined) throw new SagaNotFoundError(id);
+        results.push({ id, outcome: 'done', detail: await act(id, status) });
+      } catch (error) {
+        results.push(await this.failure(id, action, error));
+      }
+    }
+    return results;
+  }
+
+  private async failure(id: string, action: 'abort' | 'retry', error: unknown): Promise<BatchResult> {
+    if (error instanceof SagaNotFoundError) return { id, outcome: 'skipped', detail: 'not found' };
+    if (error instanceof SignalRejectedError) {
+      const status = (await this.sagas.findById(id))?.status as SagaStatus | undefined;
+      if (status && isTerminalStatus(status)) return { id, outcome: 'skipped', detail: `already ended (${status})` };
+      if (action === 'retry') return { id, outcome: 'skipped', detail: 'not stuck: nothing to retry (no failed compensation, no command in flight)' };
+      return { id, outcome: 'skipped', detail: error.message };
+    }
+    this.logger.error(`Batch ${action} of saga ${id} failed`, error instanceof Error ? error.stack : String(error));
+    return { id, outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function actorOf(principal: BatonPrincipal | undefined): string {
+  return `operator:${principal?.name ?? 'anonymous'}`;
+}
