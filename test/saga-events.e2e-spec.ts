@@ -70,6 +70,9 @@ describe('GET /sagas/events on PGlite', () => {
     const ids = stream.events.filter((e) => e.event === 'step' && JSON.parse(e.data!).sagaId === sagaId).map((e) => e.id);
     expect(ids).toEqual(steps.map((step) => step.historyId));
     expect(steps.every((step) => 'state' in step && step.input.type)).toBe(true);
+    // GET /sagas/{id}/history names each entry by the same id, so a console matches events to entries.
+    const history = await request(running.server).get(`/sagas/${sagaId}/history`).set(AUTH);
+    expect(history.body.items.map((entry: { id: string }) => entry.id)).toEqual(steps.map((step) => step.historyId));
   });
 
   it('filters by saga id (repeated or comma-separated) and by name', async () => {

@@ -33,6 +33,8 @@ export interface SagaView {
 
 /** One transition of a saga as the REST API shows it (GET /sagas/{id}/history, `SagaOrchestrator.historyOf`). */
 export interface HistoryEntryView {
+  /** The history row's id: the `historyId` (and SSE `id:`) of its event on GET /sagas/events. */
+  id: string;
   at: string;
   kind: string;
   event: string;
@@ -83,6 +85,7 @@ export function toDetailView(saga: SagaEntity, timers: SagaTimerEntity[]): SagaV
 
 export function toHistoryView(entry: SagaHistoryEntity): HistoryEntryView {
   return {
+    id: String(entry.id),
     at: entry.at.toISOString(),
     kind: entry.kind,
     event: entry.eventType,
