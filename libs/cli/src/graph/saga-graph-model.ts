@@ -1,6 +1,6 @@
 import type { SagaDefinition } from '@baton/core';
 import type { AnyStateNode } from 'xstate';
-import { ActionEffectReader, type SentCommand } from './action-effects';
+import { actionEffects, type SentCommand } from './action-effects';
 import { delayLabel, guardName } from './transition-labels';
 
 /** A state of the statechart, with what the graph shows of it. */
@@ -90,7 +90,6 @@ function label(transition: Omit<GraphTransition, 'label'>): string {
  * and delay by name, and where each step's compensation is armed and run.
  */
 export function readSagaGraph(definition: SagaDefinition): SagaGraph {
-  const effects = new ActionEffectReader(definition);
   const states = new Map<string, GraphState>();
   const transitions: GraphTransition[] = [];
 
@@ -99,13 +98,13 @@ export function readSagaGraph(definition: SagaDefinition): SagaGraph {
     for (const t of list) {
       const guard = t.guard !== undefined ? guardName(t.guard, definition) : guarded ? 'else' : undefined;
       guarded ||= t.guard !== undefined;
-      const transition = { source: source.id, targets: targetsOf(t), kind, guard, sends: effects.read(t.actions ?? []).sends, ...extra(t) };
+      const transition = { source: source.id, targets: targetsOf(t), kind, guard, sends: actionEffects(definition, t.actions ?? []).sends, ...extra(t) };
       transitions.push({ ...transition, label: label(transition) });
     }
   };
 
   const visit = (node: AnyStateNode): GraphState => {
-    const entry = effects.read(node.entry);
+    const entry = actionEffects(definition, node.entry);
     const state: GraphState = {
       id: node.id,
       key: node.key,
