@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { SagaEngine, SagaRegistry } from '@baton/core';
 import { SagaOrchestrator } from '@baton/nest';
+import { createOrderFulfillmentSaga } from '@example/sagas';
 import { SagaHistoryRepository, SagaRepository, SagaTimerRepository, createBatonDataSource, type SagaListFilter } from '@baton/postgres';
 import { percentile } from './percentiles';
 
@@ -107,7 +109,15 @@ async function main(): Promise<void> {
 
     const sagas = new SagaRepository(dataSource);
     // Reads only: the unit of work (starts and steps) is not used.
-    const orchestrator = new SagaOrchestrator(undefined as never, sagas, new SagaHistoryRepository(dataSource), new SagaTimerRepository(dataSource));
+    const orchestrator = new SagaOrchestrator(
+      undefined as never,
+      sagas,
+      new SagaHistoryRepository(dataSource),
+      new SagaTimerRepository(dataSource),
+      new SagaRegistry([createOrderFulfillmentSaga()]),
+      new SagaEngine(),
+      dataSource,
+    );
     const ids: string[] = (await dataSource.query(`SELECT id FROM baton_saga ORDER BY random() LIMIT ${RUNS + 2}`)).map((row: { id: string }) => row.id);
     const sample = (await sagas.findById(ids[0]))!;
     const day = 86_400_000;

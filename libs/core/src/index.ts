@@ -63,7 +63,7 @@ export type { OutgoingCommand, SagaStatus, StepOutcome, TimerToSchedule } from '
 export type { SagaRuntime } from './engine/saga-runtime';
 
 // --- For stores (SPI): the step as data ---------------------------------------
-export { decideMessage, decideRetry, decideSignal, decideStart, decideTimer, definitionOf } from './step/deciders';
+export { decideMessage, decideRetry, decideSignal, decideStart, decideTimer, definitionOf, signalsAcceptedNow } from './step/deciders';
 export type { DeciderTools, StartDecision, StepMoment } from './step/deciders';
 export { isTerminalStatus } from './step/step-decision';
 export type {

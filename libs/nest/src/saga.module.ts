@@ -132,12 +132,13 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
         sagas: SagaRepository,
         timers: SagaTimerRepository,
         deadLetters: DeadLetterRepository,
+        engine: SagaEngine,
       ) =>
         new SagaStepUnitOfWork({
           dataSource,
           registry,
           topics,
-          engine: new SagaEngine({ limits: o.limits }),
+          engine,
           relay,
           logger: new Logger('SagaStep'),
           batching: o.steps,
@@ -145,8 +146,10 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
           timers,
           deadLetters,
         }),
-      inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE, SagaRegistry, BATON_TOPICS, OutboxRelay, SagaRepository, SagaTimerRepository, DeadLetterRepository],
+      inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE, SagaRegistry, BATON_TOPICS, OutboxRelay, SagaRepository, SagaTimerRepository, DeadLetterRepository, SagaEngine],
     },
+    // One engine for the steps and for what the API reads of a saga's machine (the signals it accepts now).
+    { provide: SagaEngine, useFactory: (o: SagaModuleOptions) => new SagaEngine({ limits: o.limits }), inject: [SAGA_MODULE_OPTIONS] },
     {
       provide: TimerPoller,
       useFactory: (o: SagaModuleOptions, unitOfWork: SagaStepUnitOfWork, timers: SagaTimerRepository) =>

@@ -100,15 +100,12 @@ export function decideSignal(
 ): StepDecision {
   const { saga, type } = signal;
   const definition = definitionOf(tools.registry, saga);
-  const signals = [...definition.events.values()].filter((e) => e.signal).map((e) => e.type);
+  const signals = signalsOf(definition);
   if (!signals.includes(type)) throw new UnknownSignalError(saga.name, type, signals);
   const ended = isTerminalStatus(saga.status);
   const envelope = { type, version: definition.events.get(type)!.version, payload: signal.payload };
   const outcome = ended ? undefined : tools.engine.receive(definition, saga.id, persisted(saga), envelope);
-  if (!outcome?.accepted) {
-    const acceptedNow = ended ? [] : tools.engine.acceptedEvents(definition, saga.id, persisted(saga), signals);
-    throw new SignalRejectedError(saga.id, type, saga.stateValue, acceptedNow);
-  }
+  if (!outcome?.accepted) throw new SignalRejectedError(saga.id, type, saga.stateValue, signalsAcceptedNow(tools, saga));
   return operatorStep(tools, saga, outcome, { kind: 'signal', eventType: type, messageId: signal.messageId, actor: signal.actor }, signal);
 }
 
@@ -249,6 +246,18 @@ function observation(
     outcome,
     createdAt: saga.createdAt === undefined ? now : new Date(saga.createdAt),
   };
+}
+
+const signalsOf = (definition: SagaDefinition) => [...definition.events.values()].filter((e) => e.signal).map((e) => e.type);
+
+/**
+ * The signals a saga accepts in its state now: those decideSignal would
+ * apply rather than refuse with "not accepted now" (none once it ended).
+ */
+export function signalsAcceptedNow(tools: Pick<DeciderTools, 'engine' | 'registry'>, saga: SagaRecord): string[] {
+  if (isTerminalStatus(saga.status)) return [];
+  const definition = definitionOf(tools.registry, saga);
+  return tools.engine.acceptedEvents(definition, saga.id, persisted(saga), signalsOf(definition));
 }
 
 function persisted(saga: SagaRecord): { snapshot: unknown; runtime: SagaRuntime } {

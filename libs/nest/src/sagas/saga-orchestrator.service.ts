@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { SagaNotFoundError } from '@baton/core';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import { SagaEngine, SagaNotFoundError, SagaRegistry, signalsAcceptedNow, type SagaRecord, type SagaStatus } from '@baton/core';
 import {
+  OutboxRepository,
   SagaHistoryRepository,
   SagaRepository,
   SagaStepUnitOfWork,
@@ -9,6 +11,7 @@ import {
   type StartSagaRequest,
   type StartSagaResult,
 } from '@baton/postgres';
+import { BATON_DATA_SOURCE } from '../baton.tokens';
 import { encodeCursor } from '../http/request-params';
 import { toDetailView, toHistoryView, toSummaryView, type HistoryEntryView, type SagaView } from './saga.view';
 
@@ -25,12 +28,19 @@ export interface SagaPage {
  */
 @Injectable()
 export class SagaOrchestrator {
+  private readonly outbox: OutboxRepository;
+
   constructor(
     private readonly unitOfWork: SagaStepUnitOfWork,
     private readonly sagas: SagaRepository,
     private readonly history: SagaHistoryRepository,
     private readonly timers: SagaTimerRepository,
-  ) {}
+    private readonly registry: SagaRegistry,
+    private readonly engine: SagaEngine,
+    @Inject(BATON_DATA_SOURCE) dataSource: DataSource,
+  ) {
+    this.outbox = new OutboxRepository(dataSource, 'baton_outbox');
+  }
 
   /**
    * Starts a saga on the newest version of its definition, with its first
@@ -47,7 +57,30 @@ export class SagaOrchestrator {
   async get(id: string): Promise<SagaView> {
     const saga = await this.sagas.findById(id);
     if (!saga) throw new SagaNotFoundError(id);
-    return toDetailView(saga, await this.timers.forSaga(id));
+    const [timers, traceId] = await Promise.all([this.timers.forSaga(id), this.traceIdOf(id)]);
+    return { ...toDetailView(saga, timers), signalsAcceptedNow: this.signalsOf(saga), traceId };
+  }
+
+  /**
+   * The signals the saga accepts now; none when this host cannot read its
+   * machine (its definition version is not registered here): the saga is
+   * still shown, and a signal sent anyway gets the step's own error.
+   */
+  private signalsOf(saga: Omit<SagaRecord, 'status'> & { status: string }): string[] {
+    if (!this.registry.get(saga.name, saga.definitionVersion)) return [];
+    return signalsAcceptedNow({ engine: this.engine, registry: this.registry }, { ...saga, status: saga.status as SagaStatus });
+  }
+
+  /**
+   * The saga's trace: the trace id its first command carried (every message
+   * of a saga carries the trace its start began, docs/architecture.md,
+   * "Tracing"). Null when it sent no command, or the outbox row is gone.
+   */
+  private async traceIdOf(id: string): Promise<string | null> {
+    const first = await this.history.firstCommand(id);
+    if (!first) return null;
+    const traceparent = (await this.outbox.sentMessage(first))?.traceparent;
+    return traceparent?.split('-')[1] ?? null;
   }
 
   /**

@@ -10,8 +10,14 @@ export interface SagaView {
   status: string;
   /** The machine's state value, e.g. `{ "securing": { "stock": "reserved", "payment": "authorizing" } }`. */
   state: unknown;
+  /** The input the saga was started with (sagas started before migration 0008 stored it: null). */
+  input?: unknown;
   context?: unknown;
   output?: unknown;
+  /** The signals its state accepts now (POST /sagas/{id}/signals/{type}); none once it ended. */
+  signalsAcceptedNow?: string[];
+  /** The trace its messages carry (W3C trace id), to find it in a trace viewer; null when it sent no command. */
+  traceId?: string | null;
   /** Row version: the number of transitions applied. */
   version: number;
   correlationId: string;
@@ -68,6 +74,7 @@ export function toDetailView(saga: SagaEntity, timers: SagaTimerEntity[]): SagaV
   const runtime = (saga.runtime ?? { pending: {} }) as SagaRuntime;
   return {
     ...toSummaryView(saga),
+    input: saga.input ?? null,
     context: snapshot.context,
     output: snapshot.output,
     timers: timers.map((timer) => ({ key: timer.timerKey, dueAt: timer.dueAt.toISOString() })),

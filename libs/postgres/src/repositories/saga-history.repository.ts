@@ -49,6 +49,17 @@ export class SagaHistoryRepository {
     return this.dataSource.getRepository(SagaHistoryEntity).find({ where: { sagaId }, order: { id: 'ASC' } });
   }
 
+  /** The message id of the first command the saga sent, if it sent one (index baton_saga_history_saga). */
+  async firstCommand(sagaId: string): Promise<string | undefined> {
+    const { rows } = await sql<{ messageId: string }>(
+      this.dataSource.manager,
+      `SELECT h.commands -> 0 ->> 'messageId' AS "messageId" FROM baton_saga_history h
+        WHERE h.saga_id = $1 AND jsonb_array_length(h.commands) > 0 ORDER BY h.id LIMIT 1`,
+      [sagaId],
+    );
+    return rows[0]?.messageId ?? undefined;
+  }
+
   /** The rows of `ids` (committed ones: read after the commit), in id order. */
   async committed(ids: readonly string[]): Promise<CommittedStep[]> {
     if (!ids.length) return [];
