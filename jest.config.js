@@ -30,6 +30,7 @@ module.exports = {
     '^@baton/kafka$': '<rootDir>/libs/kafka/src',
     '^@baton/nest$': '<rootDir>/libs/nest/src',
     '^@baton/cli$': '<rootDir>/libs/cli/src',
+    '^@baton/console$': '<rootDir>/libs/console/src',
     '^@example/order-fulfillment-contracts$': '<rootDir>/contracts/order-fulfillment/src',
     '^@example/sagas$': '<rootDir>/sagas',
     '^@example/participants$': '<rootDir>/participants',

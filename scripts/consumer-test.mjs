@@ -37,7 +37,7 @@ const { fetch } = globalThis;
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sources = join(repo, 'test', 'consumers');
-const LIBS = ['core', 'tracing', 'testing', 'postgres', 'kafka', 'nest', 'participant', 'cli'];
+const LIBS = ['core', 'tracing', 'testing', 'postgres', 'kafka', 'nest', 'participant', 'cli', 'console'];
 const START_DEADLINE_MS = 90_000;
 const SAGA_DEADLINE_MS = 90_000;
 const STOP_DEADLINE_MS = 30_000;

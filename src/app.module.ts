@@ -1,7 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Transport } from '@baton/core';
-import { BATON_DATA_SOURCE, BATON_TRANSPORT, SagaModule } from '@baton/nest';
+import { BatonConsoleModule } from '@baton/console';
+import { BATON_DATA_SOURCE, BATON_TRANSPORT, SagaModule, SagaOrchestrator } from '@baton/nest';
 import { PARTICIPANT_MIGRATIONS, ParticipantModule } from '@baton/participant';
 import { ExampleLedger1763800000201, ExampleParticipantsModule, ExampleSettings } from '@example/participants';
 import { APP_CONFIG } from './config/app-config.token';
@@ -11,6 +12,7 @@ import { createTransport } from './config/create-transport';
 import { databaseOptions } from './config/database-options';
 import { hostAsyncApi } from './config/host-asyncapi';
 import { hostTopics } from './config/host-topics';
+import { ExampleTraffic } from './example-traffic';
 import { hostSagas } from './host-sagas';
 
 /**
@@ -38,6 +40,8 @@ export class AppModule {
           limits: config.limits,
           asyncApi: hostAsyncApi(config),
         }),
+        // The web console at /console/, working through the REST API above.
+        ...(config.console.enabled ? [BatonConsoleModule.forRoot({ traceUrl: config.console.traceUrl })] : []),
         ...(inProcessParticipants
           ? [
               ExampleParticipantsModule.forRoot(settings, example.participants),
@@ -55,7 +59,11 @@ export class AppModule {
             ]
           : []),
       ],
-      providers: [{ provide: APP_CONFIG, useValue: config }],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        // Example orders for a host started with npm start (EXAMPLE_TRAFFIC); their participants must run somewhere.
+        { provide: ExampleTraffic, useFactory: (orchestrator: SagaOrchestrator) => new ExampleTraffic(orchestrator, example.traffic), inject: [SagaOrchestrator] },
+      ],
     };
   }
 }

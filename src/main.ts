@@ -35,6 +35,7 @@ async function bootstrap(): Promise<void> {
   logger.log(`Baton is listening on ${base}`);
   logger.log(`  API:    ${base}/sagas   definitions: ${base}/definitions`);
   logger.log(`  Docs:   ${base}/docs`);
+  if (config.console.enabled) logger.log(`  Console: ${base}/console/`);
   logger.log(`  Storage: ${storage}; participants: ${config.participants}`);
 }
 

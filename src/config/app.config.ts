@@ -135,6 +135,14 @@ export const hostVariables = {
     z.string().transform((text) => text === 'production').default(false),
     "'production': the host does not start without API_KEYS, and logs default to JSON",
   ),
+  console: {
+    enabled: variable('CONSOLE', flag().default(true), "'false': no web console at /console/ (the REST API stays)"),
+    traceUrl: variable(
+      'CONSOLE_TRACE_URL',
+      z.string().includes('{traceId}', { message: 'must contain {traceId}, e.g. http://localhost:16686/trace/{traceId}' }).optional(),
+      "A trace viewer's page of one trace, {traceId} where the id goes: the console links each saga's trace to it",
+    ),
+  },
   log: {
     level: variable(
       'LOG_LEVEL',

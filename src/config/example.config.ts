@@ -39,6 +39,11 @@ export const exampleVariables = {
       .default([...EXAMPLE_PARTICIPANTS]),
     'The example participants to run (comma-separated): leave one out to replace it with a service of your own',
   ),
+  traffic: variable(
+    'EXAMPLE_TRAFFIC',
+    integer(0, 60_000).default(0),
+    'Example orders the host starts a minute, through every path of the order saga (npm start sets 20)',
+  ),
   orderPaymentTimeoutMs: variable('ORDER_PAYMENT_TIMEOUT_MS', integer(1, 86_400_000).default(15_000), 'How long the order saga waits for payment'),
   orderReplyTimeoutMs: variable(
     'ORDER_REPLY_TIMEOUT_MS',

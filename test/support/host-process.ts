@@ -6,6 +6,8 @@ const ROOT = join(__dirname, '..', '..');
 
 /** Compiles the host as `npm start` would, so a test can run it as a real process. */
 export function buildHost(): void {
+  // The console's page too: the hosts the suites start serve it at /console/.
+  execFileSync(process.execPath, [join(ROOT, 'libs', 'console', 'scripts', 'build-app.mjs')], { cwd: ROOT, stdio: 'pipe', timeout: 120_000 });
   execFileSync(process.execPath, [join(ROOT, 'node_modules', '@nestjs', 'cli', 'bin', 'nest.js'), 'build'], {
     cwd: ROOT,
     stdio: 'pipe',
