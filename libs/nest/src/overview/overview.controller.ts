@@ -66,7 +66,7 @@ export class OverviewController {
         inFlightByState: groups.map(({ name, status, stateValue, count }) => ({ name, status, states: statePaths(stateValue), count })),
         deadLettersOpen: reading.deadLettersOpen,
         outbox: { backlog: reading.backlog.count, oldestAgeMs: reading.backlog.oldestAgeMs },
-        timers: reading.timers,
+        timers: { due: reading.timers.due, overdue: reading.timers.overdue },
       },
       series: this.sampler.series(),
     };
