@@ -5,6 +5,7 @@
 export { SagaModule } from './saga.module';
 export type { SagaModuleOptions } from './saga-module.options';
 export type { SagaAdmissionOptions } from './admission/saga-admission.options';
+export type { OverviewOptions } from './overview/overview.options';
 
 // HTTP: what needs the app object, in one call before app.listen()
 export { configureBatonHttp, type BatonHttpOptions } from './http/configure-http';
@@ -16,11 +17,13 @@ export { DEVELOPMENT_API_KEY } from './auth/development-key';
 export { Operator, Public, Reader } from './auth/access.decorator';
 export { Principal } from './auth/principal.decorator';
 export type { BatonPrincipal } from './auth/baton-principal';
+export type { WhoAmIView } from './auth/whoami.controller';
 
 // Starting and querying sagas from code, and the views the REST API returns
 export { SagaOrchestrator, type SagaPage } from './sagas/saga-orchestrator.service';
 export type { HistoryEntryView, SagaView } from './sagas/saga.view';
-export type { DeadLetterPage, DeadLetterView } from './dead-letters/dead-letter.view';
+export type { DeadLetterFacets, DeadLetterPage, DeadLetterView } from './dead-letters/dead-letter.view';
+export type { InFlightGroupView, OverviewSample, OverviewView } from './overview/overview.view';
 
 // The AsyncAPI document of the sagas' messages (served at GET /asyncapi.json)
 export { asyncApiDocument, type AsyncApiDocument, type AsyncApiOptions, type AsyncApiServer } from './asyncapi/asyncapi.document';

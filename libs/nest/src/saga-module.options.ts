@@ -4,6 +4,7 @@ import type { SagaAdmissionOptions } from './admission/saga-admission.options';
 import type { AsyncApiOptions } from './asyncapi/asyncapi.document';
 import type { BatonAuthOptions } from './auth/baton-auth.options';
 import type { SagaEventsOptions } from './events/saga-events.options';
+import type { OverviewOptions } from './overview/overview.options';
 
 /** Options of `SagaModule.forRoot` / `forRootAsync`. */
 export interface SagaModuleOptions {
@@ -81,4 +82,11 @@ export interface SagaModuleOptions {
    * @default { keepAliveMs: 15000, retryMs: 2000, maxQueuedEvents: 1000, maxReplayedEvents: 1000 }
    */
   events?: SagaEventsOptions;
+  /**
+   * GET /overview's series: how often this host samples its own step rates
+   * (each replica its own steps) and the database's gauges (the whole
+   * database). The last 180 samples are kept in memory.
+   * @default { sampleIntervalMs: 5000 }
+   */
+  overview?: OverviewOptions;
 }

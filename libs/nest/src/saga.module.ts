@@ -23,6 +23,8 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { KEYS_IN_FORCE, keysInForce, type KeysInForce } from './auth/development-key';
 import { BatonResources } from './baton-resources.service';
 import { BATON_DATA_SOURCE, BATON_METRICS_REGISTRY, BATON_TOPICS, BATON_TRANSPORT } from './baton.tokens';
+import { WhoAmIController } from './auth/whoami.controller';
+import { DeadLettersBatchController } from './dead-letters/dead-letters-batch.controller';
 import { DeadLettersController } from './dead-letters/dead-letters.controller';
 import { DeadLettersService } from './dead-letters/dead-letters.service';
 import { DefinitionsController } from './definitions/definitions.controller';
@@ -35,6 +37,9 @@ import { createBatonMetricsRegistry } from './metrics/baton-metrics.registry';
 import { MetricsController } from './metrics/metrics.controller';
 import { SagaGauges } from './metrics/saga-gauges.service';
 import { SagaMetrics } from './metrics/saga-metrics.service';
+import { OverviewSampler } from './overview/overview-sampler.service';
+import { OverviewController } from './overview/overview.controller';
+import { OVERVIEW_OPTIONS } from './overview/overview.options';
 import { ConfigurableSagaModule, SAGA_MODULE_OPTIONS } from './saga.module-definition';
 import type { SagaModuleOptions } from './saga-module.options';
 import { SagaOrchestrator } from './sagas/saga-orchestrator.service';
@@ -88,7 +93,11 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
     SagasController,
     DefinitionsController,
     AsyncApiController,
+    // Before DeadLettersController: its dead-letters/:id/... routes would take /dead-letters/batch/... otherwise.
+    DeadLettersBatchController,
     DeadLettersController,
+    OverviewController,
+    WhoAmIController,
     // Before OperatorController: its sagas/:id/... routes would take /sagas/batch/... otherwise.
     BatchOperatorController,
     OperatorController,
@@ -172,6 +181,8 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
     { provide: BATON_METRICS_REGISTRY, useFactory: createBatonMetricsRegistry },
     SagaMetrics,
     SagaGauges,
+    { provide: OVERVIEW_OPTIONS, useFactory: (o: SagaModuleOptions) => o.overview ?? {}, inject: OPTIONS },
+    OverviewSampler,
     SagaEventsHub,
     DatabaseHealthIndicator,
     TransportHealthIndicator,

@@ -34,7 +34,7 @@ export { STEPS_CHANNEL } from './unit-of-work/step-writes';
 export { SagaRepository, type SagaListFilter, type SagaSearch } from './repositories/saga.repository';
 export { SagaHistoryRepository, type CommittedStep, type CommittedStepFilter } from './repositories/saga-history.repository';
 export { SagaTimerRepository } from './repositories/saga-timer.repository';
-export { DeadLetterRepository, type DeadLetterRecord, type DeadLetterStatus, type StoredRawMessage } from './repositories/dead-letter.repository';
+export { DeadLetterRepository, type DeadLetterPageFilter, type DeadLetterRecord, type DeadLetterStatus, type StoredRawMessage } from './repositories/dead-letter.repository';
 export {
   OutboxRepository,
   type NewOutboxMessage,

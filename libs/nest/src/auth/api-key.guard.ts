@@ -49,17 +49,7 @@ export class ApiKeyGuard implements CanActivate {
 
     const presented = presentedKey(request);
     const principal = presented === undefined ? undefined : this.keys.identify(presented);
-    if (!principal) {
-      http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="baton"');
-      throw new ProblemException({
-        type: PROBLEM_BASE + 'unauthenticated',
-        title: 'Unauthorized',
-        status: 401,
-        detail:
-          'This request needs a valid API key, sent as "Authorization: Bearer <key>" or "X-API-Key: <key>". ' +
-          'Ask whoever runs this host for a key.',
-      });
-    }
+    if (!principal) throw unauthenticated(http.getResponse<Response>());
     if (required === 'operator' && principal.role !== 'operator') {
       throw new ProblemException({
         type: PROBLEM_BASE + 'forbidden',
@@ -86,7 +76,21 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function presentedKey(request: Request): string | undefined {
+/** The 401 of a missing or wrong key, the same for both, with its Bearer challenge set on `response`. */
+export function unauthenticated(response: Response): ProblemException {
+  response.setHeader('WWW-Authenticate', 'Bearer realm="baton"');
+  return new ProblemException({
+    type: PROBLEM_BASE + 'unauthenticated',
+    title: 'Unauthorized',
+    status: 401,
+    detail:
+      'This request needs a valid API key, sent as "Authorization: Bearer <key>" or "X-API-Key: <key>". ' +
+      'Ask whoever runs this host for a key.',
+  });
+}
+
+/** The key a request carries: `Authorization: Bearer <key>`, else `X-API-Key`. */
+export function presentedKey(request: Request): string | undefined {
   const bearer = BEARER.exec(request.headers.authorization ?? '')?.[1];
   if (bearer) return bearer;
   const header = request.headers['x-api-key'];

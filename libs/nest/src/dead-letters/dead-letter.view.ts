@@ -31,6 +31,12 @@ export interface DeadLetterPage {
   nextCursor: string | null;
 }
 
+/** GET /dead-letters/facets: the distinct consumers and topics among dead letters of a status, sorted. */
+export interface DeadLetterFacets {
+  consumers: string[];
+  topics: string[];
+}
+
 export function toDeadLetterView(letter: DeadLetterRecord, withMessage = false): DeadLetterView {
   const view: DeadLetterView = {
     id: letter.id,

@@ -6,23 +6,36 @@ import type { BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
 import { badRequest } from '../http/problem.exception';
 import { pageParams } from '../http/request-params';
-import type { DeadLetterPage, DeadLetterView } from './dead-letter.view';
+import { deadLetterIdParam, isDeadLetterId } from './dead-letter-id';
+import type { DeadLetterFacets, DeadLetterPage, DeadLetterView } from './dead-letter.view';
 import { DeadLettersService, type ReplayResult } from './dead-letters.service';
 
 const STATUSES: DeadLetterStatus[] = ['open', 'replayed', 'discarded'];
-/** Ids are bigserial: a positive whole number that fits in 63 bits. */
-const ID = /^[1-9][0-9]{0,18}$/;
-const MAX_ID = 2n ** 63n - 1n;
 const PROBLEM = { description: 'application/problem+json' };
+/** The longest text a filter of the listing takes. */
+const MAX_FILTER_LENGTH = 500;
 
-const isId = (value: string) => ID.test(value) && BigInt(value) <= MAX_ID;
+export const operatorName = (principal: BatonPrincipal | undefined) => `operator:${principal?.name ?? 'anonymous'}`;
 
-function deadLetterIdParam(id: string): string {
-  if (!isId(id)) throw badRequest('malformed-id', `"${id}" is not a dead-letter id; dead-letter ids are positive whole numbers.`);
-  return id;
+function statusParam(status: unknown): DeadLetterStatus {
+  if (status === undefined) return 'open';
+  if (typeof status !== 'string' || !STATUSES.includes(status as DeadLetterStatus)) {
+    throw badRequest('invalid-status', `status must be one of ${STATUSES.join(', ')}; got ${JSON.stringify(status)}.`);
+  }
+  return status as DeadLetterStatus;
 }
 
-const operatorName = (principal: BatonPrincipal | undefined) => `operator:${principal?.name ?? 'anonymous'}`;
+/** A text filter of the listing: absent, or 1 to 500 characters given once. */
+function filterParam(name: 'consumer' | 'topic' | 'reason', value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_FILTER_LENGTH) {
+    const got = typeof value === 'string' ? `${value.length} characters` : 'it more than once';
+    throw badRequest('invalid-filter', `${name} must be given once, as 1 to ${MAX_FILTER_LENGTH} characters; got ${got}. Leave it out to list every ${name}.`, {
+      errors: [{ field: name, message: `must be 1 to ${MAX_FILTER_LENGTH} characters` }],
+    });
+  }
+  return value;
+}
 
 @ApiTags('dead-letters')
 @ApiBearerAuth()
@@ -33,17 +46,48 @@ export class DeadLettersController {
 
   @Get()
   @Reader()
-  @ApiOperation({ summary: 'List dead letters, newest first', description: 'Keyset pagination: pass nextCursor as cursor.' })
+  @ApiOperation({
+    summary: 'List dead letters, newest first',
+    description: 'Keyset pagination: pass nextCursor as cursor, with the same filters. consumer and topic match exactly; reason is a case-insensitive substring.',
+  })
   @ApiQuery({ name: 'status', required: false, enum: STATUSES, description: 'Default open' })
+  @ApiQuery({ name: 'consumer', required: false, description: "Exactly this consumer ('orchestrator', 'participant:inventory', ...); 1 to 500 characters" })
+  @ApiQuery({ name: 'topic', required: false, description: 'Exactly this topic; 1 to 500 characters' })
+  @ApiQuery({ name: 'reason', required: false, description: 'Reasons containing this text, any case; 1 to 500 characters' })
   @ApiQuery({ name: 'limit', required: false, description: '1 to 500, default 50' })
   @ApiQuery({ name: 'cursor', required: false })
   @ApiResponse({ status: 400, ...PROBLEM })
-  list(@Query('status') status?: string, @Query('limit') limit?: string, @Query('cursor') cursor?: string): Promise<DeadLetterPage> {
-    if (status !== undefined && !STATUSES.includes(status as DeadLetterStatus)) {
-      throw badRequest('invalid-status', `status must be one of ${STATUSES.join(', ')}; got "${status}".`);
-    }
-    const page = pageParams(limit, cursor, isId);
-    return this.deadLetters.list({ status: (status as DeadLetterStatus | undefined) ?? 'open', limit: page.limit, before: page.lastId });
+  list(
+    @Query('status') status?: unknown,
+    @Query('limit') limit?: string,
+    @Query('cursor') cursor?: string,
+    @Query('consumer') consumer?: unknown,
+    @Query('topic') topic?: unknown,
+    @Query('reason') reason?: unknown,
+  ): Promise<DeadLetterPage> {
+    const filters = { consumer: filterParam('consumer', consumer), topic: filterParam('topic', topic), reason: filterParam('reason', reason) };
+    const page = pageParams(limit, cursor, isDeadLetterId);
+    return this.deadLetters.list({ status: statusParam(status), limit: page.limit, before: page.lastId, ...filters });
+  }
+
+  // Before ':id', which would take "facets" for an id.
+  @Get('facets')
+  @Reader()
+  @ApiOperation({
+    summary: 'The consumers and topics among dead letters of a status',
+    description: 'Distinct values, sorted, at most 200 of each: the choices of the consumer and topic filters of GET /dead-letters.',
+  })
+  @ApiQuery({ name: 'status', required: false, enum: STATUSES, description: 'Default open' })
+  @ApiResponse({
+    status: 200,
+    schema: {
+      type: 'object',
+      properties: { consumers: { type: 'array', items: { type: 'string' } }, topics: { type: 'array', items: { type: 'string' } } },
+    },
+  })
+  @ApiResponse({ status: 400, ...PROBLEM })
+  facets(@Query('status') status?: unknown): Promise<DeadLetterFacets> {
+    return this.deadLetters.facets(statusParam(status));
   }
 
   @Get(':id')
@@ -89,7 +133,8 @@ export class DeadLettersController {
   }
 }
 
-function discardReason(body: unknown): string | null {
+/** The reason of a discard: none without a body or without "reason"; a 400 problem for a bad one. */
+export function discardReason(body: unknown): string | null {
   if (body === undefined) return null;
   const isObject = typeof body === 'object' && body !== null && !Array.isArray(body);
   const reason = isObject ? (body as { reason?: unknown }).reason : undefined;

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { isPermanentFailure, isUuid } from '@baton/core';
-import { DeadLetterRepository, SagaStepUnitOfWork, type DeadLetterStatus, type DeliveryResult } from '@baton/postgres';
+import { DeadLetterRepository, SagaStepUnitOfWork, type DeadLetterPageFilter, type DeadLetterStatus, type DeliveryResult } from '@baton/postgres';
 import { encodeCursor } from '../http/request-params';
 import { deadLetterNotFound, deadLetterNotOpen, deadLetterNotReplayable, replayFailed } from './dead-letter.problems';
-import { toDeadLetterView, type DeadLetterPage, type DeadLetterView } from './dead-letter.view';
+import { toDeadLetterView, type DeadLetterFacets, type DeadLetterPage, type DeadLetterView } from './dead-letter.view';
 import { storedEnvelope } from './stored-envelope';
 
 export interface ReplayResult {
@@ -26,13 +26,18 @@ export class DeadLettersService {
     private readonly unitOfWork: SagaStepUnitOfWork,
   ) {}
 
-  async list(filter: { status: DeadLetterStatus; limit: number; before?: string }): Promise<DeadLetterPage> {
+  async list(filter: DeadLetterPageFilter): Promise<DeadLetterPage> {
     const rows = await this.deadLetters.page({ ...filter, limit: filter.limit + 1 });
     const page = rows.slice(0, filter.limit);
     return {
       items: page.map((letter) => toDeadLetterView(letter)),
       nextCursor: rows.length > filter.limit ? encodeCursor(page[page.length - 1].id) : null,
     };
+  }
+
+  /** At most this many consumers, and as many topics, for a console's filters. */
+  facets(status: DeadLetterStatus): Promise<DeadLetterFacets> {
+    return this.deadLetters.facets(status, 200);
   }
 
   async get(id: string): Promise<DeadLetterView> {

@@ -16,7 +16,8 @@ const LAG_TIMEOUT_MS = 3000;
 /** Statuses of a saga that has not ended: each registered saga shows each of them, at 0 if need be. */
 const IN_FLIGHT_STATUSES: readonly SagaStatus[] = ['running', 'compensating', 'stuck'];
 
-interface DatabaseReading {
+/** What the gauges read from the database, for the whole database (every host on it). */
+export interface DatabaseReading {
   inFlight: Array<{ name: string; status: string; count: number }>;
   backlog: { count: number; oldestAgeMs: number };
   timers: { due: number; overdue: number };
@@ -125,6 +126,14 @@ export class SagaGauges {
         },
       });
     }
+  }
+
+  /**
+   * The database reading the gauges show: the cached one if under a second
+   * old, else read now. Undefined when the database could not be read (logged).
+   */
+  databaseReading(): Promise<DatabaseReading | undefined> {
+    return this.database.get();
   }
 
   private async orUndefined<T>(source: string, read: () => Promise<T>): Promise<T | undefined> {

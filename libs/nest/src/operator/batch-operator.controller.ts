@@ -120,7 +120,7 @@ export class BatchOperatorController {
     summary: 'Retry up to 100 sagas now',
     description:
       'Each saga is retried as POST /sagas/{id}/retry does: a stuck saga sends its failed compensation again, a running one resends its commands in flight. ' +
-      'The single retry records no reason in the history, and neither does this: the reason is logged with the ids.',
+      "The reason is the note of each saga's history row for the retry, as the single retry's optional reason is.",
   })
   @ApiBody(BATCH_BODY)
   @ApiResponse(BATCH_RESULTS)
@@ -132,7 +132,7 @@ export class BatchOperatorController {
     this.logger.log(`Batch retry of ${ids.length} saga(s) by ${actor}: ${reason}`);
     return {
       results: await this.each(ids, 'retry', async (id, status) => {
-        await this.unitOfWork.retryNow(id, actor);
+        await this.unitOfWork.retryNow(id, actor, reason);
         return status === 'stuck' ? 'failed compensation sent again' : 'commands in flight sent again';
       }),
     };

@@ -84,14 +84,18 @@ export class OperatorController {
   @HttpCode(200)
   @ApiOperation({
     summary: 'Retry now',
-    description: 'A saga stuck on a failed compensation sends it again; otherwise every command in flight is resent at once (same ids).',
+    description:
+      'A saga stuck on a failed compensation sends it again; otherwise every command in flight is resent at once (same ids). ' +
+      'Body: { "reason": "..." } (optional): the note of the history row the retry writes.',
   })
+  @ApiBody({ required: false, schema: { type: 'object', properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } } } })
   @ApiResponse({ status: 400, ...PROBLEM })
   @ApiResponse({ status: 409, ...PROBLEM })
   @ApiResponse({ status: 415, ...PROBLEM })
-  async retry(@Param('id') id: string, @Principal() principal?: BatonPrincipal): Promise<SagaView> {
+  async retry(@Param('id') id: string, @Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<SagaView> {
     const sagaId = sagaIdParam(id);
-    await this.unitOfWork.retryNow(sagaId, actorOf(principal));
+    const reason = textField(body, 'reason', false);
+    await this.unitOfWork.retryNow(sagaId, actorOf(principal), reason);
     return this.orchestrator.get(sagaId);
   }
 

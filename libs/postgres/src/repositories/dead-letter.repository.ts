@@ -13,6 +13,20 @@ export interface StoredRawMessage {
   headers: Array<{ name: string; value: string | null }>;
 }
 
+/** What `DeadLetterRepository.page` reads: one status, newest first, optionally narrowed. */
+export interface DeadLetterPageFilter {
+  status: DeadLetterStatus;
+  limit: number;
+  /** The id of the last letter of the previous page. */
+  before?: string;
+  /** Exactly this consumer ('orchestrator', 'participant:inventory', ...). */
+  consumer?: string;
+  /** Exactly this topic. */
+  topic?: string;
+  /** Letters whose reason contains this text, case-insensitively. */
+  reason?: string;
+}
+
 /** A dead letter of the orchestrator with what operators did about it. */
 export interface DeadLetterRecord {
   id: string;
@@ -128,17 +142,45 @@ export class DeadLetterRepository {
   /**
    * One page of the dead letters with `status`, newest first, without their
    * envelopes. `before` is the id of the last letter of the previous page.
+   * `consumer` and `topic` must match exactly; `reason` is a case-insensitive
+   * substring of the reason (its `%`, `_` and `\\` match themselves).
    */
-  async page(filter: { status: DeadLetterStatus; limit: number; before?: string }): Promise<DeadLetterRecord[]> {
+  async page(filter: DeadLetterPageFilter): Promise<DeadLetterRecord[]> {
+    const params: unknown[] = [filter.status, filter.limit];
+    const where = ['status = $1'];
+    const add = (condition: (n: string) => string, value: unknown) => {
+      params.push(value);
+      where.push(condition(`$${params.length}`));
+    };
+    if (filter.before !== undefined) add((n) => `id < ${n}`, filter.before);
+    if (filter.consumer !== undefined) add((n) => `consumer = ${n}`, filter.consumer);
+    if (filter.topic !== undefined) add((n) => `topic = ${n}`, filter.topic);
+    if (filter.reason !== undefined) add((n) => `reason ILIKE ${n} ESCAPE '\\'`, `%${escapeLike(filter.reason)}%`);
     // Keyset pagination on baton_dead_letter_status_id (status, id): no OFFSET, stable while rows arrive.
+    // The other filters are checked on the rows that index walks: dead letters of one status are not many.
     const { rows } = await sql<Row>(
       this.dataSource.manager,
-      `SELECT ${COLUMNS} FROM ${this.table}
-        WHERE status = $1 ${filter.before === undefined ? '' : 'AND id < $3'}
-        ORDER BY id DESC LIMIT $2`,
-      filter.before === undefined ? [filter.status, filter.limit] : [filter.status, filter.limit, filter.before],
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $2`,
+      params,
     );
     return rows.map(withDates);
+  }
+
+  /**
+   * The distinct consumers and topics among the dead letters with `status`,
+   * sorted, at most `limit` of each: the choices of a console's filters.
+   */
+  async facets(status: DeadLetterStatus, limit = 200): Promise<{ consumers: string[]; topics: string[] }> {
+    const distinct = async (column: 'consumer' | 'topic') => {
+      const { rows } = await sql<{ value: string }>(
+        this.dataSource.manager,
+        `SELECT DISTINCT ${column} AS value FROM ${this.table} WHERE status = $1 AND ${column} IS NOT NULL ORDER BY value LIMIT $2`,
+        [status, limit],
+      );
+      return rows.map((row) => row.value);
+    };
+    const [consumers, topics] = await Promise.all([distinct('consumer'), distinct('topic')]);
+    return { consumers, topics };
   }
 
   /** The whole record, envelope included. */
@@ -183,6 +225,9 @@ function claimed(raw: RawMessage | undefined, name: string): string | null {
   const header = raw?.headers.findLast((h) => h.name === name)?.value;
   return header ? storableText(Buffer.from(header).toString('utf8').slice(0, 200)) : null;
 }
+
+/** `text` for a LIKE pattern in which it matches only itself (ESCAPE '\\'). */
+const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 

@@ -184,6 +184,20 @@ export class SagaRepository {
     return rows.map((row) => ({ name: row.name, status: row.status, count: Number(row.count) }));
   }
 
+  /**
+   * Unended sagas counted by name, status and state value, biggest group
+   * first, at most `limit` groups: where sagas in flight are waiting.
+   */
+  async countInFlightByState(limit: number): Promise<Array<{ name: string; status: string; stateValue: unknown; count: number }>> {
+    // The partial index baton_saga_in_flight again: only unended rows are read (migration 0002).
+    const rows: Array<{ name: string; status: string; stateValue: unknown; count: string }> = await this.dataSource.query(
+      `SELECT name, status, state_value AS "stateValue", count(*) AS count FROM baton_saga WHERE ended_at IS NULL
+        GROUP BY name, status, state_value ORDER BY count(*) DESC, name, status LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => ({ ...row, count: Number(row.count) }));
+  }
+
   findById(id: string): Promise<SagaEntity | null> {
     return this.dataSource.getRepository(SagaEntity).findOneBy({ id });
   }

@@ -13,6 +13,7 @@ import {
   errorMessage,
   isPermanentFailure,
   isUuid,
+  storableText,
   uuidv7,
   withLogContext,
   type BatonLogger,
@@ -255,9 +256,16 @@ export class SagaStepUnitOfWork {
    * again (RetryCompensation); otherwise every command in flight is resent at
    * once (same message ids, so participants that got them dedupe). Decided on
    * the locked saga. Throws SignalRejectedError when there is nothing to retry.
+   * `reason`, the operator's why, is the note of the step's history row,
+   * ahead of what the engine notes.
    */
-  async retryNow(sagaId: string, actor: string): Promise<void> {
-    await this.operate(sagaId, (saga) => decideRetry(this.tools, { saga, actor, messageId: uuidv7(), ...stepMoment() }));
+  async retryNow(sagaId: string, actor: string, reason?: string): Promise<void> {
+    await this.operate(sagaId, (saga) => {
+      const decision = decideRetry(this.tools, { saga, actor, messageId: uuidv7(), ...stepMoment() });
+      if (!reason || !decision.history) return decision;
+      const note = [storableText(reason), decision.history.note].filter(Boolean).join('; ');
+      return { ...decision, history: { ...decision.history, note } };
+    });
   }
 
   /** An operator's action on a saga: one step, in a transaction of its own, on the locked saga. */

@@ -1,0 +1,137 @@
+import { Body, Controller, HttpCode, Logger, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Operator } from '../auth/access.decorator';
+import type { BatonPrincipal } from '../auth/baton-principal';
+import { Principal } from '../auth/principal.decorator';
+import { PROBLEM_BASE, ProblemException, badRequest } from '../http/problem.exception';
+import type { BatchResult } from '../operator/batch-operator.controller';
+import { isDeadLetterId } from './dead-letter-id';
+import { discardReason, operatorName } from './dead-letters.controller';
+import { DeadLettersService } from './dead-letters.service';
+
+const PROBLEM = { description: 'application/problem+json' };
+const MAX_IDS = 100;
+
+const IDS = { type: 'array', items: { type: 'string', pattern: '^[1-9][0-9]*$' }, minItems: 1, maxItems: MAX_IDS, uniqueItems: true };
+const BATCH_RESULTS = {
+  status: 200,
+  description: 'One result per id, in the order given',
+  schema: {
+    type: 'object',
+    properties: {
+      results: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { id: { type: 'string' }, outcome: { type: 'string', enum: ['done', 'skipped', 'failed'] }, detail: { type: 'string' } },
+        },
+      },
+    },
+  },
+};
+
+/** The ids of a batch body: 1 to 100 dead-letter ids, none twice; a 400 problem otherwise. */
+function batchIds(body: unknown): string[] {
+  const ids = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as { ids?: unknown }).ids : undefined;
+  if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_IDS) {
+    throw badRequest('invalid-body', `"ids" must be an array of 1 to ${MAX_IDS} dead-letter ids; split a larger batch. Nothing was done.`, {
+      errors: [{ field: 'ids', message: `must be an array of 1 to ${MAX_IDS} dead-letter ids` }],
+    });
+  }
+  const bad = ids.find((id) => typeof id !== 'string' || !isDeadLetterId(id));
+  if (bad !== undefined) {
+    throw badRequest('invalid-body', `"ids" must hold dead-letter ids (positive whole numbers, as strings); ${JSON.stringify(bad)} is not one. Nothing was done.`, {
+      errors: [{ field: 'ids', message: 'must hold dead-letter ids (positive whole numbers, as strings)' }],
+    });
+  }
+  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (twice !== undefined) {
+    throw badRequest('invalid-body', `"ids" names ${twice} twice; give each dead letter once. Nothing was done.`, {
+      errors: [{ field: 'ids', message: 'must not repeat an id' }],
+    });
+  }
+  return ids as string[];
+}
+
+/**
+ * Operator actions on many dead letters at once: each is replayed or
+ * discarded exactly as POST /dead-letters/{id}/replay or /discard does (the
+ * same service call), one after the other; one result per id says what
+ * became of it, so one letter's 404 or 409 does not stop the others.
+ */
+@ApiTags('dead-letters')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('dead-letters/batch')
+export class DeadLettersBatchController {
+  private readonly logger = new Logger('DeadLetters');
+
+  constructor(private readonly deadLetters: DeadLettersService) {}
+
+  @Post('replay')
+  @Operator()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Replay up to 100 dead letters',
+    description:
+      'Each is replayed as POST /dead-letters/{id}/replay does. done: its detail is what the message did (applied, duplicate, ignored); ' +
+      'skipped: not found, not open, or not replayable; failed: it failed again (it stays open) or another error.',
+  })
+  @ApiBody({ schema: { type: 'object', required: ['ids'], properties: { ids: IDS } } })
+  @ApiResponse(BATCH_RESULTS)
+  @ApiResponse({ status: 400, ...PROBLEM })
+  @ApiResponse({ status: 415, ...PROBLEM })
+  async replay(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
+    const ids = batchIds(body);
+    const by = operatorName(principal);
+    return { results: await this.each(ids, 'replay', async (id) => (await this.deadLetters.replay(id, by)).outcome) };
+  }
+
+  @Post('discard')
+  @Operator()
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Discard up to 100 dead letters',
+    description: 'Each is discarded as POST /dead-letters/{id}/discard does, with the reason if given; one not found or not open is skipped.',
+  })
+  @ApiBody({ schema: { type: 'object', required: ['ids'], properties: { ids: IDS, reason: { type: 'string', maxLength: 1000 } } } })
+  @ApiResponse(BATCH_RESULTS)
+  @ApiResponse({ status: 400, ...PROBLEM })
+  @ApiResponse({ status: 415, ...PROBLEM })
+  async discard(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
+    const ids = batchIds(body);
+    const reason = discardReason(body);
+    const by = operatorName(principal);
+    return {
+      results: await this.each(ids, 'discard', async (id) => {
+        await this.deadLetters.discard(id, by, reason);
+        return 'discarded';
+      }),
+    };
+  }
+
+  private async each(ids: readonly string[], action: 'replay' | 'discard', act: (id: string) => Promise<string>): Promise<BatchResult[]> {
+    const results: BatchResult[] = [];
+    for (const id of ids) {
+      try {
+        results.push({ id, outcome: 'done', detail: await act(id) });
+      } catch (error) {
+        results.push(this.failure(id, action, error));
+      }
+    }
+    return results;
+  }
+
+  /** The single action's problems as one id's result: not found, not open and not replayable are skipped; the rest failed. */
+  private failure(id: string, action: 'replay' | 'discard', error: unknown): BatchResult {
+    if (error instanceof ProblemException) {
+      const { type, detail } = error.problem;
+      if (type === PROBLEM_BASE + 'dead-letter-not-found') return { id, outcome: 'skipped', detail: 'not found' };
+      if (type === PROBLEM_BASE + 'dead-letter-not-open') return { id, outcome: 'skipped', detail: `not open: ${String(error.problem.deadLetterStatus)}` };
+      if (type === PROBLEM_BASE + 'dead-letter-not-replayable') return { id, outcome: 'skipped', detail };
+      if (type === PROBLEM_BASE + 'replay-failed') return { id, outcome: 'failed', detail: `failed again: ${String(error.problem.reason)}` };
+    }
+    this.logger.error(`Batch ${action} of dead letter ${id} failed`, error instanceof Error ? error.stack : String(error));
+    return { id, outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
+  }
+}
