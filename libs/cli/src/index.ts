@@ -17,10 +17,7 @@ export { batonSettings, isSagaDefinition, loadSagas, sagasOf } from './load-saga
 export { GRAPH_FORMATS, sagaGraph } from './graph/saga-graph';
 /** The formats `sagaGraph` and `baton graph --format` take. */
 export type { GraphFormat } from './graph/saga-graph';
-/** The statechart as data, read from a saga's XState StateNode tree: what the formats draw. */
-export { readSagaGraph } from './graph/saga-graph-model';
-/** A state, a transition and a step's compensation, as `readSagaGraph` gives them. */
-export type { CompensationLink, GraphState, GraphTransition, SagaGraph } from './graph/saga-graph-model';
+// The statechart as data, and as DOT, are @baton/core's: readSagaChart, sagaChartToDot.
 
 // --- Contract compatibility (baton contracts snapshot|check) ---------------
 /** The `baton contracts` command itself. */

@@ -26,6 +26,16 @@ export { effectOf } from './definition/saga-effect';
 export type { EffectDescription } from './definition/saga-effect';
 export { SagaRegistry } from './definition/saga-registry';
 
+// --- Reading a saga's statechart (baton graph, the host's diagram) ---------
+/** A saga's statechart as plain JSON: states, transitions by index, timers, what each state sends and what undoes it. */
+export { readSagaChart } from './chart/saga-chart';
+export type { CompensationLink, SagaChart, SagaChartState, SagaChartTimer, SagaChartTransition } from './chart/saga-chart';
+/** The chart as Graphviz DOT, with SVG ids and classes to highlight a saga's states and transitions on it. */
+export { sagaChartToDot } from './chart/saga-chart-to-dot';
+/** What a list of XState actions records (a step's command, a fire-and-forget one, compensation()), and the implementation a reference names. */
+export { effectsOf, resolveImplementation } from './chart/chart-effects';
+export type { ChartEffect, SentCommand } from './chart/chart-effects';
+
 // --- Errors -----------------------------------------------------------------
 export { InvalidMessageError } from './errors/invalid-message.error';
 export { UnknownMessageTypeError } from './errors/unknown-message-type.error';

@@ -4,9 +4,12 @@ let viz: Promise<Viz> | undefined;
 
 /**
  * Lays out DOT text and answers the SVG, offline: Graphviz compiled to
- * WebAssembly (@viz-js/viz), loaded once per process.
+ * WebAssembly (@viz-js/viz), loaded once per process. Graphviz writes every
+ * `-` as `&#45;` (lest `--` end an XML comment); in `id` and `class` values
+ * it is written plainly, so the ids read as the states' ids, `state:order-fulfillment.completed`.
  */
 export async function renderSvg(dot: string): Promise<string> {
   viz ??= instance();
-  return (await viz).renderString(dot, { format: 'svg', engine: 'dot' });
+  const svg = (await viz).renderString(dot, { format: 'svg', engine: 'dot' });
+  return svg.replace(/ (id|class)="([^"]*)"/g, (_, name: string, value: string) => ` ${name}="${value.replace(/&#45;/g, '-')}"`);
 }

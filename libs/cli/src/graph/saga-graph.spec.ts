@@ -1,9 +1,8 @@
-import { command, defineSaga, event, sagaStep, sendCommand, SagaTags } from '@baton/core';
+import { command, defineSaga, event, readSagaChart, sagaStep, sendCommand, SagaTags } from '@baton/core';
 import { createOrderFulfillmentSaga } from '@example/sagas';
 import { instance } from '@viz-js/viz';
 import { not, setup } from 'xstate';
 import { z } from 'zod';
-import { readSagaGraph } from './saga-graph-model';
 import { sagaGraph } from './saga-graph';
 
 const order = createOrderFulfillmentSaga();
@@ -104,9 +103,9 @@ function tinySaga() {
 
 describe('baton graph: a saga as data', () => {
   it('reads every transition of the order saga with its event, guard and delay by name', () => {
-    const graph = readSagaGraph(order);
+    const chart = readSagaChart(order);
     const short = (id: string) => id.slice(ID.length + 1);
-    expect(graph.transitions.map((t) => `${short(t.source)} -> ${t.targets.map(short).join(',') || '(stays)'}: ${t.label}`)).toEqual([
+    expect(chart.transitions.map((t) => `${short(t.source)} -> ${t.targets.map(short).join(',') || '(stays)'}: ${t.label}`)).toEqual([
       'securing -> (stays): AbortRequested',
       'securing -> compensating: onDone [somethingFailed]',
       'securing -> shipping: onDone [else]',
@@ -127,25 +126,82 @@ describe('baton graph: a saga as data', () => {
   });
 
   it('knows what each state sends, which state runs compensation(), and what undoes each step', () => {
-    const graph = readSagaGraph(order);
-    const sends = [...graph.states.values()].filter((s) => s.sends.length).map((s) => [s.key, s.sends.map((sent) => sent.command)]);
+    const chart = readSagaChart(order);
+    const sends = chart.states.filter((s) => s.sends.length).map((s) => [s.key, s.sends.map((sent) => sent.command)]);
     expect(sends).toEqual([
       ['reserving', ['ReserveStock']],
       ['authorizing', ['AuthorizePayment']],
       ['shipping', ['ScheduleShipment']],
       ['completed', ['NotifyCustomer']],
     ]);
-    expect([...graph.states.values()].filter((s) => s.compensates).map((s) => s.id)).toEqual([`${ID}.compensating.undoing`]);
-    expect(graph.compensations.map((link) => [link.label, link.from, link.to])).toEqual([
+    expect(chart.states.filter((s) => s.compensates).map((s) => s.id)).toEqual([`${ID}.compensating.undoing`]);
+    expect(chart.compensations.map((link) => [link.label, link.from, link.to])).toEqual([
       ['ReleaseStock undoes ReserveStock', [`${ID}.securing.stock.reserving`], [`${ID}.compensating.undoing`]],
       ['VoidAuthorization undoes AuthorizePayment', [`${ID}.securing.payment.authorizing`], [`${ID}.compensating.undoing`]],
       ['CancelShipment undoes ScheduleShipment', [`${ID}.shipping`], [`${ID}.compensating.undoing`]],
     ]);
   });
 
+  it('is plain JSON: states by id with their parent and children, transitions by index, timers with their delay in ms', () => {
+    const chart = readSagaChart(order);
+    expect(JSON.parse(JSON.stringify(chart))).toEqual(chart);
+    expect(chart).toMatchObject({ name: ID, version: 1, root: ID });
+    expect(chart.states[0]).toMatchObject({ id: ID, key: ID, path: [], kind: 'compound', initial: `${ID}.securing` });
+    expect(chart.states[0]).not.toHaveProperty('parent');
+    expect(chart.states.find((s) => s.id === `${ID}.securing`)).toMatchObject({
+      kind: 'parallel',
+      parent: ID,
+      children: [`${ID}.securing.stock`, `${ID}.securing.payment`],
+    });
+    expect(chart.states.find((s) => s.id === `${ID}.securing.stock.reserving`)).toEqual({
+      id: `${ID}.securing.stock.reserving`,
+      key: 'reserving',
+      path: ['securing', 'stock', 'reserving'],
+      parent: `${ID}.securing.stock`,
+      kind: 'atomic',
+      children: [],
+      tags: [],
+      sends: [{ command: 'ReserveStock', step: 'reserveStock', undoneBy: 'ReleaseStock' }],
+      compensates: false,
+      timers: [],
+    });
+    expect(chart.states.find((s) => s.id === `${ID}.securing.payment.authorizing`)!.timers).toEqual([
+      { transition: 9, delay: 'paymentTimeout (30 s)', ms: 30_000 },
+    ]);
+    expect(chart.transitions.map((t) => t.index)).toEqual(chart.transitions.map((_, i) => i));
+    expect(chart.transitions[9]).toEqual({
+      index: 9,
+      source: `${ID}.securing.payment.authorizing`,
+      targets: [`${ID}.securing.payment.timedOut`],
+      kind: 'after',
+      delay: 'paymentTimeout (30 s)',
+      delayMs: 30_000,
+      sends: [],
+      label: 'after paymentTimeout (30 s)',
+    });
+    expect(chart.states.filter((s) => s.compensates).map((s) => s.id)).toEqual([`${ID}.compensating.undoing`]);
+  });
+
+  it('leaves out the ms of a delay a function computes', () => {
+    const Go = event('Go', { schema: z.object({}) });
+    const machine = setup({ delays: { backoff: () => 1_000 } }).createMachine({
+      id: 'later',
+      initial: 'waiting',
+      states: { waiting: { after: { backoff: 'done', 250: 'done' } }, done: { type: 'final' } },
+    });
+    const chart = readSagaChart(defineSaga({ name: 'later', version: 1, input: z.object({}), commands: [], events: [Go], machine }));
+    // A numeric key comes first in a JavaScript object, so in XState's transitions too.
+    expect(chart.states.find((s) => s.key === 'waiting')!.timers).toEqual([
+      { transition: 0, delay: '250 ms', ms: 250 },
+      { transition: 1, delay: 'backoff' },
+    ]);
+    expect(chart.transitions[1]).toMatchObject({ kind: 'after', delay: 'backoff' });
+    expect(chart.transitions[1]).not.toHaveProperty('delayMs');
+  });
+
   it('gives a delay its value when the machine has it: another paymentTimeout, another label', () => {
-    const graph = readSagaGraph(createOrderFulfillmentSaga({ paymentTimeoutMs: 90_000 }));
-    expect(graph.transitions.filter((t) => t.kind === 'after').map((t) => t.label)).toEqual(['after paymentTimeout (90 s)']);
+    const chart = readSagaChart(createOrderFulfillmentSaga({ paymentTimeoutMs: 90_000 }));
+    expect(chart.transitions.filter((t) => t.kind === 'after').map((t) => t.label)).toEqual(['after paymentTimeout (90 s)']);
   });
 });
 
@@ -173,11 +229,11 @@ describe('baton graph --format dot', () => {
 
   it('labels the transitions with their event, guard and delay, and leaves a cluster for onDone', () => {
     expect(dotEdges(dot, 'securing.stock.reserving', 'securing.stock.refused')).toEqual([
-      expect.stringContaining('[label=<StockRefused>]'),
-      expect.stringContaining('[label=<StepFailed [reserveStock failed]>]'),
+      expect.stringContaining('[label=<StockRefused>, class="baton-transition baton-t4"]'),
+      expect.stringContaining('[label=<StepFailed [reserveStock failed]>, class="baton-transition baton-t5"]'),
     ]);
     expect(dotEdges(dot, 'securing.payment.authorizing', 'securing.payment.timedOut')).toEqual([
-      expect.stringContaining('label=<after paymentTimeout (30 s)>, style="bold"'),
+      expect.stringContaining('label=<after paymentTimeout (30 s)>, style="bold", class="baton-transition baton-t9 baton-after"'),
     ]);
     const onDone = dot.split('\n').find((line) => line.includes('onDone [somethingFailed]'))!;
     expect(onDone).toContain(`ltail="cluster_${ID}.securing"`);
@@ -198,7 +254,7 @@ describe('baton graph --format dot', () => {
       expect(dot).toContain(`"${ID}.${state}#undo" [shape=note`);
       expect(dot).toContain(`label=<${label}>`);
       expect(dot).toContain(`{ rank=same; "${ID}.${state}"; "${ID}.${state}#undo"; }`);
-      expect(dot).toContain(`"${ID}.${state}" -> "${ID}.${state}#undo" [style=dashed, color="#b03a2e", arrowhead=none];`);
+      expect(dot).toContain(`"${ID}.${state}" -> "${ID}.${state}#undo" [style=dashed, color="#b03a2e", arrowhead=none, class="baton-undo"];`);
     }
   });
 
@@ -206,6 +262,25 @@ describe('baton graph --format dot', () => {
     expect(dot).toMatch(/"order-fulfillment\.compensated" \[label=<.*tags: compensated.*fillcolor="#fae5d3"/);
     expect(dot).toMatch(/"order-fulfillment\.aborted" \[label=<.*tags: aborted.*fillcolor="#e5e7e9"/);
     expect(dot).toMatch(/"order-fulfillment\.completed" \[.*fillcolor="#d5f5e3"/);
+  });
+
+  it('gives every state but the root an SVG id and classes, and every edge of a transition its index', () => {
+    const chart = readSagaChart(order);
+    for (const state of chart.states.slice(1)) {
+      expect(dot.split(`id="state:${state.id}"`)).toHaveLength(2);
+    }
+    expect(dot).not.toContain(`id="state:${ID}"`);
+    expect(dot).toContain(`"${ID}.completed" [label=<`);
+    expect(dot).toMatch(/"order-fulfillment\.completed" \[.*, id="state:order-fulfillment\.completed", class="baton-state baton-final"\];/);
+    expect(dot).toContain(`subgraph "cluster_${ID}.securing" {\n    id="state:${ID}.securing"; class="baton-state baton-parallel";`);
+    expect(dot).toContain(`id="state:${ID}.compensating"; class="baton-state baton-compound baton-compensation";`);
+    expect(dot).toContain(`id="state:${ID}.compensating.undoing", class="baton-state baton-atomic baton-compensation"`);
+    expect(dot).toContain(`id="state:${ID}.aborted", class="baton-state baton-final baton-compensation"`);
+    // Transition 1 (securing's onDone to compensating) is drawn from the cluster; transition 0 only runs actions in a cluster: no edge.
+    expect(dot.match(/class="baton-transition baton-t1"/g)).toHaveLength(1);
+    expect(dot).not.toContain('baton-t0"');
+    expect(dot.match(/class="baton-undo"/g)).toHaveLength(6);
+    expect(dot.match(/ baton-after"/g)).toHaveLength(1);
   });
 
   it('is the same text every time', () => {
@@ -259,8 +334,8 @@ describe('baton graph on a tiny saga', () => {
   const tiny = tinySaga();
 
   it('names numeric delays, always, XState guards and inline ones, and what a named action and sendCommand send', () => {
-    const graph = readSagaGraph(tiny);
-    expect(graph.transitions.map((t) => `${t.source} -> ${t.targets.join(',') || '(stays)'}: ${t.label}`)).toEqual([
+    const chart = readSagaChart(tiny);
+    expect(chart.transitions.map((t) => `${t.source} -> ${t.targets.join(',') || '(stays)'}: ${t.label}`)).toEqual([
       'tiny -> tiny.greeted: Stop',
       'tiny -> (stays): Log',
       'tiny.checking -> tiny.pinging: always [!isZero]',
@@ -269,9 +344,9 @@ describe('baton graph on a tiny saga', () => {
       'tiny.pinging -> (stays): Poke',
       'tiny.pinging -> tiny.greeted: after 5 s',
     ]);
-    expect(graph.states.get('tiny.pinging')!.sends).toEqual([{ command: 'Ping', step: 'ping', undoneBy: 'Unping' }]);
-    expect(graph.states.get('tiny.greeted')!.sends).toEqual([{ command: 'Hello' }]);
-    expect(graph.compensations).toEqual([
+    expect(chart.states.find((s) => s.id === 'tiny.pinging')!.sends).toEqual([{ command: 'Ping', step: 'ping', undoneBy: 'Unping' }]);
+    expect(chart.states.find((s) => s.id === 'tiny.greeted')!.sends).toEqual([{ command: 'Hello' }]);
+    expect(chart.compensations).toEqual([
       { step: 'ping', command: 'Ping', undoneBy: 'Unping', from: ['tiny.pinging'], to: [], label: 'Unping undoes Ping' },
     ]);
   });
@@ -279,15 +354,15 @@ describe('baton graph on a tiny saga', () => {
   it('draws them in DOT: a self-loop for a transition that only runs actions, no compensation() where there is none', () => {
     const dot = sagaGraph(tiny, 'dot');
     expect(dot).toContain('<b>tiny</b> v3');
-    expect(dot).toContain('"tiny.pinging" -> "tiny.pinging" [label=<Poke: stays>, tailport="sw", headport="w"];');
+    expect(dot).toContain('"tiny.pinging" -> "tiny.pinging" [label=<Poke: stays>, tailport="sw", headport="w", class="baton-transition baton-t5"];');
     expect(dot).toContain('"tiny.checking" -> "tiny.pinging" [label=<always [!isZero]>');
-    expect(dot).toContain('"tiny.pinging" -> "tiny.greeted" [label=<after 5 s>, style="bold"];');
+    expect(dot).toContain('"tiny.pinging" -> "tiny.greeted" [label=<after 5 s>, style="bold", class="baton-transition baton-t6 baton-after"];');
     expect(dot).toContain('label=<Unping undoes Ping>');
-    expect(dot).toMatch(/"tiny\.greeted" \[label=<.*sends Hello.*tags: failed.*fillcolor="#f5b7b1", peripheries=2\]/);
+    expect(dot).toMatch(/"tiny\.greeted" \[label=<.*sends Hello.*tags: failed.*fillcolor="#f5b7b1", peripheries=2, id="state:tiny\.greeted", class="baton-state baton-final baton-compensation"\]/);
     expect(dot).not.toContain('undo armed steps');
     expect(dot).not.toContain('subgraph');
     expect(dot).toContain('"tiny#any" [label=<<i>in any state</i>>');
-    expect(dot).toContain('"tiny#any" -> "tiny.greeted" [label=<Stop>];');
+    expect(dot).toContain('"tiny#any" -> "tiny.greeted" [label=<Stop>, class="baton-transition baton-t0"];');
     expect(dot).toContain('Log: actions only, stays');
   });
 
@@ -361,10 +436,10 @@ describe('baton graph on states in states', () => {
     const dot = sagaGraph(nested, 'dot');
     expect(dot).toContain('label=<<b>outer</b><br/><font point-size="10" color="#34495e">Back: to inner</font>>;');
     expect(dot).not.toMatch(/-> "nested\.outer\.inner#fork" \[label=<Back>/);
-    expect(dot).toContain('"nested.outer.other" -> "nested.outer#initial" [label=<Back>];');
-    expect(dot).toMatch(/"nested\.outer\.inner\.b\.b1" -> "nested\.outer\.other" \[label=<Go>, ltail="cluster_nested\.outer\.inner"\]/);
+    expect(dot).toContain('"nested.outer.other" -> "nested.outer#initial" [label=<Back>, class="baton-transition baton-t5"];');
+    expect(dot).toMatch(/"nested\.outer\.inner\.b\.b1" -> "nested\.outer\.other" \[label=<Go>, ltail="cluster_nested\.outer\.inner", class="baton-transition baton-t2"\]/);
     expect(dot).toContain('subgraph "cluster_regionA" {');
-    expect(dot).toContain('"nested.outer.inner.a.hist" [label=<H*>, fillcolor="#ffffff", shape=circle, tooltip="hist: deep history"];');
+    expect(dot).toContain('"nested.outer.inner.a.hist" [label=<H*>, fillcolor="#ffffff", shape=circle, tooltip="hist: deep history", id="state:nested.outer.inner.a.hist", class="baton-state baton-history"];');
   });
 
   it('names Mermaid states by their path, the one with an id of its own too', () => {
@@ -403,5 +478,18 @@ describe('baton graph --format svg', () => {
       expect(svg).toContain(text);
     }
     expect(await sagaGraph(order, 'svg')).toBe(svg);
+  });
+
+  it("carries the states' ids and the transitions' classes into the SVG's <g> elements, with plain hyphens", async () => {
+    const svg = await sagaGraph(order, 'svg');
+    expect(svg).toContain(`<g id="state:${ID}.completed" class="node baton-state baton-final">`);
+    expect(svg).toContain(`<g id="state:${ID}.securing" class="cluster baton-state baton-parallel">`);
+    expect(svg).toContain(`<g id="state:${ID}.compensating.undoing" class="node baton-state baton-atomic baton-compensation">`);
+    expect(svg).toMatch(/<g id="edge\d+" class="edge baton-transition baton-t3">\n<title>order&#45;fulfillment\.securing\.stock\.reserving&#45;&gt;order&#45;fulfillment\.securing\.stock\.reserved<\/title>/);
+    expect(svg).toMatch(/<g id="edge\d+" class="edge baton-transition baton-t9 baton-after">/);
+    expect(svg.match(/<g id="node\d+" class="node baton-undo">/g)).toHaveLength(3);
+    expect(svg.match(/<g id="edge\d+" class="edge baton-undo">/g)).toHaveLength(3);
+    for (const state of readSagaChart(order).states.slice(1)) expect(svg).toContain(` id="state:${state.id}" class="`);
+    expect(svg).not.toMatch(/ (id|class)="[^"]*&#45;/);
   });
 });

@@ -1,7 +1,5 @@
-import type { SagaDefinition } from '@baton/core';
+import { readSagaChart, sagaChartToDot, type SagaDefinition } from '@baton/core';
 import { renderSvg } from './render-svg';
-import { readSagaGraph } from './saga-graph-model';
-import { toDot } from './to-dot';
 import { toMermaid } from './to-mermaid';
 
 /** What `baton graph` draws: Mermaid `stateDiagram-v2` text, Graphviz DOT text, or an SVG laid out from the DOT. */
@@ -22,14 +20,14 @@ export function sagaGraph(definition: SagaDefinition, format: 'svg'): Promise<st
 export function sagaGraph(definition: SagaDefinition, format: 'mermaid' | 'dot'): string;
 export function sagaGraph(definition: SagaDefinition, format: GraphFormat): string | Promise<string>;
 export function sagaGraph(definition: SagaDefinition, format: GraphFormat): string | Promise<string> {
-  const graph = readSagaGraph(definition);
+  const chart = readSagaChart(definition);
   switch (format) {
     case 'mermaid':
-      return toMermaid(graph);
+      return toMermaid(chart);
     case 'dot':
-      return toDot(graph);
+      return sagaChartToDot(chart);
     case 'svg':
-      return renderSvg(toDot(graph));
+      return renderSvg(sagaChartToDot(chart));
     default:
       throw new Error(`Unknown graph format "${String(format)}": use ${GRAPH_FORMATS.join(', ')}.`);
   }

@@ -1,4 +1,4 @@
-import type { GraphState, SagaGraph } from './saga-graph-model';
+import type { SagaChart, SagaChartState } from '@baton/core';
 
 // Fills per tag, as in the DOT output (to-dot.ts).
 const TAG_CLASSES: Record<string, string> = {
@@ -21,11 +21,14 @@ const text = (value: string) => value.replace(/[\r\n]+/g, ' ').replace(/;/g, ','
  * has an id made of its path (`securing_stock_reserving`), since Mermaid's
  * ids are global and two regions may both have a `refused`.
  */
-export function toMermaid(graph: SagaGraph): string {
+export function toMermaid(chart: SagaChart): string {
+  const states = new Map(chart.states.map((state) => [state.id, state]));
+  const root = states.get(chart.root)!;
+  const childrenOf = (state: SagaChartState) => state.children.map((id) => states.get(id)!);
   const ids = new Map<string, string>();
   const used = new Set<string>();
-  for (const state of graph.states.values()) {
-    if (state === graph.root) continue;
+  for (const state of chart.states) {
+    if (state === root) continue;
     const base = `${state.path.join('_').replace(/[^A-Za-z0-9_]/g, '_')}`;
     let id = /^[A-Za-z]/.test(base) ? base : `s_${base}`;
     for (let n = 2; used.has(id); n++) id = `${base}_${n}`;
@@ -35,21 +38,21 @@ export function toMermaid(graph: SagaGraph): string {
   // The machine's own transitions are taken in any state: they leave from a state saying so.
   let anyState = 'in_any_state';
   for (let n = 2; used.has(anyState); n++) anyState = `in_any_state_${n}`;
-  ids.set(graph.root.id, anyState);
+  ids.set(root.id, anyState);
   const idOf = (state: string) => ids.get(state)!;
   const lines: string[] = [];
 
-  const descriptions = (state: GraphState): string[] => [
+  const descriptions = (state: SagaChartState): string[] => [
     ...state.sends.map((sent) => `sends ${sent.command}`),
-    ...graph.compensations.filter((link) => link.from.includes(state.id)).map((link) => link.label),
+    ...chart.compensations.filter((link) => link.from.includes(state.id)).map((link) => link.label),
     ...(state.compensates ? ['undo armed steps, newest first'] : []),
-    ...graph.compensations.filter((link) => state.compensates && !link.from.length).map((link) => link.label),
+    ...chart.compensations.filter((link) => state.compensates && !link.from.length).map((link) => link.label),
     ...(state.tags.length ? [`tags: ${state.tags.join(', ')}`] : []),
   ];
-  const notes = (state: GraphState): string[] =>
-    graph.transitions.filter((t) => t.source === state.id && !t.targets.length && state.children.length).map((t) => `${t.label}: actions only, stays`);
+  const notes = (state: SagaChartState): string[] =>
+    chart.transitions.filter((t) => t.source === state.id && !t.targets.length && state.children.length).map((t) => `${t.label}: actions only, stays`);
 
-  const writeState = (state: GraphState, indent: string) => {
+  const writeState = (state: SagaChartState, indent: string) => {
     const id = idOf(state.id);
     const composite = state.children.length > 0;
     const name =
@@ -60,13 +63,13 @@ export function toMermaid(graph: SagaGraph): string {
       lines.push(`${indent}state "${text(name)}" as ${id} {`);
       const inner = `${indent}  `;
       if (state.kind === 'parallel') {
-        state.children.forEach((region, i) => {
+        childrenOf(state).forEach((region, i) => {
           if (i) lines.push(`${inner}--`);
           writeState(region, inner);
         });
       } else {
         lines.push(`${inner}[*] --> ${idOf(state.initial!)}`);
-        for (const child of state.children) writeState(child, inner);
+        for (const child of childrenOf(state)) writeState(child, inner);
       }
       lines.push(`${indent}}`);
     }
@@ -80,17 +83,16 @@ export function toMermaid(graph: SagaGraph): string {
     if (tagged) lines.push(`${indent}class ${id} ${tagged}`);
   };
 
-  lines.push('---', `title: ${JSON.stringify(`${graph.name} v${graph.version}`)}`, '---', 'stateDiagram-v2');
-  if (graph.description) lines.push(`  %% ${text(graph.description)}`);
-  const { root } = graph;
+  lines.push('---', `title: ${JSON.stringify(`${chart.name} v${chart.version}`)}`, '---', 'stateDiagram-v2');
+  if (chart.description) lines.push(`  %% ${text(chart.description)}`);
   if (root.initial) lines.push(`  [*] --> ${idOf(root.initial)}`);
-  for (const child of root.children) writeState(child, '  ');
-  const machineWide = graph.transitions.filter((t) => t.source === root.id);
+  for (const child of childrenOf(root)) writeState(child, '  ');
+  const machineWide = chart.transitions.filter((t) => t.source === root.id);
   if (machineWide.length) lines.push(`  state "in any state" as ${anyState}`);
   for (const t of machineWide.filter((t) => !t.targets.length)) lines.push(`  ${anyState} : ${text(`${t.label}: actions only, stays`)}`);
   // Transitions after every state is declared: Mermaid declares a state where it is first named.
-  for (const transition of graph.transitions) {
-    const source = graph.states.get(transition.source)!;
+  for (const transition of chart.transitions) {
+    const source = states.get(transition.source)!;
     if (!transition.targets.length) {
       if (!source.children.length && source !== root) lines.push(`  ${idOf(source.id)} --> ${idOf(source.id)} : ${text(`${transition.label}: stays`)}`);
       continue;
@@ -101,7 +103,7 @@ export function toMermaid(graph: SagaGraph): string {
     }
   }
   for (const [tag, style] of Object.entries(TAG_CLASSES)) {
-    if ([...graph.states.values()].some((state) => state.tags.includes(tag))) lines.push(`  classDef ${tag} ${style}`);
+    if (chart.states.some((state) => state.tags.includes(tag))) lines.push(`  classDef ${tag} ${style}`);
   }
   return `${lines.join('\n')}\n`;
 }

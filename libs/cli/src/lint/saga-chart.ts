@@ -1,8 +1,7 @@
-import type { SagaDefinition } from '@baton/core';
+import { effectsOf, resolveImplementation as resolve, type ChartEffect, type SagaDefinition } from '@baton/core';
 import type { AnyStateMachine, AnyStateNode } from 'xstate';
-import { effectsOf, resolve, type ChartEffect } from '../saga-actions';
 
-export type { ChartEffect } from '../saga-actions';
+export type { ChartEffect } from '@baton/core';
 
 /** One state of the machine. */
 export interface ChartNode {

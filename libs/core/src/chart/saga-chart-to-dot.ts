@@ -1,4 +1,4 @@
-import type { CompensationLink, GraphState, SagaGraph } from './saga-graph-model';
+import type { CompensationLink, SagaChart, SagaChartState, SagaChartTransition } from './saga-chart';
 
 // How the graph looks: one font (Graphviz's WebAssembly build measures text
 // with its own Helvetica metrics, so a browser's Helvetica or Arial fits),
@@ -14,6 +14,25 @@ const TAG_FILL: Record<string, string> = {
 };
 const COMPLETED_FILL = '#d5f5e3';
 const FINAL_FILL = '#f2f4f4';
+/** Tags that mark a state as part of a saga's unhappy ending: drawn, and classed, as compensation. */
+const COMPENSATION_TAGS = new Set(['compensating', 'compensated', 'failed', 'stuck', 'aborted']);
+
+/**
+ * The SVG id of a state's node or cluster: Graphviz copies a DOT `id` to its
+ * `<g>`, so a console finds the states a saga is in by their XState ids.
+ */
+const stateElementId = (stateId: string) => `state:${stateId}`;
+
+/** A state's SVG classes: `baton-state baton-<kind>`, and `baton-compensation` on the unhappy path. */
+function stateClasses(state: SagaChartState): string {
+  const compensation = state.compensates || state.tags.some((tag) => COMPENSATION_TAGS.has(tag));
+  return `baton-state baton-${state.kind}${compensation ? ' baton-compensation' : ''}`;
+}
+
+/** A transition's SVG classes, on every edge drawn for it: `baton-transition baton-t<index>`, and `baton-after` for a delay's. */
+function transitionClasses(transition: SagaChartTransition): string {
+  return `baton-transition baton-t${transition.index}${transition.kind === 'after' ? ' baton-after' : ''}`;
+}
 
 /** A DOT double-quoted string. */
 const quote = (text: string) => `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
@@ -27,7 +46,7 @@ const small = (text: string, colour = '#34495e') => `<font point-size="10" color
  * The lines under a state's name: what its entry sends, compensation() (with
  * the compensations of steps no state's entry sends), its tags.
  */
-function details(state: GraphState, unplaced: readonly CompensationLink[]): string[] {
+function details(state: SagaChartState, unplaced: readonly CompensationLink[]): string[] {
   const lines = state.sends.map((sent) => small(`sends ${sent.command}`));
   if (state.compensates) {
     lines.push(`<i>${small('undo armed steps, newest first', COMPENSATION_COLOUR)}</i>`);
@@ -37,7 +56,7 @@ function details(state: GraphState, unplaced: readonly CompensationLink[]): stri
   return lines;
 }
 
-const fillOf = (state: GraphState, topLevel: boolean) => {
+const fillOf = (state: SagaChartState, topLevel: boolean) => {
   const tagged = state.tags.map((tag) => TAG_FILL[tag]).find(Boolean);
   if (tagged) return tagged;
   if (state.kind !== 'final') return '#ffffff';
@@ -56,48 +75,65 @@ interface Anchor {
  * dashed borders and start from a fork bar, final states with a double
  * border, transitions labelled with their event, guard and delay, and a
  * dashed edge from each step's state to the state that runs
- * `compensation()` (`ReleaseStock undoes ReserveStock`). The same graph
+ * `compensation()` (`ReleaseStock undoes ReserveStock`). The same chart
  * gives the same text, so the SVG rendered from it is stable.
+ *
+ * For a console to highlight a saga on it, every state's node or cluster
+ * has the id `state:<XState id>` and the classes `baton-state
+ * baton-<kind>` (and `baton-compensation` on the unhappy path), every edge
+ * of transition `i` the classes `baton-transition baton-t<i>` (and
+ * `baton-after` for a delay's), and the notes of what undoes a step, with
+ * their dashed edges, `baton-undo`. Graphviz copies them to the SVG's `<g>`s.
+ * The root is the whole drawing: it has no element of its own.
  */
-export function toDot(graph: SagaGraph): string {
+export function sagaChartToDot(chart: SagaChart): string {
+  const states = new Map(chart.states.map((state) => [state.id, state]));
+  const root = states.get(chart.root)!;
+  const childrenOf = (state: SagaChartState) => state.children.map((id) => states.get(id)!);
   const lines: string[] = [];
-  const clusterOf = (state: GraphState) => `cluster_${state.id}`;
-  const isCluster = (state: GraphState) => state.kind === 'compound' || state.kind === 'parallel';
-  const parentOf = new Map<string, GraphState>();
-  for (const state of graph.states.values()) for (const child of state.children) parentOf.set(child.id, state);
-  const isRegion = (state: GraphState) => parentOf.get(state.id)?.kind === 'parallel';
+  const clusterOf = (state: SagaChartState) => `cluster_${state.id}`;
+  const isCluster = (state: SagaChartState) => state.kind === 'compound' || state.kind === 'parallel';
+  const parentOf = new Map<string, SagaChartState>();
+  for (const state of states.values()) for (const child of state.children) parentOf.set(child, state);
+  const isRegion = (state: SagaChartState) => parentOf.get(state.id)?.kind === 'parallel';
   /** Which state each anchor node belongs to, to tell whether an edge stays inside a cluster. */
   const ownerOf = new Map<string, string>();
 
-  const entryOf = (state: GraphState): Anchor => {
-    if (state === graph.root) return { node: `${state.id}#initial` };
+  const entryOf = (state: SagaChartState): Anchor => {
+    if (state === root) return { node: `${state.id}#initial` };
     if (state.kind === 'parallel') return { node: `${state.id}#fork`, cluster: clusterOf(state) };
     if (state.kind !== 'compound') return { node: state.id };
-    const initial = graph.states.get(state.initial!)!;
+    const initial = states.get(state.initial!)!;
     return { node: isRegion(state) ? entryOf(initial).node : `${state.id}#initial`, cluster: clusterOf(state) };
   };
-  const exitOf = (state: GraphState): Anchor => {
-    if (state === graph.root) return { node: `${state.id}#any` };
+  const exitOf = (state: SagaChartState): Anchor => {
+    if (state === root) return { node: `${state.id}#any` };
     if (!isCluster(state)) return { node: state.id };
     // Leave from its last final child (onDone is taken there), or its last child.
-    const finals = state.children.filter((child) => child.kind === 'final');
-    const from = finals.at(-1) ?? state.children.at(-1)!;
+    const finals = childrenOf(state).filter((child) => child.kind === 'final');
+    const from = finals.at(-1) ?? childrenOf(state).at(-1)!;
     return { node: exitOf(from).node, cluster: clusterOf(state) };
   };
   /** Whether the state `id` is `state` or one of its descendants (by path: a state may have an id of its own). */
-  const within = (id: string, state: GraphState) => {
-    const path = graph.states.get(id)!.path;
+  const within = (id: string, state: SagaChartState) => {
+    const path = states.get(id)!.path;
     return state.path.length <= path.length && state.path.every((key, i) => path[i] === key);
   };
   /** Whether the node belongs to `state` or one of its descendants. */
-  const inside = (node: string, state: GraphState) => within(ownerOf.get(node) ?? node, state);
+  const inside = (node: string, state: SagaChartState) => within(ownerOf.get(node) ?? node, state);
 
   const edge = (from: Anchor, to: Anchor, attributes: Record<string, string | boolean>, indent: string) => {
     const attrs: Record<string, string | boolean> = { ...attributes };
-    const fromState = from.cluster ? graph.states.get(from.cluster.slice('cluster_'.length))! : undefined;
-    const toState = to.cluster ? graph.states.get(to.cluster.slice('cluster_'.length))! : undefined;
+    const fromState = from.cluster ? states.get(from.cluster.slice('cluster_'.length))! : undefined;
+    const toState = to.cluster ? states.get(to.cluster.slice('cluster_'.length))! : undefined;
     if (fromState && !inside(to.node, fromState)) attrs.ltail = from.cluster!;
     if (toState && !inside(from.node, toState)) attrs.lhead = to.cluster!;
+    // The SVG class last, after what lays the edge out.
+    if (typeof attrs.class === 'string') {
+      const classes = attrs.class;
+      delete attrs.class;
+      attrs.class = classes;
+    }
     const list = Object.entries(attrs).map(([key, value]) =>
       key === 'label' && typeof value === 'string' ? `label=<${value}>` : `${key}=${typeof value === 'boolean' ? value : quote(value)}`,
     );
@@ -105,44 +141,46 @@ export function toDot(graph: SagaGraph): string {
   };
 
   /** The compensations of the steps a state's entry sends. */
-  const undoneIn = (state: GraphState) => graph.compensations.filter((link) => link.from.includes(state.id));
+  const undoneIn = (state: SagaChartState) => chart.compensations.filter((link) => link.from.includes(state.id));
   /** Compensations of steps no state's entry sends: listed on the states that run compensation(). */
-  const unplaced = graph.compensations.filter((link) => !link.from.length);
+  const unplaced = chart.compensations.filter((link) => !link.from.length);
 
   /**
    * A cluster's transitions that cannot be drawn as an edge out of it: those
    * that only run actions, and those into itself (an edge would seem to leave
    * from one of its children). They are lines of its label.
    */
-  const inLabel = (state: GraphState) =>
-    graph.transitions
+  const inLabel = (state: SagaChartState) =>
+    chart.transitions
       .filter((t) => t.source === state.id && (!t.targets.length || (isCluster(state) && t.targets.some((target) => within(target, state)))))
       .map((t) => {
-        const targets = t.targets.map((target) => graph.states.get(target)!.path.slice(state.path.length).join('.') || state.key);
+        const targets = t.targets.map((target) => states.get(target)!.path.slice(state.path.length).join('.') || state.key);
         return small(targets.length ? `${t.label}: to ${targets.join(', ')}` : `${t.label}: actions only, stays`);
       });
 
-  const writeNode = (state: GraphState, indent: string) => {
+  const writeNode = (state: SagaChartState, indent: string) => {
     const label =
       state.kind === 'history' ? (state.history === 'deep' ? 'H*' : 'H') : [`<b>${html(state.key)}</b>`, ...details(state, unplaced)].join('<br/>');
-    const attrs: string[] = [`label=<${label}>`, `fillcolor=${quote(fillOf(state, parentOf.get(state.id) === graph.root))}`];
+    const attrs: string[] = [`label=<${label}>`, `fillcolor=${quote(fillOf(state, parentOf.get(state.id) === root))}`];
     if (state.kind === 'final') attrs.push('peripheries=2');
     if (state.kind === 'history') attrs.push('shape=circle', `tooltip=${quote(`${state.key}: ${state.history} history`)}`);
+    attrs.push(`id=${quote(stateElementId(state.id))}`, `class=${quote(stateClasses(state))}`);
     lines.push(`${indent}${quote(state.id)} [${attrs.join(', ')}];`);
     // Beside a step's state, a note: what undoes it (run by compensation(), newest first).
     for (const [i, link] of undoneIn(state).entries()) {
       const note = `${state.id}#undo${i || ''}`;
       lines.push(
-        `${indent}${quote(note)} [shape=note, style=filled, fillcolor="#fdedec", color=${quote(COMPENSATION_COLOUR)}, fontcolor=${quote(COMPENSATION_COLOUR)}, fontsize=10, label=<${html(link.label)}>];`,
+        `${indent}${quote(note)} [shape=note, style=filled, fillcolor="#fdedec", color=${quote(COMPENSATION_COLOUR)}, fontcolor=${quote(COMPENSATION_COLOUR)}, fontsize=10, label=<${html(link.label)}>, class="baton-undo"];`,
       );
       lines.push(`${indent}{ rank=same; ${quote(state.id)}; ${quote(note)}; }`);
-      lines.push(`${indent}${quote(state.id)} -> ${quote(note)} [style=dashed, color=${quote(COMPENSATION_COLOUR)}, arrowhead=none];`);
+      lines.push(`${indent}${quote(state.id)} -> ${quote(note)} [style=dashed, color=${quote(COMPENSATION_COLOUR)}, arrowhead=none, class="baton-undo"];`);
     }
   };
 
-  const writeCluster = (state: GraphState, indent: string) => {
+  const writeCluster = (state: SagaChartState, indent: string) => {
     const inner = `${indent}  `;
     lines.push(`${indent}subgraph ${quote(clusterOf(state))} {`);
+    lines.push(`${inner}id=${quote(stateElementId(state.id))}; class=${quote(stateClasses(state))};`);
     const title = `<b>${html(state.key)}</b>${state.kind === 'parallel' ? ' <i>(parallel: all regions at once)</i>' : ''}`;
     const notes = [
       ...undoneIn(state).map((link) => small(link.label, COMPENSATION_COLOUR)),
@@ -160,21 +198,20 @@ export function toDot(graph: SagaGraph): string {
       ownerOf.set(initial, state.id);
       lines.push(`${inner}${quote(initial)} [shape=point, width=0.14, label=""];`);
     }
-    for (const child of state.children) writeState(child, inner);
+    for (const child of childrenOf(state)) writeState(child, inner);
     if (state.kind === 'parallel') {
-      for (const region of state.children) edge(entryOf(state), { node: entryOf(region).node }, { color: '#1f618d' }, inner);
+      for (const region of childrenOf(state)) edge(entryOf(state), { node: entryOf(region).node }, { color: '#1f618d' }, inner);
     } else if (!isRegion(state)) {
-      edge({ node: `${state.id}#initial` }, entryOf(graph.states.get(state.initial!)!), {}, inner);
+      edge({ node: `${state.id}#initial` }, entryOf(states.get(state.initial!)!), {}, inner);
     }
     lines.push(`${indent}}`);
   };
 
-  const writeState = (state: GraphState, indent: string) => (isCluster(state) ? writeCluster(state, indent) : writeNode(state, indent));
+  const writeState = (state: SagaChartState, indent: string) => (isCluster(state) ? writeCluster(state, indent) : writeNode(state, indent));
 
-  const { root } = graph;
-  const title = `<b>${html(graph.name)}</b> v${graph.version}${graph.description ? `<br/>${small(graph.description)}` : ''}`;
-  const rootNotes = graph.transitions.filter((t) => t.source === root.id && !t.targets.length).map((t) => small(`${t.label}: actions only, stays`));
-  lines.push(`digraph ${quote(graph.name)} {`);
+  const title = `<b>${html(chart.name)}</b> v${chart.version}${chart.description ? `<br/>${small(chart.description)}` : ''}`;
+  const rootNotes = chart.transitions.filter((t) => t.source === root.id && !t.targets.length).map((t) => small(`${t.label}: actions only, stays`));
+  lines.push(`digraph ${quote(chart.name)} {`);
   lines.push(
     `  graph [label=<${[title, ...rootNotes].join('<br/>')}>, labelloc=t, fontname=${quote(FONT)}, fontsize=14, rankdir=TB, compound=true, newrank=true, nodesep=0.5, ranksep=0.5, pad=0.3];`,
   );
@@ -183,18 +220,18 @@ export function toDot(graph: SagaGraph): string {
   const start = `${root.id}#initial`;
   ownerOf.set(start, root.id);
   lines.push(`  ${quote(start)} [shape=point, width=0.18, label=""];`);
-  for (const child of root.children) writeState(child, '  ');
-  if (root.initial) edge({ node: start }, entryOf(graph.states.get(root.initial)!), {}, '  ');
+  for (const child of childrenOf(root)) writeState(child, '  ');
+  if (root.initial) edge({ node: start }, entryOf(states.get(root.initial)!), {}, '  ');
 
   // The machine's own transitions are taken in any state: they leave from a box saying so.
-  if (graph.transitions.some((t) => t.source === root.id && t.targets.length)) {
+  if (chart.transitions.some((t) => t.source === root.id && t.targets.length)) {
     const any = `${root.id}#any`;
     ownerOf.set(any, root.id);
     lines.push(`  ${quote(any)} [label=<<i>in any state</i>>, style="dashed,rounded", fontsize=10];`);
   }
-  for (const transition of graph.transitions) {
-    const source = graph.states.get(transition.source)!;
-    const attrs: Record<string, string> = { label: html(transition.label) };
+  for (const transition of chart.transitions) {
+    const source = states.get(transition.source)!;
+    const attrs: Record<string, string> = { label: html(transition.label), class: transitionClasses(transition) };
     if (transition.kind === 'after') attrs.style = 'bold';
     if (transition.kind === 'done' || transition.kind === 'always') attrs.fontcolor = '#1a5276';
     if (!transition.targets.length) {
@@ -204,7 +241,7 @@ export function toDot(graph: SagaGraph): string {
       continue;
     }
     if (isCluster(source) && source !== root && transition.targets.some((target) => within(target, source))) continue;
-    for (const target of transition.targets) edge(exitOf(source), entryOf(graph.states.get(target)!), attrs, '  ');
+    for (const target of transition.targets) edge(exitOf(source), entryOf(states.get(target)!), attrs, '  ');
   }
 
   lines.push('}');

@@ -1,4 +1,4 @@
-import type { SagaDefinition } from '@baton/core';
+import type { SagaDefinition } from '../definition/saga-definition';
 
 /**
  * A guard as the machine gives it, by name: `'somethingFailed'`,
@@ -32,11 +32,24 @@ export function formatDelay(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
 
+/**
+ * An `after` transition's delay in milliseconds, when the definition fixes
+ * it: a number, or a named delay whose implementation is a number. A delay
+ * computed by a function (from the context, say) has none until it runs.
+ */
+export function delayMs(delay: unknown, definition: SagaDefinition): number | undefined {
+  if (typeof delay === 'number') return delay;
+  if (typeof delay !== 'string') return undefined;
+  if (/^\d+$/.test(delay)) return Number(delay);
+  const value = (definition.machine.implementations?.delays as Record<string, unknown> | undefined)?.[delay];
+  return typeof value === 'number' ? value : undefined;
+}
+
 /** An `after` transition's delay: `paymentTimeout (30 s)` when the machine's implementations give its value, `5 s` for a number. */
 export function delayLabel(delay: unknown, definition: SagaDefinition): string {
   if (typeof delay === 'number') return formatDelay(delay);
   if (typeof delay !== 'string') return 'a delay';
-  if (/^\d+$/.test(delay)) return formatDelay(Number(delay));
-  const value = (definition.machine.implementations?.delays as Record<string, unknown> | undefined)?.[delay];
-  return typeof value === 'number' ? `${delay} (${formatDelay(value)})` : delay;
+  const ms = delayMs(delay, definition);
+  if (/^\d+$/.test(delay)) return formatDelay(ms!);
+  return ms !== undefined ? `${delay} (${formatDelay(ms)})` : delay;
 }
