@@ -79,8 +79,14 @@ export function trailOf(index: ChartIndex, history: HistoryEntry[], current: unk
     const fromIds = new Set(from.flatMap((leaf) => withAncestors(index, leaf).map((s) => s.id)));
     const reaches = (t: ChartTransition) => t.targets.some((target) => toIds.has(target) || to.some((leaf) => isWithin(index, leaf.id, target)));
     const leaves = (t: ChartTransition) => fromIds.has(t.source) || t.source === index.chart.root;
-    for (const transition of index.chart.transitions) {
-      if (triggers(transition, entry) && leaves(transition) && (reaches(transition) || !transition.targets.length)) taken.add(transition.index);
+    // The input's transitions out of the states it was in; those that lead where it ended, or, when none does (it
+    // passed through its target within the step, as into a region's final state), each one that is alone for its source.
+    const candidates = index.chart.transitions.filter((t) => triggers(t, entry) && leaves(t));
+    const reaching = candidates.filter((t) => reaches(t) || !t.targets.length);
+    const alone = candidates.filter((t) => candidates.filter((other) => other.source === t.source).length === 1);
+    for (const transition of reaching.length ? reaching : alone) {
+      taken.add(transition.index);
+      for (const target of transition.targets) for (const state of index.byId.has(target) ? withAncestors(index, index.byId.get(target)!) : []) visited.add(state.id);
     }
     // Transitions without an input of their own, taken in the same step.
     for (const transition of index.chart.transitions) {

@@ -102,6 +102,7 @@ export function OverviewView() {
       </div>
       <h2>In flight, by state</h2>
       {current.inFlightByState.length ? (
+        <div class="table-wrap">
         <table class="by-state">
           <tbody>
             {current.inFlightByState.map((group) => (
@@ -119,6 +120,7 @@ export function OverviewView() {
             ))}
           </tbody>
         </table>
+        </div>
       ) : (
         <p class="muted">No saga is in flight.</p>
       )}

@@ -6,11 +6,13 @@ function jsonSchema(schema: z.ZodType): unknown {
   return z.toJSONSchema(schema, { unrepresentable: 'any' });
 }
 
-function contractView(contract: MessageContract & { participant?: string }) {
+function contractView(contract: MessageContract & { participant?: string; signal?: boolean }) {
   return {
     type: contract.type,
     version: contract.version,
     ...(contract.participant ? { participant: contract.participant } : {}),
+    // An operator may send it (POST /sagas/{id}/signals/{type}).
+    ...(contract.signal ? { signal: true } : {}),
     schema: jsonSchema(contract.schema),
   };
 }
