@@ -22,7 +22,18 @@ describe('The host configuration', () => {
       limits: { maxTransitions: 1000, maxCommandsInFlight: 50 },
       production: false,
       log: { level: 'info', format: 'pretty' },
+      console: { enabled: true, traceUrl: undefined },
     });
+  });
+
+  it('serves the console unless CONSOLE=false, and takes a trace viewer URL only with {traceId} in it', () => {
+    expect(loadConfig({ CONSOLE: 'false', CONSOLE_TRACE_URL: 'http://jaeger:16686/trace/{traceId}' }).console).toEqual({
+      enabled: false,
+      traceUrl: 'http://jaeger:16686/trace/{traceId}',
+    });
+    expect(() => loadConfig({ CONSOLE_TRACE_URL: 'http://jaeger:16686/search' })).toThrow(
+      expect.objectContaining({ problems: [expect.stringContaining('CONSOLE_TRACE_URL')] }),
+    );
   });
 
   it('reads what is set, and treats an empty variable as unset', () => {

@@ -7,6 +7,7 @@ describe("The example's settings", () => {
       participantFailureRate: 0,
       participantLatencyMs: 0,
       participants: ['inventory', 'payment', 'shipping', 'notification'],
+      traffic: 0,
       orderPaymentTimeoutMs: 15_000,
       orderReplyTimeoutMs: 10_000,
     });

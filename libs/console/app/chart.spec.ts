@@ -47,6 +47,9 @@ describe("A saga's trail on its chart", () => {
     expect(trail.visited).toContain('order-fulfillment.securing.payment.refused');
     expect(trail.visited).toContain('order-fulfillment.compensating.undoing');
     expect(trail.visited).not.toContain('order-fulfillment.shipping');
+    // StockReleased left the engine to feed CompensationsCompleted: undoing → undone, then compensating's onDone.
+    expect(trail.taken).toContain(transition('compensating.undoing', (t) => t.event === 'CompensationsCompleted'));
+    expect(trail.visited).toContain('order-fulfillment.compensating.undone');
     expect(trail.taken).not.toContain(transition('securing.payment.authorizing', (t) => t.event === 'PaymentAuthorized'));
   });
 

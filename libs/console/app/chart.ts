@@ -84,14 +84,22 @@ export function trailOf(index: ChartIndex, history: HistoryEntry[], current: unk
     const candidates = index.chart.transitions.filter((t) => triggers(t, entry) && leaves(t));
     const reaching = candidates.filter((t) => reaches(t) || !t.targets.length);
     const alone = candidates.filter((t) => candidates.filter((other) => other.source === t.source).length === 1);
-    for (const transition of reaching.length ? reaching : alone) {
+    let chosen = reaching.length ? reaching : alone;
+    // An input the machine has no transition for, that still moved it: the engine fed it one of its own (the
+    // compensations done, a step failed). The states it left took their only transition.
+    if (!chosen.length) {
+      const left = index.chart.transitions.filter((t) => t.kind === 'event' && fromIds.has(t.source) && !toIds.has(t.source));
+      chosen = left.filter((t) => left.filter((other) => other.source === t.source).length === 1);
+    }
+    const take = (transition: ChartTransition) => {
       taken.add(transition.index);
       for (const target of transition.targets) for (const state of index.byId.has(target) ? withAncestors(index, index.byId.get(target)!) : []) visited.add(state.id);
-    }
+    };
+    chosen.forEach(take);
     // Transitions without an input of their own, taken in the same step.
     for (const transition of index.chart.transitions) {
       if ((transition.kind === 'always' || transition.kind === 'done') && visited.has(transition.source) && reaches(transition) && !toIds.has(transition.source)) {
-        taken.add(transition.index);
+        take(transition);
       }
     }
   }

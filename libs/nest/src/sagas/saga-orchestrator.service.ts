@@ -72,9 +72,10 @@ export class SagaOrchestrator {
   }
 
   /**
-   * The saga's trace: the trace id its first command carried (every message
-   * of a saga carries the trace its start began, docs/architecture.md,
-   * "Tracing"). Null when it sent no command, or the outbox row is gone.
+   * The saga's trace: the trace id its first command carried in its
+   * `traceparent` header (docs/wire-protocol.md, "Headers": each handling span
+   * is a child of the sender's, so the saga's messages share one trace). Null
+   * when it sent no command, tracing is off, or the outbox row is gone.
    */
   private async traceIdOf(id: string): Promise<string | null> {
     const first = await this.history.firstCommand(id);
