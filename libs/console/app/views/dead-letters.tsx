@@ -4,12 +4,14 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeError, query } from '../api';
 import { BatchResults } from '../components/batch-results';
+import { Pager } from '../components/pager';
 import { Dialog, ReasonDialog } from '../components/dialog';
 import { JsonTree } from '../components/json-tree';
 import { ago, shortId, time } from '../format';
 import { href, navigate, type Route } from '../router';
 import { canAct, useSession } from '../session';
 import type { BatchResult, Page } from '../types';
+import { useSelection } from '../use-selection';
 
 interface BytesView {
   base64: string;
@@ -159,7 +161,7 @@ export function DeadLetters({ route }: { route: Route }) {
   const [facets, setFacets] = useState<{ consumers: string[]; topics: string[] }>({ consumers: [], topics: [] });
   const [page, setPage] = useState<Page<DeadLetterView> | null>(null);
   const [cursors, setCursors] = useState<string[]>([]);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const { selected, toggle, clear: clearSelection } = useSelection();
   const [error, setError] = useState<string | null>(null);
   const [batch, setBatch] = useState<'replay' | 'discard' | null>(null);
   const [results, setResults] = useState<{ action: string; results: BatchResult[] } | null>(null);
@@ -177,19 +179,13 @@ export function DeadLetters({ route }: { route: Route }) {
   useEffect(() => {
     setDraft(filters);
     setCursors([]);
-    setSelected(new Set());
+    clearSelection();
     void api<{ consumers: string[]; topics: string[] }>('GET', `/dead-letters/facets${query({ status: filters.status })}`).then(setFacets, () => undefined);
   }, [filterKey]);
   useEffect(() => void load(), [filterKey, cursor, session.whoami]);
 
   const go = (params: Record<string, string | undefined>) => navigate('dead-letters', params);
   const set = (key: string) => (e: Event) => setDraft({ ...draft, [key]: (e.target as HTMLInputElement).value });
-  const toggle = (id: string) => {
-    const next = new Set(selected);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setSelected(next);
-  };
   const runBatch = async (action: 'replay' | 'discard', reason: string) => {
     const body = action === 'discard' && reason ? { ids: [...selected], reason } : { ids: [...selected] };
     const response = await api<{ results: BatchResult[] }>('POST', `/dead-letters/batch/${action}`, body).catch((e) => {
@@ -197,7 +193,7 @@ export function DeadLetters({ route }: { route: Route }) {
     });
     setResults({ action, results: response.results });
     setBatch(null);
-    setSelected(new Set());
+    clearSelection();
     void load();
   };
   const operator = canAct(session);
@@ -289,10 +285,7 @@ export function DeadLetters({ route }: { route: Route }) {
             </tbody>
           </table>
         </div>
-        <div class="pager">
-          <button type="button" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>← Newer</button>
-          <button type="button" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}>Older →</button>
-        </div>
+        <Pager cursors={cursors} nextCursor={page?.nextCursor} onChange={setCursors} />
       </div>
       {open && <LetterPanel id={open} onClose={() => go(filters)} onChanged={() => void load()} />}
       {batch === 'replay' && (

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, describeError, query } from '../api';
 import { BatchResults } from '../components/batch-results';
+import { Pager } from '../components/pager';
 import { ReasonDialog } from '../components/dialog';
 import { StatusBadge } from '../components/status-badge';
 import { ago, fromLocalInput, shortId, stateText, toLocalInput } from '../format';
@@ -11,6 +12,7 @@ import { href, navigate, type Route } from '../router';
 import { canAct, useSession } from '../session';
 import { SAGA_STATUSES, type BatchResult, type Counts, type DefinitionSummary, type Page, type SagaSummary } from '../types';
 import { useLive, useThrottle } from '../use-live';
+import { useSelection } from '../use-selection';
 
 const TEXT_FILTERS = ['name', 'version', 'status', 'state', 'correlationId', 'key', 'startedAfter', 'startedBefore', 'updatedAfter', 'updatedBefore'] as const;
 
@@ -118,7 +120,7 @@ export function SagasList({ route }: { route: Route }) {
   const [page, setPage] = useState<Page<SagaSummary> | null>(null);
   const [cursors, setCursors] = useState<string[]>([]);
   const [error, setError] = useState<string | null>(null);
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const { selected, toggle, set: setSelected, clear: clearSelection } = useSelection();
   const [newSagas, setNewSagas] = useState(0);
   const [batch, setBatch] = useState<'retry' | 'abort' | null>(null);
   const [results, setResults] = useState<{ action: string; results: BatchResult[] } | null>(null);
@@ -139,7 +141,7 @@ export function SagasList({ route }: { route: Route }) {
   useEffect(() => void api<DefinitionSummary[]>('GET', '/definitions').then(setDefinitions, () => undefined), []);
   useEffect(() => {
     setCursors([]);
-    setSelected(new Set());
+    clearSelection();
   }, [filterKey]);
   useEffect(() => {
     void loadPage();
@@ -166,18 +168,12 @@ export function SagasList({ route }: { route: Route }) {
     () => void loadPage(),
   );
 
-  const toggle = (id: string) => {
-    const next = new Set(selected);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setSelected(next);
-  };
   const allOnPage = page?.items.length ? page.items.every((s) => selected.has(s.id)) : false;
   const runBatch = async (action: 'retry' | 'abort', reason: string) => {
     const response = await api<{ results: BatchResult[] }>('POST', `/sagas/batch/${action}`, { ids: [...selected], reason });
     setResults({ action, results: response.results });
     setBatch(null);
-    setSelected(new Set());
+    clearSelection();
     void loadPage();
   };
 
@@ -221,7 +217,7 @@ export function SagasList({ route }: { route: Route }) {
                     type="checkbox"
                     aria-label="Select all on this page"
                     checked={allOnPage}
-                    onChange={() => setSelected(allOnPage ? new Set() : new Set(page?.items.map((s) => s.id)))}
+                    onChange={() => allOnPage ? clearSelection() : setSelected(page?.items.map((s) => s.id) ?? [])}
                   />
                 </th>
               )}
@@ -260,10 +256,7 @@ export function SagasList({ route }: { route: Route }) {
           </tbody>
         </table>
       </div>
-      <div class="pager">
-        <button type="button" disabled={!cursors.length} onClick={() => setCursors(cursors.slice(0, -1))}>← Newer</button>
-        <button type="button" disabled={!page?.nextCursor} onClick={() => page?.nextCursor && setCursors([...cursors, page.nextCursor])}>Older →</button>
-      </div>
+      <Pager cursors={cursors} nextCursor={page?.nextCursor} onChange={setCursors} />
       {batch && (
         <ReasonDialog
           title={batch === 'retry' ? `Retry ${selected.size} saga(s) now` : `Abort ${selected.size} saga(s)`}

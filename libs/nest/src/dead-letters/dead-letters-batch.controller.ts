@@ -3,55 +3,15 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags
 import { Operator } from '../auth/access.decorator';
 import type { BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
-import { PROBLEM_BASE, ProblemException, badRequest } from '../http/problem.exception';
-import type { BatchResult } from '../operator/batch-operator.controller';
+import { PROBLEM_BASE, ProblemException } from '../http/problem.exception';
+import { BATCH_RESULTS, MAX_BATCH_IDS, batchIds, type BatchResult } from '../http/batch';
 import { isDeadLetterId } from './dead-letter-id';
 import { discardReason, operatorName } from './dead-letters.controller';
 import { DeadLettersService } from './dead-letters.service';
 
 const PROBLEM = { description: 'application/problem+json' };
-const MAX_IDS = 100;
-
-const IDS = { type: 'array', items: { type: 'string', pattern: '^[1-9][0-9]*$' }, minItems: 1, maxItems: MAX_IDS, uniqueItems: true };
-const BATCH_RESULTS = {
-  status: 200,
-  description: 'One result per id, in the order given',
-  schema: {
-    type: 'object',
-    properties: {
-      results: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: { id: { type: 'string' }, outcome: { type: 'string', enum: ['done', 'skipped', 'failed'] }, detail: { type: 'string' } },
-        },
-      },
-    },
-  },
-};
-
-/** The ids of a batch body: 1 to 100 dead-letter ids, none twice; a 400 problem otherwise. */
-function batchIds(body: unknown): string[] {
-  const ids = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as { ids?: unknown }).ids : undefined;
-  if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_IDS) {
-    throw badRequest('invalid-body', `"ids" must be an array of 1 to ${MAX_IDS} dead-letter ids; split a larger batch. Nothing was done.`, {
-      errors: [{ field: 'ids', message: `must be an array of 1 to ${MAX_IDS} dead-letter ids` }],
-    });
-  }
-  const bad = ids.find((id) => typeof id !== 'string' || !isDeadLetterId(id));
-  if (bad !== undefined) {
-    throw badRequest('invalid-body', `"ids" must hold dead-letter ids (positive whole numbers, as strings); ${JSON.stringify(bad)} is not one. Nothing was done.`, {
-      errors: [{ field: 'ids', message: 'must hold dead-letter ids (positive whole numbers, as strings)' }],
-    });
-  }
-  const twice = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (twice !== undefined) {
-    throw badRequest('invalid-body', `"ids" names ${twice} twice; give each dead letter once. Nothing was done.`, {
-      errors: [{ field: 'ids', message: 'must not repeat an id' }],
-    });
-  }
-  return ids as string[];
-}
+const IDS = { type: 'array', items: { type: 'string', pattern: '^[1-9][0-9]*$' }, minItems: 1, maxItems: MAX_BATCH_IDS, uniqueItems: true };
+const DEAD_LETTER_IDS = 'dead-letter ids (positive whole numbers, as strings)';
 
 /**
  * Operator actions on many dead letters at once: each is replayed or
@@ -82,7 +42,7 @@ export class DeadLettersBatchController {
   @ApiResponse({ status: 400, ...PROBLEM })
   @ApiResponse({ status: 415, ...PROBLEM })
   async replay(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
-    const ids = batchIds(body);
+    const ids = batchIds(body, DEAD_LETTER_IDS, isDeadLetterId);
     const by = operatorName(principal);
     return { results: await this.each(ids, 'replay', async (id) => (await this.deadLetters.replay(id, by)).outcome) };
   }
@@ -99,7 +59,7 @@ export class DeadLettersBatchController {
   @ApiResponse({ status: 400, ...PROBLEM })
   @ApiResponse({ status: 415, ...PROBLEM })
   async discard(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
-    const ids = batchIds(body);
+    const ids = batchIds(body, DEAD_LETTER_IDS, isDeadLetterId);
     const reason = discardReason(body);
     const by = operatorName(principal);
     return {

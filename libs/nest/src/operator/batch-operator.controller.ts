@@ -5,73 +5,31 @@ import { SagaRepository, SagaStepUnitOfWork } from '@baton/postgres';
 import { Operator } from '../auth/access.decorator';
 import type { BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
+import { BATCH_RESULTS, MAX_BATCH_IDS, batchIds, type BatchResult } from '../http/batch';
 import { badRequest } from '../http/problem.exception';
 
 const PROBLEM = { description: 'application/problem+json' };
-const MAX_IDS = 100;
-
-/** What became of one saga of a batch action. */
-export interface BatchResult {
-  id: string;
-  /** done: acted on, as the single action would; skipped: the saga is not in a state the action applies to (or does not exist); failed: an error. */
-  outcome: 'done' | 'skipped' | 'failed';
-  detail: string;
-}
 
 const BATCH_BODY = {
   schema: {
     type: 'object',
     required: ['ids', 'reason'],
     properties: {
-      ids: { type: 'array', items: { type: 'string', format: 'uuid' }, minItems: 1, maxItems: MAX_IDS },
+      ids: { type: 'array', items: { type: 'string', format: 'uuid' }, minItems: 1, maxItems: MAX_BATCH_IDS },
       reason: { type: 'string', maxLength: 2000 },
-    },
-  },
-};
-const BATCH_RESULTS = {
-  status: 200,
-  description: 'One result per id, in the order given',
-  schema: {
-    type: 'object',
-    properties: {
-      results: {
-        type: 'array',
-        items: {
-          type: 'object',
-          properties: { id: { type: 'string' }, outcome: { type: 'string', enum: ['done', 'skipped', 'failed'] }, detail: { type: 'string' } },
-        },
-      },
     },
   },
 };
 
 function batchBody(body: unknown): { ids: string[]; reason: string } {
-  const value = (body ?? {}) as Record<string, unknown>;
-  const { ids, reason } = value;
-  if (!Array.isArray(ids) || ids.length < 1 || ids.length > MAX_IDS) {
-    throw badRequest('invalid-body', `"ids" must be an array of 1 to ${MAX_IDS} saga ids; split a larger batch.`, {
-      errors: [{ field: 'ids', message: `must be an array of 1 to ${MAX_IDS} saga ids` }],
-    });
-  }
-  const bad = ids.find((id) => typeof id !== 'string' || !isUuid(id));
-  if (bad !== undefined) {
-    throw badRequest('invalid-body', `"ids" must hold saga ids (UUIDs); ${JSON.stringify(bad)} is not one. Nothing was done.`, {
-      errors: [{ field: 'ids', message: 'must hold saga ids (UUIDs)' }],
-    });
-  }
-  const lower = (ids as string[]).map((id) => id.toLowerCase());
-  const twice = lower.find((id, i) => lower.indexOf(id) !== i);
-  if (twice !== undefined) {
-    throw badRequest('invalid-body', `"ids" names ${twice} twice; give each saga once. Nothing was done.`, {
-      errors: [{ field: 'ids', message: 'must not repeat an id' }],
-    });
-  }
+  const ids = batchIds(body, 'saga ids (UUIDs)', isUuid, (id) => id.toLowerCase());
+  const { reason } = body as { reason?: unknown };
   if (typeof reason !== 'string' || !reason.trim() || reason.length > 2000) {
     throw badRequest('invalid-body', '"reason" must be a non-empty string of at most 2000 characters.', {
       errors: [{ field: 'reason', message: 'must be a non-empty string' }],
     });
   }
-  return { ids: lower, reason };
+  return { ids, reason };
 }
 
 /**
