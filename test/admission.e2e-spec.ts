@@ -37,13 +37,16 @@ function expectRetryLater(response: Response, type: string): void {
 describe('Admission control', () => {
   it('answers a burst beyond MAX_STARTS_PER_SECOND with 429 and Retry-After, and only the accepted starts exist', async () => {
     await withApp({ MAX_STARTS_PER_SECOND: '2' }, async (api) => {
+      const began = performance.now();
       const responses = await Promise.all(Array.from({ length: 10 }, () => start(api)));
+      const seconds = (performance.now() - began) / 1000;
 
       const accepted = responses.filter((response) => response.status === 202);
       const refused = responses.filter((response) => response.status !== 202);
-      // The bucket holds 2; the burst takes far less than the half second a third token needs.
+      // The bucket holds 2 and refills 2 a second: a burst that lasted longer (a busy machine) may take a token more per half second.
       expect(accepted.length).toBeGreaterThanOrEqual(2);
-      expect(accepted.length).toBeLessThanOrEqual(3);
+      expect(accepted.length).toBeLessThanOrEqual(2 + Math.ceil(seconds * 2));
+      expect(refused.length).toBeGreaterThanOrEqual(1);
       refused.forEach((response) => expectRetryLater(response, 'too-many-starts'));
       expect(refused[0].body.detail).toMatch(/at most 2 sagas per second.*nothing was started/);
       expect((await sagaIds(api)).sort()).toEqual(accepted.map((response) => response.body.id).sort());
