@@ -22,6 +22,18 @@ function memoryLogger(options: PinoLoggerOptions = {}) {
 }
 
 describe('The pino logger service', () => {
+  it('sends what is logged after end() to stderr instead of throwing (a failed start keeps its exit code)', async () => {
+    const logger = new PinoLoggerService({ format: 'json' });
+    await logger.end();
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(() => logger.error('Waiting for Kafka', 'Kafka')).not.toThrow();
+      expect(stderr).toHaveBeenCalledWith('[error] Waiting for Kafka\n');
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+
   it('writes one JSON line per entry with level, time, msg, context and pid', () => {
     const { logger, lines } = memoryLogger();
     logger.log('Relay started', 'OutboxRelay');

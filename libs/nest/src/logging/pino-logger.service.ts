@@ -113,6 +113,12 @@ export class PinoLoggerService implements LoggerService {
 
   private write(level: Level, message: unknown, params: unknown[], hasStack = false): void {
     if (!this.pino.isLevelEnabled(level)) return;
+    if (this.ended) {
+      // A client of a failed start (kafkajs retrying) may still log while the process exits: the ended destination
+      // would throw, and the exit code that says why would become 1. The line goes to stderr instead.
+      process.stderr.write(`[${level}] ${message instanceof Error ? message.message : String(message)}\n`);
+      return;
+    }
     const { context, stack, rest } = hasStack ? splitWithStack(params) : split(params);
     const fields: Record<string, unknown> = {};
     if (context) fields.context = context;
