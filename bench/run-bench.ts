@@ -11,6 +11,7 @@ import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
 import { loadExampleConfig } from '../src/config/example.config';
 import { measureCeiling, type StepSample } from './database-ceiling';
+import { PHASES, latencyBreakdown, type Phase } from './latency-breakdown';
 import { RssSampler, measureCpu, settledMemory } from './machine-load';
 import { distribution, type Distribution } from './percentiles';
 import { SagaCounters, closedLoop, openLoop } from './saga-load';
@@ -28,6 +29,9 @@ import { SagaCounters, closedLoop, openLoop } from './saga-load';
  *    BENCH_HALF_LOAD_SECONDS (open loop): step latency there;
  * 3. ceiling: the database's rate for the transaction one step needs, on
  *    the same database, at the host's pool size (see database-ceiling.ts).
+ *
+ * At half load it also breaks a command's round trip into its phases (see
+ * latency-breakdown.ts) and times the host's step transactions alone.
  *
  * Prints a table and writes bench-results/<time>-<database>-<transport>.json.
  */
@@ -139,8 +143,15 @@ async function main(): Promise<void> {
 
   const halfRate = sagasPerSecond / 2;
   const half = new Progress('half load', Math.round(halfRate * HALF_LOAD_SECONDS), counters);
+  // The host's step transactions alone (BEGIN → COMMIT), at half load.
+  const halfLoadTransactions: number[] = [];
+  const stopTiming = app.get(SagaStepUnitOfWork, { strict: false }).observe((step) => {
+    if (step.outcome === 'applied') halfLoadTransactions.push(step.durationMs);
+  });
   await openLoop(halfRate, HALF_LOAD_SECONDS, counters, startAs('half'), SAGAS + WARMUP, half.draw);
+  stopTiming();
   half.done();
+  const breakdown = await latencyBreakdown(dataSource, 'half-');
 
   const ms = (rows: Array<{ ms: string | number }>) => rows.map((row) => Number(row.ms));
   const sagaDurations = ms(
@@ -219,6 +230,11 @@ async function main(): Promise<void> {
     halfLoad: {
       sagasPerSecond: +halfRate.toFixed(1),
       stepLatencyMs: round(distribution(halfLoadStepLatency)),
+      hostStepTransactionMs: round(distribution(halfLoadTransactions)),
+      breakdown: {
+        commands: breakdown.commands,
+        ...Object.fromEntries((Object.keys(PHASES) as Phase[]).map((phase) => [phase, round(breakdown[phase])])),
+      } as Record<Phase, Distribution> & { commands: number },
     },
     memory: {
       peakRssMb: Math.round(rss.peakBytes / 1024 / 1024),
@@ -246,6 +262,11 @@ async function main(): Promise<void> {
     'host CPU % of a core / machine %': `${result.peak.hostCpuPercent} / ${result.peak.machineCpuPercent ?? 'n/a'}`,
     'RSS MB: after warm-up / after peak / peak': `${afterWarmup.rssMb} / ${afterPeak.rssMb} / ${result.memory.peakRssMb}`,
     'live heap MB: after warm-up / after peak': `${afterWarmup.heapUsedMb} / ${afterPeak.heapUsedMb}`,
+  });
+  console.log(`Where a command's round trip went at half load (${breakdown.commands} commands; p50 / p95 / p99 ms):`);
+  console.table({
+    ...Object.fromEntries((Object.keys(PHASES) as Phase[]).map((phase) => [PHASES[phase], d(result.halfLoad.breakdown[phase])])),
+    "of which the host's step transaction (BEGIN → COMMIT)": d(result.halfLoad.hostStepTransactionMs),
   });
   console.log(`${SAGAS} sagas on ${database} over ${transport} (${JSON.stringify(result.peak.statuses)}); figures in ${file}`);
 }
