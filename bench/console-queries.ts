@@ -129,8 +129,10 @@ async function main(): Promise<void> {
       ['name + version', { name: 'order-fulfillment', version: 1, limit: 50 }],
       ['input.orderId', { input: [{ path: ['orderId'], value: `o-${Math.floor(SAGAS / 3)}` }], limit: 50 }],
       ['input.customerId', { input: [{ path: ['customerId'], value: 'customer-42' }], limit: 50 }],
-      ['state securing.payment.authorizing', { name: 'order-fulfillment', state: ['securing', 'payment', 'authorizing'], limit: 50 }],
-      ['state compensating (status stuck)', { state: ['compensating'], status: 'stuck', limit: 50 }],
+      // As GET /sagas passes them: no saga ends in these states (stateNotFinal, from the definitions).
+      ['state securing.payment.authorizing', { name: 'order-fulfillment', state: ['securing', 'payment', 'authorizing'], stateNotFinal: true, limit: 50 }],
+      ['state compensating (status stuck)', { state: ['compensating'], stateNotFinal: true, status: 'stuck', limit: 50 }],
+      ['state completed (a final state)', { name: 'order-fulfillment', state: ['completed'], limit: 50 }],
       ['started in a day 10 days ago', { startedAfter: new Date(now - 11 * day), startedBefore: new Date(now - 10 * day), limit: 50 }],
       ['updated in a day 10 days ago + status', { updatedAfter: new Date(now - 11 * day), updatedBefore: new Date(now - 10 * day), status: 'completed', limit: 50 }],
       ['correlationId', { correlationId: sample.correlationId, limit: 50 }],

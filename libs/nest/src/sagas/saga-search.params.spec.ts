@@ -5,6 +5,11 @@ import { sagaSearchParams } from './saga-search.params';
 const registry = {
   latest: (name: string) => (name === 'orders' ? {} : undefined),
   names: () => ['orders'],
+  versions: () => [1, 2],
+  // v2 ends in "archived" too; both end in "completed".
+  get: (_name: string, version: number) => ({
+    machine: { root: { states: { securing: { type: 'parallel' }, completed: { type: 'final' }, ...(version === 2 ? { archived: { type: 'final' } } : {}) } } },
+  }),
 } as unknown as SagaRegistry;
 
 function problemOf(query: Record<string, unknown>) {
@@ -43,6 +48,7 @@ describe('sagaSearchParams', () => {
       version: 2,
       status: 'stuck',
       state: ['securing', 'payment', 'authorizing'],
+      stateNotFinal: true,
       startedAfter: new Date('2026-01-01'),
       startedBefore: new Date('2026-01-02T10:00:00Z'),
       updatedAfter: new Date('2026-01-01T10:00:00.123+02:00'),
@@ -54,6 +60,12 @@ describe('sagaSearchParams', () => {
         { path: ['customer', 'id'], value: '42' },
       ],
     });
+  });
+
+  it('tells a state no saga ends in (only unended or parked sagas can be in it) from a final one of any version', () => {
+    expect(sagaSearchParams({ state: 'securing' }, registry)).toEqual({ state: ['securing'], stateNotFinal: true });
+    expect(sagaSearchParams({ state: 'completed' }, registry)).toEqual({ state: ['completed'], stateNotFinal: false });
+    expect(sagaSearchParams({ name: 'orders', state: 'archived' }, registry)).toEqual({ name: 'orders', state: ['archived'], stateNotFinal: false });
   });
 
   it('reads no filter as no filter', () => {

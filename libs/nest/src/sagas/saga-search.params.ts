@@ -62,6 +62,7 @@ export function sagaSearchParams(query: Record<string, unknown>, registry: SagaR
       invalid('state', `must be a dotted state path such as "securing.payment.authorizing" (no empty segments or spaces); got "${state}".`);
     }
     search.state = path;
+    search.stateNotFinal = !endsIn(registry, path, search.name);
   }
   for (const parameter of TIME_PARAMS) {
     const value = text(query, parameter);
@@ -89,4 +90,17 @@ export function sagaSearchParams(query: Record<string, unknown>, registry: SagaR
   const misnamed = Object.keys(query).find((p) => p.startsWith('input') && !p.startsWith('input.'));
   if (misnamed !== undefined) invalid(misnamed, 'name a field of the start input after "input.", such as input.orderId=o-1.');
   return search;
+}
+
+/**
+ * Whether a saga (of `name`, or of any saga the host runs) can have ended in
+ * the state `path`: a top-level final state of one of the registered
+ * definitions. A saga ends in such a state, or is parked (status failed)
+ * wherever it was.
+ */
+function endsIn(registry: SagaRegistry, path: readonly string[], name: string | undefined): boolean {
+  if (path.length > 1) return false;
+  return (name ? [name] : registry.names()).some((saga) =>
+    registry.versions(saga).some((version) => (registry.get(saga, version)?.machine.root.states[path[0]] as { type?: string } | undefined)?.type === 'final'),
+  );
 }
