@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { BATON_DATA_SOURCE, SagaOrchestrator } from '@baton/nest';
-import { SagaStepUnitOfWork } from '@baton/postgres';
+import { SagaStepUnitOfWork, type StepPhases } from '@baton/postgres';
 import { AppModule } from '../src/app.module';
 import { loadConfig } from '../src/config/app.config';
 import { loadExampleConfig } from '../src/config/example.config';
@@ -145,13 +145,21 @@ async function main(): Promise<void> {
   const half = new Progress('half load', Math.round(halfRate * HALF_LOAD_SECONDS), counters);
   // The host's step transactions alone (BEGIN → COMMIT), at half load.
   const halfLoadTransactions: number[] = [];
+  // Each step transaction once (its steps share one phases object): where its time went.
+  const halfLoadPhases = new Map<StepPhases, number>();
   const stopTiming = app.get(SagaStepUnitOfWork, { strict: false }).observe((step) => {
     if (step.outcome === 'applied') halfLoadTransactions.push(step.durationMs);
+    if (step.phases) halfLoadPhases.set(step.phases, step.durationMs);
   });
   await openLoop(halfRate, HALF_LOAD_SECONDS, counters, startAs('half'), SAGAS + WARMUP, half.draw);
   stopTiming();
   half.done();
   const breakdown = await latencyBreakdown(dataSource, 'half-');
+  const transactions = [...halfLoadPhases].map(([phases, durationMs]) => ({
+    ...phases,
+    commitMs: durationMs - phases.startMs - phases.lockMs - phases.decideMs - phases.writeMs,
+  }));
+  const transactionPhase = (pick: (t: (typeof transactions)[number]) => number) => distribution(transactions.map(pick));
 
   const ms = (rows: Array<{ ms: string | number }>) => rows.map((row) => Number(row.ms));
   const sagaDurations = ms(
@@ -231,6 +239,15 @@ async function main(): Promise<void> {
       sagasPerSecond: +halfRate.toFixed(1),
       stepLatencyMs: round(distribution(halfLoadStepLatency)),
       hostStepTransactionMs: round(distribution(halfLoadTransactions)),
+      hostTransactions: {
+        count: transactions.length,
+        batchSize: round(transactionPhase((t) => t.batchSize)),
+        startMs: round(transactionPhase((t) => t.startMs)),
+        lockMs: round(transactionPhase((t) => t.lockMs)),
+        decideMs: round(transactionPhase((t) => t.decideMs)),
+        writeMs: round(transactionPhase((t) => t.writeMs)),
+        beginAndCommitMs: round(transactionPhase((t) => t.commitMs)),
+      },
       breakdown: {
         commands: breakdown.commands,
         ...Object.fromEntries((Object.keys(PHASES) as Phase[]).map((phase) => [phase, round(breakdown[phase])])),
@@ -267,6 +284,16 @@ async function main(): Promise<void> {
   console.table({
     ...Object.fromEntries((Object.keys(PHASES) as Phase[]).map((phase) => [PHASES[phase], d(result.halfLoad.breakdown[phase])])),
     "of which the host's step transaction (BEGIN → COMMIT)": d(result.halfLoad.hostStepTransactionMs),
+  });
+  const t = result.halfLoad.hostTransactions;
+  console.log(`The host's step transactions at half load (${t.count}; p50 / p95 / p99):`);
+  console.table({
+    'inputs per transaction (group commit)': d(t.batchSize),
+    'insert started sagas ms': d(t.startMs),
+    'lock sagas, inbox and timer checks ms': d(t.lockMs),
+    'decide (the engine) ms': d(t.decideMs),
+    'write every decision (one statement) ms': d(t.writeMs),
+    'BEGIN and COMMIT round trips ms': d(t.beginAndCommitMs),
   });
   console.log(`${SAGAS} sagas on ${database} over ${transport} (${JSON.stringify(result.peak.statuses)}); figures in ${file}`);
 }

@@ -29,7 +29,7 @@ export {
   type SagaStepOptions,
   type StepBatchingOptions,
 } from './unit-of-work/saga-step.unit-of-work';
-export type { HistoryListener, StepListener, StepObserved } from './unit-of-work/step-observations';
+export type { HistoryListener, StepListener, StepObserved, StepPhases } from './unit-of-work/step-observations';
 export { STEPS_CHANNEL } from './unit-of-work/step-writes';
 export { SagaRepository, type SagaListFilter, type SagaSearch } from './repositories/saga.repository';
 export { SagaHistoryRepository, type CommittedStep, type CommittedStepFilter } from './repositories/saga-history.repository';

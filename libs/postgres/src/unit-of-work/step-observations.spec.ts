@@ -60,6 +60,20 @@ describe('Step observations', () => {
     expect(heard[0].durationMs).toBeGreaterThanOrEqual(15);
   });
 
+  it("gives each step of a transaction the transaction's phases, and none to the next transaction that noted none", async () => {
+    observations.listen(dataSource, (step) => heard.push(step));
+    const phases = { batchSize: 2, startMs: 0, lockMs: 1.5, decideMs: 2.5, writeMs: 3 };
+
+    await dataSource.transaction(async (tx) => {
+      applied(tx);
+      applied(tx);
+      observations.recordPhases(tx, phases);
+    });
+    await dataSource.transaction(async (tx) => applied(tx));
+
+    expect(heard.map((step) => step.phases)).toEqual([phases, phases, undefined]);
+  });
+
   it('tells nothing of a transaction that rolled back, nor of the next one that noted nothing', async () => {
     observations.listen(dataSource, (step) => heard.push(step));
 

@@ -9,10 +9,26 @@ import type {
 } from 'typeorm';
 import type { StepObservation } from '@baton/core';
 
+/** Where a step transaction's time went, up to its COMMIT (the rest of `durationMs`). */
+export interface StepPhases {
+  /** Inputs the transaction applied (its group-commit batch). */
+  batchSize: number;
+  /** Inserting the started sagas' rows. */
+  startMs: number;
+  /** Locking the sagas, with the inbox and due-timer checks. */
+  lockMs: number;
+  /** Deciding every input on its saga (the engine, in the process). */
+  decideMs: number;
+  /** The one statement that writes every decision. */
+  writeMs: number;
+}
+
 /** One step, reported once its transaction committed (see SagaStepUnitOfWork.observe). */
 export interface StepObserved extends StepObservation {
   /** How long the step's transaction took, from BEGIN to COMMIT. */
   durationMs: number;
+  /** Where that time went (steps of a batch; an operator's action has none). */
+  phases?: StepPhases;
 }
 
 /** Hears of each committed step (SagaStepUnitOfWork.observe); must be quick. */
@@ -35,6 +51,7 @@ export class StepObservations implements EntitySubscriberInterface {
   private readonly pendingHistory = new WeakMap<QueryRunner, string[]>();
   private readonly startedAt = new WeakMap<QueryRunner, number>();
   private readonly pending = new WeakMap<QueryRunner, StepObservation[]>();
+  private readonly phases = new WeakMap<QueryRunner, StepPhases>();
   private subscribed = false;
 
   /** Adds a listener; returns a function that removes it. */
@@ -75,6 +92,11 @@ export class StepObservations implements EntitySubscriberInterface {
     else this.pending.set(runner, [step]);
   }
 
+  /** Notes where the transaction `tx` spent its time so far: its steps' listeners hear of it with them. */
+  recordPhases(tx: EntityManager, phases: StepPhases): void {
+    if (this.listeners.size && tx.queryRunner) this.phases.set(tx.queryRunner, phases);
+  }
+
   beforeTransactionStart({ queryRunner }: TransactionStartEvent): void {
     if (this.listeners.size) this.startedAt.set(queryRunner, performance.now());
   }
@@ -97,10 +119,12 @@ export class StepObservations implements EntitySubscriberInterface {
     this.pending.delete(queryRunner);
     const began = this.startedAt.get(queryRunner);
     const durationMs = began === undefined ? 0 : performance.now() - began;
+    const phases = this.phases.get(queryRunner);
+    this.phases.delete(queryRunner);
     for (const step of steps) {
       for (const listener of this.listeners) {
         try {
-          listener({ ...step, durationMs });
+          listener({ ...step, durationMs, ...(phases ? { phases } : {}) });
         } catch {
           // The step has committed: an observer's failure must not make it look failed (and be redelivered).
         }
@@ -112,5 +136,6 @@ export class StepObservations implements EntitySubscriberInterface {
     if (queryRunner.isTransactionActive) return;
     this.pending.delete(queryRunner);
     this.pendingHistory.delete(queryRunner);
+    this.phases.delete(queryRunner);
   }
 }
