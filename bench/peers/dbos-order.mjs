@@ -224,12 +224,14 @@ async function main() {
   await closedLoop('warmup', WARMUP, CONCURRENCY, progress('warm-up', WARMUP));
   const statuses = { completed: 0, compensated: 0 };
   const peak = progress('peak', SAGAS);
+  const cpuBefore = process.cpuUsage();
   const began = performance.now();
   await closedLoop('peak', SAGAS, CONCURRENCY, (status) => {
     statuses[status]++;
     peak(status);
   });
   const elapsedMs = performance.now() - began;
+  const cpu = process.cpuUsage(cpuBefore);
   await DBOS.shutdown();
   await ledger.end();
 
@@ -263,7 +265,13 @@ async function main() {
     settings: { workflows: SAGAS, concurrency: CONCURRENCY, warmupWorkflows: WARMUP, paymentTimeoutMs: PAYMENT_TIMEOUT_MS, poolSize: POOL_SIZE },
     dbos: '5.3.0',
     database: serverVersion,
-    peak: { statuses, elapsedMs: Math.round(elapsedMs), workflowsPerSecond: +((SAGAS / elapsedMs) * 1000).toFixed(1) },
+    peak: {
+      statuses,
+      elapsedMs: Math.round(elapsedMs),
+      workflowsPerSecond: +((SAGAS / elapsedMs) * 1000).toFixed(1),
+      // Of one core, as Baton's hostCpuPercent.
+      processCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / elapsedMs) * 100),
+    },
     ledger: { ...ledgerCheck, outcomes: outcomes.map((row) => `${row.participant} ${row.outcome}: ${row.n}`) },
   };
   process.stderr.write(`${result.peak.workflowsPerSecond} workflows/s (${JSON.stringify(statuses)})\n`);

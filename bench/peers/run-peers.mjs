@@ -14,7 +14,7 @@
 // DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import console from 'node:console';
 import process from 'node:process';
@@ -85,6 +85,7 @@ async function runBaton() {
     sagasPerSecond: result.peak.sagasPerSecond,
     stepsPerSecond: result.peak.stepsPerSecond,
     elapsedMs: result.peak.elapsedMs,
+    hostCpuPercent: result.peak.hostCpuPercent,
     statuses: result.peak.statuses,
     halfLoadStepLatencyMs: result.halfLoad.stepLatencyMs,
     database: result.machine.database,
@@ -128,11 +129,13 @@ async function main() {
 
   const pairs = [];
   for (let i = 1; i <= RUNS; i++) {
-    process.stderr.write(`\n== Pair ${i} of ${RUNS}: Baton ==\n`);
+    // The machine's load when the pair began: a busy machine slows both sides, not necessarily alike.
+    const loadAverage = loadavg().map((load) => +load.toFixed(2));
+    process.stderr.write(`\n== Pair ${i} of ${RUNS}: Baton (load average ${loadAverage.join(' ')}) ==\n`);
     const baton = await runBaton();
     process.stderr.write(`\n== Pair ${i} of ${RUNS}: DBOS Transact ${DBOS_VERSION} ==\n`);
     const dbos = await runDbos(`${Date.now()}`);
-    pairs.push({ baton, dbos, ratio: +(baton.sagasPerSecond / dbos.peak.workflowsPerSecond).toFixed(2) });
+    pairs.push({ loadAverage, baton, dbos, ratio: +(baton.sagasPerSecond / dbos.peak.workflowsPerSecond).toFixed(2) });
   }
 
   const result = {
@@ -152,7 +155,9 @@ async function main() {
       'Baton sagas/s': pair.baton.sagasPerSecond,
       'DBOS workflows/s': pair.dbos.peak.workflowsPerSecond,
       'Baton / DBOS': pair.ratio,
+      'CPU % of a core: Baton / DBOS': `${pair.baton.hostCpuPercent} / ${pair.dbos.peak.processCpuPercent}`,
       'DBOS ledger unbalanced': pair.dbos.ledger.unbalanced,
+      'load average at start': pair.loadAverage[0],
     })),
   );
   console.log(`median Baton / DBOS: ${result.medianRatio}`);
