@@ -1,3 +1,5 @@
+import { leafPaths } from './chart';
+
 // Times and values as an operator reads them.
 
 export function time(iso: string | null | undefined): string {
@@ -26,15 +28,7 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 export const shortId = (id: string) => (id.length > 13 ? `${id.slice(0, 8)}…${id.slice(-4)}` : id);
 
 /** A state value as dotted leaf paths: "securing.stock.reserving, securing.payment.authorizing". */
-export function stateText(value: unknown): string {
-  const paths: string[] = [];
-  const walk = (v: unknown, prefix: string[]) => {
-    if (typeof v === 'string') paths.push([...prefix, v].join('.'));
-    else if (v && typeof v === 'object') for (const [k, inner] of Object.entries(v as Record<string, unknown>)) walk(inner, [...prefix, k]);
-  };
-  walk(value, []);
-  return paths.join(', ') || '—';
-}
+export const stateText = (value: unknown): string => leafPaths(value).join(', ') || '—';
 
 /** ISO time of a datetime-local field's value (the browser's time zone), or undefined. */
 export function fromLocalInput(value: string): string | undefined {

@@ -71,16 +71,16 @@ export function consoleController(path: string, assetsDir: string, config: Conso
 
     private send(file: (typeof CONSOLE_FILES)[number], response: Response): void {
       secure(response);
-      const missing = missingAssets(assetsDir);
-      if (missing.length) {
-        logger.error(`The console is not built: ${missing.join(', ')} missing in ${assetsDir}. Run npm run build:console.`);
-        response.status(503).type('text/plain').send(`The Baton console is not built (${missing.join(', ')} missing). Run: npm run build:console\n`);
-        return;
-      }
       // The page is asked again each time (it names the script); the script and style are revalidated by their ETag.
       response.setHeader('Cache-Control', 'no-cache');
       response.type(TYPES[file]);
-      response.sendFile(join(assetsDir, file));
+      response.sendFile(join(assetsDir, file), (error) => {
+        if (!error || response.headersSent) return;
+        // Not built (or removed since the start, whose check warned): say which command builds it.
+        const missing = missingAssets(assetsDir);
+        logger.error(`The console cannot serve ${file} from ${assetsDir} (${missing.length ? `${missing.join(', ')} missing` : error.message}). Run npm run build:console.`);
+        response.status(503).type('text/plain').send(`The Baton console is not built (${missing.join(', ') || file} missing). Run: npm run build:console\n`);
+      });
     }
   }
   return ConsoleController;

@@ -1,12 +1,12 @@
 import { Body, Controller, HttpCode, Logger, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Operator } from '../auth/access.decorator';
-import type { BatonPrincipal } from '../auth/baton-principal';
+import { operatorActor, type BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
 import { PROBLEM_BASE, ProblemException } from '../http/problem.exception';
-import { BATCH_RESULTS, MAX_BATCH_IDS, batchIds, type BatchResult } from '../http/batch';
+import { BATCH_RESULTS, MAX_BATCH_IDS, batchIds, eachInTurn, type BatchResult } from '../http/batch';
 import { isDeadLetterId } from './dead-letter-id';
-import { discardReason, operatorName } from './dead-letters.controller';
+import { discardReason } from './dead-letters.controller';
 import { DeadLettersService } from './dead-letters.service';
 
 const PROBLEM = { description: 'application/problem+json' };
@@ -43,7 +43,7 @@ export class DeadLettersBatchController {
   @ApiResponse({ status: 415, ...PROBLEM })
   async replay(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
     const ids = batchIds(body, DEAD_LETTER_IDS, isDeadLetterId);
-    const by = operatorName(principal);
+    const by = operatorActor(principal);
     return { results: await this.each(ids, 'replay', async (id) => (await this.deadLetters.replay(id, by)).outcome) };
   }
 
@@ -61,7 +61,7 @@ export class DeadLettersBatchController {
   async discard(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
     const ids = batchIds(body, DEAD_LETTER_IDS, isDeadLetterId);
     const reason = discardReason(body);
-    const by = operatorName(principal);
+    const by = operatorActor(principal);
     return {
       results: await this.each(ids, 'discard', async (id) => {
         await this.deadLetters.discard(id, by, reason);
@@ -70,28 +70,18 @@ export class DeadLettersBatchController {
     };
   }
 
-  private async each(ids: readonly string[], action: 'replay' | 'discard', act: (id: string) => Promise<string>): Promise<BatchResult[]> {
-    const results: BatchResult[] = [];
-    for (const id of ids) {
-      try {
-        results.push({ id, outcome: 'done', detail: await act(id) });
-      } catch (error) {
-        results.push(this.failure(id, action, error));
-      }
-    }
-    return results;
+  private each(ids: readonly string[], action: 'replay' | 'discard', act: (id: string) => Promise<string>): Promise<BatchResult[]> {
+    return eachInTurn(ids, act, (id, error) => skipped(id, error), this.logger, `Batch ${action} of dead letter`);
   }
+}
 
-  /** The single action's problems as one id's result: not found, not open and not replayable are skipped; the rest failed. */
-  private failure(id: string, action: 'replay' | 'discard', error: unknown): BatchResult {
-    if (error instanceof ProblemException) {
-      const { type, detail } = error.problem;
-      if (type === PROBLEM_BASE + 'dead-letter-not-found') return { id, outcome: 'skipped', detail: 'not found' };
-      if (type === PROBLEM_BASE + 'dead-letter-not-open') return { id, outcome: 'skipped', detail: `not open: ${String(error.problem.deadLetterStatus)}` };
-      if (type === PROBLEM_BASE + 'dead-letter-not-replayable') return { id, outcome: 'skipped', detail };
-      if (type === PROBLEM_BASE + 'replay-failed') return { id, outcome: 'failed', detail: `failed again: ${String(error.problem.reason)}` };
-    }
-    this.logger.error(`Batch ${action} of dead letter ${id} failed`, error instanceof Error ? error.stack : String(error));
-    return { id, outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
-  }
+/** The single action's problems as one id's result: not found, not open and not replayable are skipped, a replay that failed again failed; undefined for any other error. */
+function skipped(id: string, error: unknown): BatchResult | undefined {
+  if (!(error instanceof ProblemException)) return undefined;
+  const { type, detail } = error.problem;
+  if (type === PROBLEM_BASE + 'dead-letter-not-found') return { id, outcome: 'skipped', detail: 'not found' };
+  if (type === PROBLEM_BASE + 'dead-letter-not-open') return { id, outcome: 'skipped', detail: `not open: ${String(error.problem.deadLetterStatus)}` };
+  if (type === PROBLEM_BASE + 'dead-letter-not-replayable') return { id, outcome: 'skipped', detail };
+  if (type === PROBLEM_BASE + 'replay-failed') return { id, outcome: 'failed', detail: `failed again: ${String(error.problem.reason)}` };
+  return undefined;
 }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { DeadLetterStatus } from '@baton/postgres';
 import { Operator, Reader } from '../auth/access.decorator';
-import type { BatonPrincipal } from '../auth/baton-principal';
+import { operatorActor, type BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
 import { badRequest } from '../http/problem.exception';
 import { pageParams } from '../http/request-params';
@@ -15,7 +15,6 @@ const PROBLEM = { description: 'application/problem+json' };
 /** The longest text a filter of the listing takes. */
 const MAX_FILTER_LENGTH = 500;
 
-export const operatorName = (principal: BatonPrincipal | undefined) => `operator:${principal?.name ?? 'anonymous'}`;
 
 function statusParam(status: unknown): DeadLetterStatus {
   if (status === undefined) return 'open';
@@ -112,7 +111,7 @@ export class DeadLettersController {
   @ApiResponse({ status: 409, description: 'Not open, not replayable, or it failed again (it stays open); application/problem+json' })
   @ApiResponse({ status: 415, ...PROBLEM })
   replay(@Param('id') id: string, @Principal() principal?: BatonPrincipal): Promise<ReplayResult> {
-    return this.deadLetters.replay(deadLetterIdParam(id), operatorName(principal));
+    return this.deadLetters.replay(deadLetterIdParam(id), operatorActor(principal));
   }
 
   @Post(':id/discard')
@@ -129,7 +128,7 @@ export class DeadLettersController {
     @Body() body: unknown,
     @Principal() principal?: BatonPrincipal,
   ): Promise<DeadLetterView> {
-    return this.deadLetters.discard(deadLetterIdParam(id), operatorName(principal), discardReason(body));
+    return this.deadLetters.discard(deadLetterIdParam(id), operatorActor(principal), discardReason(body));
   }
 }
 

@@ -1,3 +1,4 @@
+import type { Logger } from '@nestjs/common';
 import { badRequest } from './problem.exception';
 
 /** The most items one batch action takes; a larger batch is split by the caller. */
@@ -56,4 +57,30 @@ export function batchIds(body: unknown, kind: string, isId: (id: string) => bool
     });
   }
   return normalised;
+}
+
+/**
+ * Acts on each id in turn, as the single action does: `act`'s answer is the
+ * id's `done` detail; an error `explain` knows (not found, not in a state the
+ * action applies to) is its result; any other is logged and `failed`. One
+ * id's error never stops the others.
+ */
+export async function eachInTurn(
+  ids: readonly string[],
+  act: (id: string) => Promise<string>,
+  explain: (id: string, error: unknown) => BatchResult | undefined | Promise<BatchResult | undefined>,
+  logger: Logger,
+  what: string,
+): Promise<BatchResult[]> {
+  const results: BatchResult[] = [];
+  for (const id of ids) {
+    try {
+      results.push({ id, outcome: 'done', detail: await act(id) });
+    } catch (error) {
+      const known = await explain(id, error);
+      if (!known) logger.error(`${what} ${id} failed`, error instanceof Error ? error.stack : String(error));
+      results.push(known ?? { id, outcome: 'failed', detail: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
 }

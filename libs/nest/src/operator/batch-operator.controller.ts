@@ -3,9 +3,9 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiResponse, ApiTags } from '@nes
 import { AbortRequested, SagaNotFoundError, SignalRejectedError, isTerminalStatus, isUuid, type SagaStatus } from '@baton/core';
 import { SagaRepository, SagaStepUnitOfWork } from '@baton/postgres';
 import { Operator } from '../auth/access.decorator';
-import type { BatonPrincipal } from '../auth/baton-principal';
+import { operatorActor, type BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
-import { BATCH_RESULTS, MAX_BATCH_IDS, batchIds, type BatchResult } from '../http/batch';
+import { BATCH_RESULTS, MAX_BATCH_IDS, batchIds, eachInTurn, type BatchResult } from '../http/batch';
 import { badRequest } from '../http/problem.exception';
 
 const PROBLEM = { description: 'application/problem+json' };
@@ -62,7 +62,7 @@ export class BatchOperatorController {
   @ApiResponse({ status: 415, ...PROBLEM })
   async abort(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
     const { ids, reason } = batchBody(body);
-    const actor = actorOf(principal);
+    const actor = operatorActor(principal);
     return {
       results: await this.each(ids, 'abort', async (id) => {
         await this.unitOfWork.signal(id, AbortRequested.type, { reason, by: actor }, actor);
@@ -86,7 +86,7 @@ export class BatchOperatorController {
   @ApiResponse({ status: 415, ...PROBLEM })
   async retry(@Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<{ results: BatchResult[] }> {
     const { ids, reason } = batchBody(body);
-    const actor = actorOf(principal);
+    const actor = operatorActor(principal);
     this.logger.log(`Batch retry of ${ids.length} saga(s) by ${actor}: ${reason}`);
     return {
       results: await this.each(ids, 'retry', async (id, status) => {
@@ -96,37 +96,27 @@ export class BatchOperatorController {
     };
   }
 
-  private async each(
-    ids: readonly string[],
-    action: 'abort' | 'retry',
-    act: (id: string, status: SagaStatus) => Promise<string>,
-  ): Promise<BatchResult[]> {
-    const results: BatchResult[] = [];
-    for (const id of ids) {
-      const status = (await this.sagas.findById(id))?.status as SagaStatus | undefined;
-      try {
+  private each(ids: readonly string[], action: 'abort' | 'retry', act: (id: string, status: SagaStatus) => Promise<string>): Promise<BatchResult[]> {
+    return eachInTurn(
+      ids,
+      async (id) => {
+        const status = (await this.sagas.findById(id))?.status as SagaStatus | undefined;
         if (status === undefined) throw new SagaNotFoundError(id);
-        results.push({ id, outcome: 'done', detail: await act(id, status) });
-      } catch (error) {
-        results.push(await this.failure(id, action, error));
-      }
-    }
-    return results;
+        return act(id, status);
+      },
+      (id, error) => this.skipped(id, action, error),
+      this.logger,
+      `Batch ${action} of saga`,
+    );
   }
 
-  private async failure(id: string, action: 'abort' | 'retry', error: unknown): Promise<BatchResult> {
+  /** Why an id the action does not apply to was skipped; undefined for any other error. */
+  private async skipped(id: string, action: 'abort' | 'retry', error: unknown): Promise<BatchResult | undefined> {
     if (error instanceof SagaNotFoundError) return { id, outcome: 'skipped', detail: 'not found' };
-    if (error instanceof SignalRejectedError) {
-      const status = (await this.sagas.findById(id))?.status as SagaStatus | undefined;
-      if (status && isTerminalStatus(status)) return { id, outcome: 'skipped', detail: `already ended (${status})` };
-      if (action === 'retry') return { id, outcome: 'skipped', detail: 'not stuck: nothing to retry (no failed compensation, no command in flight)' };
-      return { id, outcome: 'skipped', detail: error.message };
-    }
-    this.logger.error(`Batch ${action} of saga ${id} failed`, error instanceof Error ? error.stack : String(error));
-    return { id, outcome: 'failed', detail: error instanceof Error ? error.message : String(error) };
+    if (!(error instanceof SignalRejectedError)) return undefined;
+    const status = (await this.sagas.findById(id))?.status as SagaStatus | undefined;
+    if (status && isTerminalStatus(status)) return { id, outcome: 'skipped', detail: `already ended (${status})` };
+    if (action === 'retry') return { id, outcome: 'skipped', detail: 'not stuck: nothing to retry (no failed compensation, no command in flight)' };
+    return { id, outcome: 'skipped', detail: error.message };
   }
-}
-
-function actorOf(principal: BatonPrincipal | undefined): string {
-  return `operator:${principal?.name ?? 'anonymous'}`;
 }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiResponse, ApiTags } 
 import { AbortRequested, ResolveCompensation } from '@baton/core';
 import { SagaStepUnitOfWork } from '@baton/postgres';
 import { Operator } from '../auth/access.decorator';
-import type { BatonPrincipal } from '../auth/baton-principal';
+import { operatorActor, type BatonPrincipal } from '../auth/baton-principal';
 import { Principal } from '../auth/principal.decorator';
 import { badRequest } from '../http/problem.exception';
 import { sagaIdParam } from '../http/request-params';
@@ -58,7 +58,7 @@ export class OperatorController {
     @Principal() principal?: BatonPrincipal,
   ): Promise<SagaView> {
     const sagaId = sagaIdParam(id);
-    await this.unitOfWork.signal(sagaId, type, body ?? {}, actorOf(principal));
+    await this.unitOfWork.signal(sagaId, type, body ?? {}, operatorActor(principal));
     return this.orchestrator.get(sagaId);
   }
 
@@ -75,7 +75,7 @@ export class OperatorController {
   async abort(@Param('id') id: string, @Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<SagaView> {
     const sagaId = sagaIdParam(id);
     const reason = textField(body, 'reason', true)!;
-    await this.unitOfWork.signal(sagaId, AbortRequested.type, { reason, by: actorOf(principal) }, actorOf(principal));
+    await this.unitOfWork.signal(sagaId, AbortRequested.type, { reason, by: operatorActor(principal) }, operatorActor(principal));
     return this.orchestrator.get(sagaId);
   }
 
@@ -95,7 +95,7 @@ export class OperatorController {
   async retry(@Param('id') id: string, @Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<SagaView> {
     const sagaId = sagaIdParam(id);
     const reason = textField(body, 'reason', false);
-    await this.unitOfWork.retryNow(sagaId, actorOf(principal), reason);
+    await this.unitOfWork.retryNow(sagaId, operatorActor(principal), reason);
     return this.orchestrator.get(sagaId);
   }
 
@@ -112,11 +112,7 @@ export class OperatorController {
   async resolve(@Param('id') id: string, @Body() body: unknown, @Principal() principal?: BatonPrincipal): Promise<SagaView> {
     const sagaId = sagaIdParam(id);
     const note = textField(body, 'note', false);
-    await this.unitOfWork.signal(sagaId, ResolveCompensation.type, { by: actorOf(principal), note }, actorOf(principal));
+    await this.unitOfWork.signal(sagaId, ResolveCompensation.type, { by: operatorActor(principal), note }, operatorActor(principal));
     return this.orchestrator.get(sagaId);
   }
-}
-
-function actorOf(principal: BatonPrincipal | undefined): string {
-  return `operator:${principal?.name ?? 'anonymous'}`;
 }
