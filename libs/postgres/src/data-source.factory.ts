@@ -16,6 +16,7 @@ import { DeadLetterRawBytes1763800000005 } from './migrations/0005-dead-letter-r
 import { TimerClaims1763800000006 } from './migrations/0006-timer-claims.migration';
 import { OutboxMessageId1763800000007 } from './migrations/0007-outbox-message-id.migration';
 import { SagaSearch1763800000008 } from './migrations/0008-saga-search.migration';
+import { StepAssert1763800000009 } from './migrations/0009-step-assert.migration';
 import { pgliteDriver } from './pglite/pglite-pool';
 import { loadOptionalPeer } from './optional-peer';
 import { isDatabaseUnavailable } from './sql';
@@ -36,6 +37,7 @@ export const BATON_MIGRATIONS = [
   TimerClaims1763800000006,
   OutboxMessageId1763800000007,
   SagaSearch1763800000008,
+  StepAssert1763800000009,
 ];
 
 /** Where a database is and how to open it: options of `createDataSource` and `createBatonDataSource`. */

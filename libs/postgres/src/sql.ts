@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { DependencyUnavailableError } from '@baton/core';
+import { foldOf, foldedTransaction } from './folded-transaction';
 
 export interface SqlResult<Row> {
   rows: Row[];
@@ -9,13 +10,22 @@ export interface SqlResult<Row> {
 /**
  * Runs one written-out statement on the transaction behind `manager` and
  * returns its rows and affected count the same way for every statement kind
- * (TypeORM's plain `query` changes shape for UPDATE and DELETE).
+ * (TypeORM's plain `query` changes shape for UPDATE and DELETE). In a folded
+ * transaction (`inTransaction(..., { fold: true })`) the first statement
+ * carries its BEGIN, and the one run with `{ last: true }` its COMMIT;
+ * elsewhere `last` changes nothing.
  */
 export async function sql<Row = Record<string, any>>(
   manager: EntityManager,
   text: string,
   params: unknown[] = [],
+  options: { last?: boolean } = {},
 ): Promise<SqlResult<Row>> {
+  const fold = foldOf(manager);
+  if (fold) {
+    const { rows, rowCount } = await fold.run(text, params, options.last ?? false);
+    return { rows: rows as Row[], rowCount };
+  }
   const runner = manager.queryRunner;
   if (runner) {
     const result = await runner.query(text, params, true);
@@ -110,16 +120,20 @@ export function databaseUnavailable(error: unknown): DependencyUnavailableError 
  * consumer without counting an attempt, HTTP with 503). If the connection
  * broke during COMMIT the transaction may have committed; an input tried
  * again is then a duplicate, which the inbox (or the Idempotency-Key) finds.
+ *
+ * `fold`: BEGIN goes with the first `sql()` statement and COMMIT with the one
+ * run with `{ last: true }`, after which `work` must not touch the database
+ * (see folded-transaction.ts).
  */
 export async function inTransaction<T>(
   manager: EntityManager,
   work: (tx: EntityManager) => Promise<T>,
-  options: { attempts?: number; retryOn?: (error: unknown) => boolean } = {},
+  options: { attempts?: number; retryOn?: (error: unknown) => boolean; fold?: boolean } = {},
 ): Promise<T> {
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await manager.transaction(work);
+      return await (options.fold ? foldedTransaction(manager, work) : manager.transaction(work));
     } catch (error) {
       const { code } = postgresError(error);
       const conflict = (!!code && RETRYABLE.has(code)) || !!options.retryOn?.(error);

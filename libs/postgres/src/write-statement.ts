@@ -33,10 +33,14 @@ export class WriteStatement {
     return !this.parts.length;
   }
 
-  /** Runs it in the caller's transaction; answers the final SELECT's row. */
-  async run<Row extends Record<string, unknown>>(tx: EntityManager): Promise<Row> {
+  /**
+   * Runs it in the caller's transaction; answers the final SELECT's row.
+   * `last`: the transaction's last statement, which carries its COMMIT in a
+   * folded transaction (see sql()).
+   */
+  async run<Row extends Record<string, unknown>>(tx: EntityManager, options: { last?: boolean } = {}): Promise<Row> {
     const columns = this.selected.length ? this.selected.join(', ') : 'true AS written';
-    const { rows } = await sql<Row>(tx, `WITH ${this.parts.join(',\n')}\nSELECT ${columns}`, this.params);
+    const { rows } = await sql<Row>(tx, `WITH ${this.parts.join(',\n')}\nSELECT ${columns}`, this.params, options);
     return rows[0];
   }
 }

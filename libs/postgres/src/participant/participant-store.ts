@@ -42,10 +42,12 @@ export class ParticipantStore {
    * when Postgres aborted it to resolve a conflict (each attempt gets a new
    * unit of work). A database that cannot be reached fails it with
    * DependencyUnavailableError. Errors of `work` roll it back and come out
-   * as thrown.
+   * as thrown. The transaction's BEGIN goes with its first inbox statement
+   * and its COMMIT with `unit.write`, its last (docs/architecture.md, "Round
+   * trips of a step"): nothing may run in it after that.
    */
   transaction<T>(work: (unit: ParticipantUnitOfWork) => Promise<T>): Promise<T> {
-    return inTransaction(this.dataSource.manager, (tx) => work(new ParticipantUnitOfWork(tx, this.inbox, this.outbox)));
+    return inTransaction(this.dataSource.manager, (tx) => work(new ParticipantUnitOfWork(tx, this.inbox, this.outbox)), { fold: true });
   }
 
   /** Records the dead letters of this participant's consumer (`participant:<name>`) in `participant_dead_letter`. */

@@ -12,9 +12,9 @@ import type { CommandToRecord, ParticipantInbox, RecordedCommand } from './parti
  * protocol allows. The handlers do their own work in `tx`.
  *
  * The worker's round trips per transaction: `record` (one statement for all
- * the commands), `recorded` (only when some were recorded before), `fence`
- * (one per compensation), `write` (one, or none when there is nothing to
- * write).
+ * the commands, with the BEGIN), `recorded` (only when some were recorded
+ * before), `fence` (one per compensation), `write` (one, with the COMMIT;
+ * when there is nothing to write, the COMMIT alone), plus the handlers' own.
  */
 export class ParticipantUnitOfWork {
   private readonly appended = new AppendedRows();
@@ -77,12 +77,13 @@ export class ParticipantUnitOfWork {
    * nothing to write). With `leaseMs` (the relay's), replies that can go out
    * at once are written leased to this process's relay: hand them to it
    * after the commit (OutboxRelay.handOff), and wake it for the others (see
-   * OutboxRepository.addInsert).
+   * OutboxRepository.addInsert). The transaction's last statement: it
+   * carries the COMMIT (see ParticipantStore.transaction).
    */
   async write(replies: readonly NewOutboxMessage[], leaseMs: number | undefined): Promise<OutboxWritten> {
     const statement = new WriteStatement();
     this.appended.addTo(statement);
     this.outbox.addInsert(statement, replies, leaseMs);
-    return this.outbox.written(replies, statement.empty ? undefined : await statement.run(this.tx));
+    return this.outbox.written(replies, statement.empty ? undefined : await statement.run(this.tx, { last: true }));
   }
 }

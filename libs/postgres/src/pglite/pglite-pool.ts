@@ -44,11 +44,12 @@ class PGliteSession extends EventEmitter {
     else this.held = false;
   }
 
-  async run(sql: string, params?: unknown[]): Promise<PgResult> {
+  async run(sql: string, params?: unknown[]): Promise<PgResult | PgResult[]> {
     if (params && params.length) return toPgResult(await this.db.query(sql, params));
-    // Without parameters the text may hold several statements (migrations); the last result counts.
+    // Without parameters the text may hold several statements (migrations, a folded transaction's
+    // first and last statements): like `pg`, one result for one statement, an array for several.
     const results = await this.db.exec(sql);
-    return toPgResult(results[results.length - 1]);
+    return results.length > 1 ? results.map(toPgResult) : toPgResult(results[0]);
   }
 }
 
@@ -58,7 +59,7 @@ class PGliteClient extends EventEmitter {
     super();
   }
 
-  query(sql: string, params?: unknown[] | Callback<PgResult>, callback?: Callback<PgResult>): Promise<PgResult> | void {
+  query(sql: string, params?: unknown[] | Callback<PgResult | PgResult[]>, callback?: Callback<PgResult | PgResult[]>): Promise<PgResult | PgResult[]> | void {
     const cb = typeof params === 'function' ? params : callback;
     const promise = this.session.run(sql, Array.isArray(params) ? params : undefined);
     if (!cb) return promise;
@@ -87,7 +88,7 @@ export function pgliteDriver(db: PGlite): { Pool: new () => EventEmitter } {
       );
     }
 
-    async query(sql: string, params?: unknown[]): Promise<PgResult> {
+    async query(sql: string, params?: unknown[]): Promise<PgResult | PgResult[]> {
       await session.acquire();
       try {
         return await session.run(sql, params);

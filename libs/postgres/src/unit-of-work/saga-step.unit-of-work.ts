@@ -280,7 +280,7 @@ export class SagaStepUnitOfWork {
           const written = await writes.flush(tx, this.relay?.leaseMs);
           this.parts.steps.recordHistory(tx, written.historyIds);
           return written;
-        }),
+        }, { fold: true }),
       );
       afterCommit(this.relay, written);
     });
@@ -292,6 +292,7 @@ export class SagaStepUnitOfWork {
     const { answers, written } = await inBatchSpan('saga.step.batch', spans, () =>
       inTransaction(this.dataSource.manager, (tx) => runStepBatch(this.parts, tx, inputs), {
         retryOn: (error) => isUniqueViolation(error, 'baton_inbox_pkey'),
+        fold: true,
       }),
     );
     afterCommit(this.relay, written);

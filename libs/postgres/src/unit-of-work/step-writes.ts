@@ -99,10 +99,11 @@ export class StepWrites {
   }
 
   /**
-   * Writes everything in one statement and answers what the relay has to
-   * publish (`leaseMs`: lease commands to the writer's relay, see
-   * OutboxRepository.addInsert). Throws if a saga row was not at the
-   * version it was locked at.
+   * Writes everything in one statement, the transaction's last (it carries
+   * the COMMIT of a folded transaction, see sql()), and answers what the
+   * relay has to publish (`leaseMs`: lease commands to the writer's relay,
+   * see OutboxRepository.addInsert). The statement fails, and so the
+   * transaction, if a saga row was not at the version it was locked at.
    */
   async flush(tx: EntityManager, leaseMs?: number): Promise<StepsWritten> {
     const statement = new WriteStatement();
@@ -123,7 +124,11 @@ export class StepWrites {
             WHERE s.id = v.id AND s.version = v.expected
            RETURNING 1`,
         )
-        .select(`(SELECT count(*) FROM saga_rows)::int AS updated`);
+        .select(
+          // Checked in the statement, which may carry the COMMIT (see sql()): a mismatch must stop it.
+          `baton_assert((SELECT count(*) FROM saga_rows) = ${sagas.length},
+             'Saga rows changed under a locked step: ' || ${sagas.length} - (SELECT count(*) FROM saga_rows) || ' of ${sagas.length} were not at their expected version.') AS sagas_checked`,
+        );
     }
     if (this.history.length) {
       statement.with(
@@ -189,11 +194,7 @@ export class StepWrites {
     }
     if (statement.empty) return { leased: [], unleased: 0, historyIds: [] };
 
-    const row = await statement.run<{ updated?: number; outbox?: Array<{ id: string; leased: boolean }>; history_ids?: string[] | null }>(tx);
-    if ((row.updated ?? 0) !== sagas.length) {
-      // The rows are locked FOR UPDATE, so this only trips if that invariant is broken.
-      throw new Error(`Saga rows changed under a locked step: ${sagas.length - (row.updated ?? 0)} of ${sagas.length} were not at their expected version.`);
-    }
+    const row = await statement.run<{ outbox?: Array<{ id: string; leased: boolean }>; history_ids?: string[] | null }>(tx, { last: true });
     return { ...this.outboxTable.written(this.outbox, row), historyIds: row.history_ids ?? [] };
   }
 }
