@@ -17,6 +17,7 @@ import { TimerClaims1763800000006 } from './migrations/0006-timer-claims.migrati
 import { OutboxMessageId1763800000007 } from './migrations/0007-outbox-message-id.migration';
 import { SagaSearch1763800000008 } from './migrations/0008-saga-search.migration';
 import { StepAssert1763800000009 } from './migrations/0009-step-assert.migration';
+import { SagaRoomForUpdates1763800000010 } from './migrations/0010-saga-room-for-updates.migration';
 import { pgliteDriver } from './pglite/pglite-pool';
 import { loadOptionalPeer } from './optional-peer';
 import { isDatabaseUnavailable } from './sql';
@@ -38,6 +39,7 @@ export const BATON_MIGRATIONS = [
   OutboxMessageId1763800000007,
   SagaSearch1763800000008,
   StepAssert1763800000009,
+  SagaRoomForUpdates1763800000010,
 ];
 
 /** Where a database is and how to open it: options of `createDataSource` and `createBatonDataSource`. */
