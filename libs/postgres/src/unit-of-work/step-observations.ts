@@ -9,7 +9,12 @@ import type {
 } from 'typeorm';
 import type { StepObservation } from '@baton/core';
 
-/** Where a step transaction's time went, up to its COMMIT (the rest of `durationMs`). */
+/**
+ * Where a step transaction's time went (the rest of `durationMs`: the
+ * connection, TypeORM's events). Its BEGIN travels with its first statement
+ * (inserting starts, or else locking) and its COMMIT with the write
+ * (docs/architecture.md, "Round trips of a step").
+ */
 export interface StepPhases {
   /** Inputs the transaction applied (its group-commit batch). */
   batchSize: number;
@@ -19,7 +24,7 @@ export interface StepPhases {
   lockMs: number;
   /** Deciding every input on its saga (the engine, in the process). */
   decideMs: number;
-  /** The one statement that writes every decision. */
+  /** The one statement that writes every decision, and COMMITs. */
   writeMs: number;
 }
 
