@@ -2,7 +2,10 @@ import { SagaRegistry, defaultTopicNames, uuidv7 } from '@baton/core';
 import { SagaStepUnitOfWork, createBatonDataSource } from '@baton/postgres';
 import { createOrderFulfillmentSaga } from '@example/sagas';
 import type { DataSource, EntityManager } from 'typeorm';
+import { OutboxRepository } from '../libs/postgres/src/repositories/outbox.repository';
+import { SagaRepository } from '../libs/postgres/src/repositories/saga.repository';
 import { inTransaction, sql } from '../libs/postgres/src/sql';
+import { StepWrites } from '../libs/postgres/src/unit-of-work/step-writes';
 import { orderReply } from './support/envelopes';
 import { orderFor } from './support/orders';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
@@ -141,6 +144,32 @@ describe.each([
     );
     await expect(after).rejects.toThrow(/after the transaction's last one/);
     expect(await probes()).toEqual([1]);
+  });
+
+  it('commits nothing when a saga row was not at the version it was locked at: the write checks it in the statement that commits', async () => {
+    const unitOfWork = new SagaStepUnitOfWork({ dataSource, registry, topics });
+    const { sagaId } = await unitOfWork.start({ name: 'order-fulfillment', input: orderFor('completes', uuidv7()) });
+    const failing = inTransaction(
+      dataSource.manager,
+      async (tx) => {
+        const saga = (await new SagaRepository(dataSource).lock(tx, [sagaId])).get(sagaId)!;
+        await insert(tx, 7);
+        const writes = new StepWrites(new OutboxRepository(dataSource, 'baton_outbox'));
+        writes.add({
+          result: 'applied',
+          saga: { ...saga, version: saga.version + 1 },
+          row: { write: 'update', expectedVersion: saga.version + 5, ended: false },
+          commands: [],
+          timers: { cancel: [], schedule: [], trace: {} },
+        });
+        await writes.flush(tx);
+      },
+      { fold: true },
+    );
+    await expect(failing).rejects.toThrow('Saga rows changed under a locked step: 1 of 1 were not at their expected version.');
+    expect(await probes()).toEqual([]);
+    const [{ version }] = await dataSource.query(`SELECT version FROM baton_saga WHERE id = $1`, [sagaId]);
+    expect(version).toBe(1);
   });
 
   it('sends a batch of replies in two round trips: BEGIN with the lock, COMMIT with the writes', async () => {
