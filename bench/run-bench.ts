@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { NestFactory } from '@nestjs/core';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
@@ -151,7 +152,14 @@ async function main(): Promise<void> {
     if (step.outcome === 'applied') halfLoadTransactions.push(step.durationMs);
     if (step.phases) halfLoadPhases.set(step.phases, step.durationMs);
   });
+  // How long a ready callback (a statement's answer, a message) waited for this one Node process,
+  // which runs the host, the in-process participants, their relays and the load.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const halfCpu = measureCpu();
   await openLoop(halfRate, HALF_LOAD_SECONDS, counters, startAs('half'), SAGAS + WARMUP, half.draw);
+  const halfCpuShare = halfCpu();
+  loopDelay.disable();
   stopTiming();
   half.done();
   const breakdown = await latencyBreakdown(dataSource, 'half-');
@@ -239,6 +247,9 @@ async function main(): Promise<void> {
       sagasPerSecond: +halfRate.toFixed(1),
       stepLatencyMs: round(distribution(halfLoadStepLatency)),
       hostStepTransactionMs: round(distribution(halfLoadTransactions)),
+      eventLoopDelayMs: round({ p50: loopDelay.percentile(50) / 1e6, p95: loopDelay.percentile(95) / 1e6, p99: loopDelay.percentile(99) / 1e6 }),
+      hostCpuPercent: halfCpuShare.processPercent,
+      machineCpuPercent: halfCpuShare.machinePercent,
       hostTransactions: {
         count: transactions.length,
         batchSize: round(transactionPhase((t) => t.batchSize)),
@@ -276,6 +287,8 @@ async function main(): Promise<void> {
     'step latency p50/p95/p99 ms': d(result.peak.stepLatencyMs),
     'outbox lag p50/p95/p99 ms': d(result.peak.outboxLagMs),
     [`step latency at half load (${result.halfLoad.sagasPerSecond} sagas/s)`]: d(result.halfLoad.stepLatencyMs),
+    'at half load: event loop delay p50/p95/p99 ms': d(result.halfLoad.eventLoopDelayMs),
+    'at half load: host CPU % of a core / machine %': `${result.halfLoad.hostCpuPercent} / ${result.halfLoad.machineCpuPercent ?? 'n/a'}`,
     'host CPU % of a core / machine %': `${result.peak.hostCpuPercent} / ${result.peak.machineCpuPercent ?? 'n/a'}`,
     'RSS MB: after warm-up / after peak / peak': `${afterWarmup.rssMb} / ${afterPeak.rssMb} / ${result.memory.peakRssMb}`,
     'live heap MB: after warm-up / after peak': `${afterWarmup.heapUsedMb} / ${afterPeak.heapUsedMb}`,

@@ -11,7 +11,9 @@
 // packages), on a database created for the run and dropped after it.
 //
 // Env: BENCH_PEERS_SAGAS (default 10000), BENCH_PEERS_RUNS (default 3),
-// DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres).
+// DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
+// KAFKA_BROKERS (Baton's side over Kafka, as in production; DBOS has no
+// broker, its steps are calls in its process).
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -29,6 +31,7 @@ const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:
 const SAGAS = integer('BENCH_PEERS_SAGAS', 10_000);
 const RUNS = integer('BENCH_PEERS_RUNS', 3);
 const CONCURRENCY = 50;
+const TRANSPORT = process.env.KAFKA_BROKERS ? 'kafka' : 'in-process';
 
 function integer(name, fallback) {
   const raw = process.env[name];
@@ -74,7 +77,7 @@ async function runBaton() {
     },
   });
   const [newest] = readdirSync(RESULTS)
-    .filter((name) => name.endsWith('-postgres-in-process.json'))
+    .filter((name) => name.endsWith(`-postgres-${TRANSPORT}.json`))
     .map((name) => ({ name, at: statSync(join(RESULTS, name)).mtimeMs }))
     .filter((file) => file.at >= began)
     .sort((a, b) => b.at - a.at);
@@ -131,7 +134,7 @@ async function main() {
   for (let i = 1; i <= RUNS; i++) {
     // The machine's load when the pair began: a busy machine slows both sides, not necessarily alike.
     const loadAverage = loadavg().map((load) => +load.toFixed(2));
-    process.stderr.write(`\n== Pair ${i} of ${RUNS}: Baton (load average ${loadAverage.join(' ')}) ==\n`);
+    process.stderr.write(`\n== Pair ${i} of ${RUNS}: Baton, ${TRANSPORT} (load average ${loadAverage.join(' ')}) ==\n`);
     const baton = await runBaton();
     process.stderr.write(`\n== Pair ${i} of ${RUNS}: DBOS Transact ${DBOS_VERSION} ==\n`);
     const dbos = await runDbos(`${Date.now()}`);
@@ -141,14 +144,14 @@ async function main() {
   const result = {
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 1024 ** 3), node: process.version, database: pairs[0].baton.database },
-    settings: { sagas: SAGAS, concurrency: CONCURRENCY, runs: RUNS, dbos: DBOS_VERSION, paymentTimeoutMs: 1000, poolSize: 10 },
+    settings: { sagas: SAGAS, concurrency: CONCURRENCY, runs: RUNS, dbos: DBOS_VERSION, batonTransport: TRANSPORT, paymentTimeoutMs: 1000, poolSize: 10 },
     pairs,
     medianRatio: median(pairs.map((pair) => pair.ratio)),
   };
   const file = join(RESULTS, `${result.at.replace(/[:.]/g, '-')}-peers.json`);
   writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
 
-  console.log(`\n${SAGAS} orders at ${CONCURRENCY} in flight, each side after a warm-up, alternating:`);
+  console.log(`\n${SAGAS} orders at ${CONCURRENCY} in flight, each side after a warm-up, alternating; Baton ${TRANSPORT}:`);
   console.table(
     pairs.map((pair, i) => ({
       pair: i + 1,
@@ -160,7 +163,7 @@ async function main() {
       'load average at start': pair.loadAverage[0],
     })),
   );
-  console.log(`median Baton / DBOS: ${result.medianRatio}`);
+  console.log(`median Baton (${TRANSPORT}) / DBOS: ${result.medianRatio}`);
   const m = result.machine;
   console.log(`machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, Node ${m.node}, PostgreSQL ${m.database}; figures in ${file}`);
 }
