@@ -31,14 +31,14 @@ class Fold {
     runner.query = (async (text: string, parameters?: unknown[], structured?: boolean) => {
       if (text === 'START TRANSACTION' && !this.beginHeld && !this.committed) {
         this.beginHeld = true;
-        return structured ? { records: [], affected: 0, raw: [] } : [];
+        return nothing(structured);
       }
       const nothingRan = this.beginHeld && (text === 'COMMIT' || text === 'ROLLBACK');
       if ((text === 'COMMIT' && this.committed) || nothingRan) {
         this.beginHeld = false;
-        return structured ? { records: [], affected: 0, raw: [] } : [];
+        return nothing(structured);
       }
-      if (this.committed) throw new Error(`A statement after the transaction's last one (it has committed): ${text.slice(0, 80)}`);
+      this.refuseAfterLast(text);
       if (this.beginHeld) {
         this.beginHeld = false;
         await query('START TRANSACTION');
@@ -49,7 +49,7 @@ class Fold {
 
   /** Runs `text` with BEGIN before it if it is still held, and COMMIT after it when `last`; answers its rows. */
   async run(text: string, parameters: readonly unknown[], last: boolean): Promise<{ rows: unknown[]; rowCount: number }> {
-    if (this.committed) throw new Error(`A statement after the transaction's last one (it has committed): ${text.slice(0, 80)}`);
+    this.refuseAfterLast(text);
     if (!this.beginHeld && !last) {
       const result = await this.runner.query(text, [...parameters], true);
       return { rows: result.records ?? [], rowCount: result.affected ?? 0 };
@@ -64,6 +64,15 @@ class Fold {
     const result = all[begin ? 1 : 0];
     return { rows: result?.rows ?? [], rowCount: result?.rowCount ?? 0 };
   }
+
+  private refuseAfterLast(text: string): void {
+    if (this.committed) throw new Error(`A statement after the transaction's last one (it has committed): ${text.slice(0, 80)}`);
+  }
+}
+
+/** What TypeORM's runner answers for a statement that was not sent. */
+function nothing(structured: boolean | undefined) {
+  return structured ? { records: [], affected: 0, raw: [] } : [];
 }
 
 interface PgResult {
