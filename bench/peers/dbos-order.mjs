@@ -26,6 +26,7 @@ import { performance } from 'node:perf_hooks';
 import process from 'node:process';
 import { DBOS } from '@dbos-inc/dbos-sdk';
 import pg from 'pg';
+import { integer } from './env.mjs';
 
 const url = process.env.DATABASE_URL;
 const SAGAS = integer('BENCH_SAGAS', 10_000);
@@ -37,14 +38,6 @@ const POOL_SIZE = integer('DATABASE_POOL_SIZE', 10);
 
 /** bench/run-bench.ts's MIX, in the same order. */
 const MIX = ['completes', 'completes', 'completes', 'completes', 'completes', 'completes', 'completes', 'stock-refused', 'payment-refused', 'payment-times-out'];
-
-function integer(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}".`);
-  return value;
-}
 
 /** bench/run-bench.ts's order(i), its order id prefixed with the phase (warm-up and peak reuse the indexes). */
 function order(phase, i) {

@@ -22,6 +22,7 @@ import console from 'node:console';
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { integer } from './env.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DBOS_VERSION = '5.3.0';
@@ -33,14 +34,6 @@ const RUNS = integer('BENCH_PEERS_RUNS', 3);
 const CONCURRENCY = 50;
 const TRANSPORT = process.env.KAFKA_BROKERS ? 'kafka' : 'in-process';
 
-function integer(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}".`);
-  return value;
-}
-
 /** Installs DBOS into the cache folder unless that version is there, and puts the workflow app beside it. */
 function prepareDbos() {
   const manifest = join(CACHE, 'node_modules', '@dbos-inc', 'dbos-sdk', 'package.json');
@@ -51,7 +44,7 @@ function prepareDbos() {
     process.stderr.write(`Installing @dbos-inc/dbos-sdk@${DBOS_VERSION} into ${CACHE} ...\n`);
     execFileSync('npm', ['install', '--prefix', CACHE, '--no-audit', '--no-fund', `@dbos-inc/dbos-sdk@${DBOS_VERSION}`, 'pg'], { stdio: 'inherit' });
   }
-  copyFileSync(join(ROOT, 'bench', 'peers', 'dbos-order.mjs'), join(CACHE, 'dbos-order.mjs'));
+  for (const file of ['dbos-order.mjs', 'env.mjs']) copyFileSync(join(ROOT, 'bench', 'peers', file), join(CACHE, file));
 }
 
 function run(command, args, options) {

@@ -47,13 +47,14 @@ class Fold {
     }) as QueryRunner['query'];
   }
 
+  /** Whether a statement (the last one when `last`) travels with the held BEGIN or with the COMMIT: `run` sends it; the others go the runner's own way. */
+  carries(last: boolean): boolean {
+    return this.beginHeld || last;
+  }
+
   /** Runs `text` with BEGIN before it if it is still held, and COMMIT after it when `last`; answers its rows. */
   async run(text: string, parameters: readonly unknown[], last: boolean): Promise<{ rows: unknown[]; rowCount: number }> {
     this.refuseAfterLast(text);
-    if (!this.beginHeld && !last) {
-      const result = await this.runner.query(text, [...parameters], true);
-      return { rows: result.records ?? [], rowCount: result.affected ?? 0 };
-    }
     const begin = this.beginHeld;
     this.beginHeld = false;
     const statement = inlineParameters(text, parameters);
@@ -83,7 +84,7 @@ interface PgResult {
 const folds = new WeakMap<QueryRunner, Fold>();
 
 /** The fold of the transaction `manager` runs in, if it is a folded one. */
-export function foldOf(manager: EntityManager): Pick<Fold, 'run'> | undefined {
+export function foldOf(manager: EntityManager): Pick<Fold, 'carries' | 'run'> | undefined {
   return manager.queryRunner ? folds.get(manager.queryRunner) : undefined;
 }
 

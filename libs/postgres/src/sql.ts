@@ -21,9 +21,10 @@ export async function sql<Row = Record<string, any>>(
   params: unknown[] = [],
   options: { last?: boolean } = {},
 ): Promise<SqlResult<Row>> {
+  const last = options.last ?? false;
   const fold = foldOf(manager);
-  if (fold) {
-    const { rows, rowCount } = await fold.run(text, params, options.last ?? false);
+  if (fold?.carries(last)) {
+    const { rows, rowCount } = await fold.run(text, params, last);
     return { rows: rows as Row[], rowCount };
   }
   const runner = manager.queryRunner;
