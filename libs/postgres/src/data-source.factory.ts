@@ -18,6 +18,7 @@ import { OutboxMessageId1763800000007 } from './migrations/0007-outbox-message-i
 import { SagaSearch1763800000008 } from './migrations/0008-saga-search.migration';
 import { StepAssert1763800000009 } from './migrations/0009-step-assert.migration';
 import { SagaRoomForUpdates1763800000010 } from './migrations/0010-saga-room-for-updates.migration';
+import { OutboxSender1763800000011 } from './migrations/0011-outbox-sender.migration';
 import { pgliteDriver } from './pglite/pglite-pool';
 import { loadOptionalPeer } from './optional-peer';
 import { isDatabaseUnavailable } from './sql';
@@ -40,6 +41,7 @@ export const BATON_MIGRATIONS = [
   SagaSearch1763800000008,
   StepAssert1763800000009,
   SagaRoomForUpdates1763800000010,
+  OutboxSender1763800000011,
 ];
 
 /** Where a database is and how to open it: options of `createDataSource` and `createBatonDataSource`. */

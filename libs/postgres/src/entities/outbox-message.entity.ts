@@ -17,6 +17,10 @@ export class OutboxMessageEntity {
   @Column('text')
   topic!: string;
 
+  /** Who wrote it: '' (the orchestrator) here; order is kept among a saga's rows of one sender to one topic. */
+  @Column('text')
+  sender!: string;
+
   @Column('text', { name: 'message_type' })
   messageType!: string;
 

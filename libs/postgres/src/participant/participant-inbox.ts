@@ -24,7 +24,10 @@ export interface RecordedCommand {
 
 /** The statements on participant_inbox of one participant. */
 export class ParticipantInbox {
-  constructor(private readonly participant: string) {}
+  constructor(
+    /** The participant's name: its inbox rows are its own, and it is the sender of its replies. */
+    readonly participant: string,
+  ) {}
 
   /**
    * Records the commands as handled, with the id their reply will get;

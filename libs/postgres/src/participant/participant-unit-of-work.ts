@@ -74,16 +74,18 @@ export class ParticipantUnitOfWork {
   /**
    * Writes the rows appended since the last statement and `replies`, in
    * order, to participant_outbox, in one statement (none when there is
-   * nothing to write). With `leaseMs` (the relay's), replies that can go out
-   * at once are written leased to this process's relay: hand them to it
-   * after the commit (OutboxRelay.handOff), and wake it for the others (see
+   * nothing to write), as this participant's (their order is kept among its
+   * own replies to each saga, not behind another participant's). With
+   * `leaseMs` (the relay's), replies that can go out at once are written
+   * leased to this process's relay: hand them to it after the commit
+   * (OutboxRelay.handOff), and wake it for the others (see
    * OutboxRepository.addInsert). The transaction's last statement: it
    * carries the COMMIT (see ParticipantStore.transaction).
    */
   async write(replies: readonly NewOutboxMessage[], leaseMs: number | undefined): Promise<OutboxWritten> {
     const statement = new WriteStatement();
     this.appended.addTo(statement);
-    this.outbox.addInsert(statement, replies, leaseMs);
+    this.outbox.addInsert(statement, replies, leaseMs, this.inbox.participant);
     return this.outbox.written(replies, statement.empty ? undefined : await statement.run(this.tx, { last: true }));
   }
 }

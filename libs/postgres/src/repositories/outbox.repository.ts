@@ -8,6 +8,8 @@ export interface OutboxRow {
   id: string;
   topic: string;
   sagaId: string;
+  /** Who wrote it ('' for the orchestrator, the participant's name for a reply): order is kept per saga, sender and topic. */
+  sender: string;
   envelope: MessageEnvelope;
   attempts: number;
 }
@@ -23,6 +25,11 @@ export interface NewOutboxMessage {
   topic: string;
   envelope: MessageEnvelope;
 }
+
+/** The column `addInsert` adds to its statement's result row: the rows it inserted. */
+export type OutboxInsertResult = {
+  outbox?: Array<{ id: string; sender: string; leased: boolean }> | null;
+};
 
 /** What an outbox write left to do after its commit. */
 export interface OutboxWritten {
@@ -44,16 +51,19 @@ export class OutboxRepository {
 
   /**
    * Adds to `statement` the INSERT that writes `messages`, in order: ids
-   * follow the order of the array, and so does publishing. With `leaseMs`,
-   * a row with no older unpublished row of its saga on its topic is written
-   * already leased to the writer's relay, as if claimed: its process
-   * publishes it right after the commit, without a claim (OutboxRelay.handOff).
-   * A row behind an older unpublished one is left to the relays' claims,
-   * which keep the order (see `claim`), and the statement then NOTIFYs the
-   * relays listening in every replica, delivered at commit. Index
-   * (saga_id, id) on unpublished rows. Read what was written with `written`.
+   * follow the order of the array, and so does publishing. `sender`: who
+   * writes them ('' for the orchestrator, the participant's name for its
+   * replies); order is kept among one saga's rows of one sender to one
+   * topic. With `leaseMs`, a row with no older unpublished row of its saga,
+   * sender and topic is written already leased to the writer's relay, as if
+   * claimed: its process publishes it right after the commit, without a
+   * claim (OutboxRelay.handOff). A row behind an older unpublished one is
+   * left to the relays' claims, which keep the order (see `claim`), and the
+   * statement then NOTIFYs the relays listening in every replica, delivered
+   * at commit. Index (saga_id, id) on unpublished rows. Read what was
+   * written with `written`.
    */
-  addInsert(statement: WriteStatement, messages: readonly NewOutboxMessage[], leaseMs: number | undefined): void {
+  addInsert(statement: WriteStatement, messages: readonly NewOutboxMessage[], leaseMs: number | undefined, sender = ''): void {
     if (!messages.length) return;
     const rows = statement.param(
       JSON.stringify(
@@ -61,11 +71,12 @@ export class OutboxRepository {
       ),
     );
     const lease = statement.param(leaseMs ?? null);
+    const from = statement.param(sender);
     statement
       .with(
         'outbox_rows',
-        `INSERT INTO ${this.table} (message_id, saga_id, topic, message_type, envelope, locked_until, attempts)
-        SELECT v.message_id, v.saga_id, v.topic, v.message_type, v.envelope,
+        `INSERT INTO ${this.table} (message_id, saga_id, topic, sender, message_type, envelope, locked_until, attempts)
+        SELECT v.message_id, v.saga_id, v.topic, ${from}, v.message_type, v.envelope,
                CASE WHEN l.leased THEN now() + make_interval(secs => ${lease}::double precision / 1000) END,
                CASE WHEN l.leased THEN 1 ELSE 0 END
           FROM ROWS FROM (jsonb_to_recordset(${rows}::jsonb)
@@ -74,21 +85,23 @@ export class OutboxRepository {
          CROSS JOIN LATERAL (
                SELECT ${lease}::double precision IS NOT NULL AND NOT EXISTS (
                         SELECT 1 FROM ${this.table} AS e
-                         WHERE e.saga_id = v.saga_id AND e.topic = v.topic AND e.published_at IS NULL) AS leased) AS l
+                         WHERE e.saga_id = v.saga_id AND e.topic = v.topic AND e.sender = ${from} AND e.published_at IS NULL) AS leased) AS l
          ORDER BY v.n
-        RETURNING id::text AS id, locked_until IS NOT NULL AS leased`,
+        RETURNING id::text AS id, sender, locked_until IS NOT NULL AS leased`,
       )
       .select(`(SELECT json_agg(outbox_rows) FROM outbox_rows) AS outbox`)
       .select(`(SELECT count(pg_notify('${this.table}', '')) FROM (SELECT 1 FROM outbox_rows WHERE NOT leased LIMIT 1) AS waiting) AS notified`);
   }
 
   /** What a statement with `addInsert` wrote (`row`: its result row), paired with the messages. */
-  written(messages: readonly NewOutboxMessage[], row: { outbox?: Array<{ id: string; leased: boolean }> | null } | undefined): OutboxWritten {
+  written(messages: readonly NewOutboxMessage[], row: OutboxInsertResult | undefined): OutboxWritten {
     if (!messages.length) return { leased: [], unleased: 0 };
     const rows = [...(row?.outbox ?? [])].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
     if (rows.length !== messages.length) throw new Error(`Outbox: ${messages.length} messages written, ${rows.length} rows returned.`);
     const leased = rows.flatMap((row, i) =>
-      row.leased ? [{ id: row.id, topic: messages[i].topic, sagaId: messages[i].envelope.sagaId, envelope: messages[i].envelope, attempts: 1 }] : [],
+      row.leased
+        ? [{ id: row.id, topic: messages[i].topic, sagaId: messages[i].envelope.sagaId, sender: row.sender, envelope: messages[i].envelope, attempts: 1 }]
+        : [],
     );
     return { leased, unleased: rows.length - leased.length };
   }
@@ -99,10 +112,11 @@ export class OutboxRepository {
    * publishing happens outside any transaction and a relay that dies only
    * delays its rows until the lease runs out.
    *
-   * One saga's messages to a topic go out in the order they were written
-   * (the order its consumer sees: on Kafka, the saga's partition keeps it;
-   * across topics there is no order to keep): a row is claimed only if every
-   * older unpublished row of its saga on its topic is claimed with it. An
+   * One saga's messages from one sender to a topic go out in the order they
+   * were written (the order its consumer sees: on Kafka, the saga's
+   * partition keeps it; across topics, and between two senders, there is no
+   * order to keep): a row is claimed only if every older unpublished row of
+   * its saga, sender and topic is claimed with it. An
    * older row leased by another relay (being published, or backing
    * off after a failure) holds the saga's later rows back, and so does one
    * that another claim has just locked (its UPDATE has not committed, so it
@@ -119,7 +133,7 @@ export class OutboxRepository {
     const { rows } = await sql<{ candidates: number; claimed: OutboxRow[] | null; next_lease_end_ms: number | null }>(
       this.dataSource.manager,
       `WITH candidate AS (
-         SELECT id, saga_id, topic FROM ${this.table}
+         SELECT id, saga_id, topic, sender FROM ${this.table}
           WHERE published_at IS NULL AND (locked_until IS NULL OR locked_until < now())
           ORDER BY id
           LIMIT $1
@@ -128,7 +142,7 @@ export class OutboxRepository {
          SELECT c.id FROM candidate AS c
           WHERE NOT EXISTS (
                 SELECT 1 FROM ${this.table} AS e
-                 WHERE e.saga_id = c.saga_id AND e.topic = c.topic AND e.published_at IS NULL AND e.id < c.id
+                 WHERE e.saga_id = c.saga_id AND e.topic = c.topic AND e.sender = c.sender AND e.published_at IS NULL AND e.id < c.id
                    AND e.id NOT IN (SELECT id FROM candidate))),
        claimed AS (
          UPDATE ${this.table} AS o
@@ -136,7 +150,7 @@ export class OutboxRepository {
                 attempts = o.attempts + 1
            FROM claimable
           WHERE o.id = claimable.id
-         RETURNING o.id::text AS id, o.topic, o.saga_id AS "sagaId", o.envelope, o.attempts)
+         RETURNING o.id::text AS id, o.topic, o.saga_id AS "sagaId", o.sender, o.envelope, o.attempts)
        SELECT (SELECT count(*) FROM candidate)::int AS candidates, (SELECT json_agg(claimed) FROM claimed) AS claimed,
               (SELECT EXTRACT(EPOCH FROM min(locked_until) - now()) * 1000 FROM ${this.table}
                 WHERE published_at IS NULL AND locked_until >= now())::float8 AS next_lease_end_ms`,

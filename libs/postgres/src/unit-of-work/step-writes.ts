@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { MessageEnvelope, StepDecision, StepHistoryEntry, TimerToSchedule } from '@baton/core';
-import type { NewOutboxMessage, OutboxRepository, OutboxWritten } from '../repositories/outbox.repository';
+import type { NewOutboxMessage, OutboxInsertResult, OutboxRepository, OutboxWritten } from '../repositories/outbox.repository';
 import { WriteStatement } from '../write-statement';
 import type { TraceCarrier } from '@baton/tracing';
 
@@ -194,7 +194,7 @@ export class StepWrites {
     }
     if (statement.empty) return { leased: [], unleased: 0, historyIds: [] };
 
-    const row = await statement.run<{ outbox?: Array<{ id: string; leased: boolean }>; history_ids?: string[] | null }>(tx, { last: true });
+    const row = await statement.run<OutboxInsertResult & { history_ids?: string[] | null }>(tx, { last: true });
     return { ...this.outboxTable.written(this.outbox, row), historyIds: row.history_ids ?? [] };
   }
 }

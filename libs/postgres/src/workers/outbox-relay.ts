@@ -67,8 +67,9 @@ export function afterCommit(relay: OutboxHandoff | undefined, written: OutboxWri
  * an older unpublished row of its saga, left by a relay that died, backing
  * off after a failed publish, written by another replica) is claimed by a
  * polling loop, woken when such rows are committed (NOTIFY) and after a
- * publish that unblocked a saga. Either way each saga's rows to a topic go
- * out in order (the rest in parallel), are marked published, or backed off.
+ * publish that unblocked a saga. Either way each saga's rows from one
+ * sender to a topic go out in order (the rest in parallel), are marked
+ * published, or backed off.
  */
 export class OutboxRelay implements OutboxHandoff {
   private readonly loop: PollingLoop;
@@ -217,8 +218,8 @@ export class OutboxRelay implements OutboxHandoff {
   }
 }
 
-/** The rows that must go out in the order they were written: one saga's to one topic. */
+/** The rows that must go out in the order they were written: one saga's from one sender to one topic. */
 function orderKey(row: OutboxRow): string {
-  return `${row.sagaId} ${row.topic}`;
+  return `${row.sagaId} ${row.sender} ${row.topic}`;
 }
 
