@@ -33,14 +33,20 @@ export class WriteStatement {
     return !this.parts.length;
   }
 
+  /** The statement's text and parameters, as `run` sends them. */
+  get query(): { text: string; values: unknown[] } {
+    const columns = this.selected.length ? this.selected.join(', ') : 'true AS written';
+    return { text: `WITH ${this.parts.join(',\n')}\nSELECT ${columns}`, values: this.params };
+  }
+
   /**
    * Runs it in the caller's transaction; answers the final SELECT's row.
    * `last`: the transaction's last statement, which carries its COMMIT in a
    * folded transaction (see sql()).
    */
   async run<Row extends Record<string, unknown>>(tx: EntityManager, options: { last?: boolean } = {}): Promise<Row> {
-    const columns = this.selected.length ? this.selected.join(', ') : 'true AS written';
-    const { rows } = await sql<Row>(tx, `WITH ${this.parts.join(',\n')}\nSELECT ${columns}`, this.params, options);
+    const { text, values } = this.query;
+    const { rows } = await sql<Row>(tx, text, values, options);
     return rows[0];
   }
 }

@@ -167,11 +167,13 @@ export class StepWrites {
     const timers = [...this.timers.values()];
     const cancelled = timers.filter((t) => !t.armed).map((t) => ({ saga_id: t.sagaId, timer_key: t.key }));
     if (cancelled.length) {
-      // Unique (saga_id, timer_key) index.
+      // On the unique (saga_id, timer_key) index, one lookup per timer. The LIMIT (the number of
+      // timers) tells the planner how few there are: it guesses 100 rows for jsonb_to_recordset,
+      // and for 100 it hashed them and read all of baton_timer, dead rows included.
       statement.with(
         'timers_cancelled',
         `DELETE FROM baton_timer AS t
-          USING jsonb_to_recordset(${json(cancelled)}::jsonb) AS v(saga_id uuid, timer_key text)
+          USING (SELECT * FROM jsonb_to_recordset(${json(cancelled)}::jsonb) AS v(saga_id uuid, timer_key text) LIMIT ${cancelled.length}) AS v
           WHERE t.saga_id = v.saga_id AND t.timer_key = v.timer_key`,
       );
     }
