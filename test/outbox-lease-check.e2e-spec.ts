@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { uuidv7, type MessageEnvelope } from '@baton/core';
 import { PARTICIPANT_MIGRATIONS } from '@baton/participant';
 import { BATON_ENTITIES, BATON_MIGRATIONS, OutboxRepository, createDataSource } from '@baton/postgres';
 import type { DataSource } from 'typeorm';
 import { WriteStatement } from '../libs/postgres/src/write-statement';
+import { orderReply } from './support/envelopes';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
 
 /**
@@ -23,19 +23,7 @@ const UNPUBLISHED = 50;
 let schema: TestSchema;
 let dataSource: DataSource;
 
-function message(sagaId: string, n: number) {
-  const envelope: MessageEnvelope = {
-    messageId: uuidv7(),
-    type: 'StockReserved',
-    version: 1,
-    sagaId,
-    sagaName: 'order-fulfillment',
-    correlationId: sagaId,
-    sentAt: new Date().toISOString(),
-    payload: { n },
-  };
-  return { topic: 'saga.replies', envelope };
-}
+const message = (sagaId: string, n: number) => ({ topic: 'saga.replies', envelope: orderReply(sagaId, 'StockReserved', { n }) });
 
 interface PlanNode {
   'Node Type': string;

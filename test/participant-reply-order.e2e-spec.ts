@@ -3,6 +3,7 @@ import { defaultTopicNames, uuidv7, type MessageEnvelope } from '@baton/core';
 import { PARTICIPANT_MIGRATIONS } from '@baton/participant';
 import { OutboxRepository, ParticipantStore, createDataSource, type NewOutboxMessage, type OutboxWritten } from '@baton/postgres';
 import type { DataSource } from 'typeorm';
+import { orderReply } from './support/envelopes';
 import { participantDatabase } from './support/participant-database';
 import { RecordingTransport } from './support/recording-transport';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
@@ -22,17 +23,7 @@ let dataSource: DataSource;
 
 /** A reply of `participant`'s to saga `sagaId` (its payload names both, to tell rows apart). */
 function replyOf(sagaId: string, participant: string, n: number): NewOutboxMessage {
-  const envelope: MessageEnvelope = {
-    messageId: uuidv7(),
-    type: 'StockReserved',
-    version: 1,
-    sagaId,
-    sagaName: 'order-fulfillment',
-    correlationId: sagaId,
-    sentAt: new Date().toISOString(),
-    payload: { reservationId: `${participant}-${n}` },
-  };
-  return { topic, envelope };
+  return { topic, envelope: orderReply(sagaId, 'StockReserved', { reservationId: `${participant}-${n}` }) };
 }
 
 /** Writes `replies` as `participant`'s, in one transaction; `leaseMs` as a relay in this process would. */
