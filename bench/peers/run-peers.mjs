@@ -11,6 +11,7 @@
 // packages), on a database created for the run and dropped after it.
 //
 // Env: BENCH_PEERS_SAGAS (default 10000), BENCH_PEERS_RUNS (default 3),
+// BENCH_PEERS_CONCURRENCY (orders in flight on each side, default 50),
 // DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres),
 // KAFKA_BROKERS (Baton's side over Kafka, as in production; DBOS has no
 // broker, its steps are calls in its process).
@@ -31,7 +32,7 @@ const RESULTS = join(ROOT, 'bench-results');
 const DATABASE_URL = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
 const SAGAS = integer('BENCH_PEERS_SAGAS', 10_000);
 const RUNS = integer('BENCH_PEERS_RUNS', 3);
-const CONCURRENCY = 50;
+const CONCURRENCY = integer('BENCH_PEERS_CONCURRENCY', 50);
 const TRANSPORT = process.env.KAFKA_BROKERS ? 'kafka' : 'in-process';
 
 /** Installs DBOS into the cache folder unless that version is there, and puts the workflow app beside it. */
