@@ -4,6 +4,7 @@ import { PARTICIPANT_MIGRATIONS } from '@baton/participant';
 import { OutboxRepository, ParticipantStore, createDataSource, type NewOutboxMessage, type OutboxWritten } from '@baton/postgres';
 import type { DataSource } from 'typeorm';
 import { orderReply } from './support/envelopes';
+import { eventually } from './support/orders';
 import { participantDatabase } from './support/participant-database';
 import { RecordingTransport } from './support/recording-transport';
 import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
@@ -34,7 +35,8 @@ function write(participant: string, replies: NewOutboxMessage[], leaseMs?: numbe
 /** The earlier tests' rows out of the way (as if published), so a claim sees only the test's own. */
 const publishEarlierRows = () => dataSource.query(`UPDATE participant_outbox SET published_at = now() WHERE published_at IS NULL`);
 
-const reservationIds = (rows: Array<{ envelope: MessageEnvelope }>) => rows.map((row) => (row.envelope.payload as { reservationId: string }).reservationId);
+const reservationId = (row: { envelope: MessageEnvelope }) => (row.envelope.payload as { reservationId: string }).reservationId;
+const reservationIds = (rows: Array<{ envelope: MessageEnvelope }>) => rows.map(reservationId);
 
 beforeAll(async () => {
   ({ schema, dataSource } = await participantDatabase('reply_order'));
@@ -73,7 +75,7 @@ describe('Replies of two participants to one saga', () => {
     expect(reservationIds(first.rows)).toEqual(['inventory-1']);
 
     const next = await outbox.claim(100, LEASE_MS);
-    expect(next.rows.map((row) => [row.sender, (row.envelope.payload as { reservationId: string }).reservationId])).toEqual([['payment', 'payment-1']]);
+    expect(next.rows.map((row) => [row.sender, reservationId(row)])).toEqual([['payment', 'payment-1']]);
     expect(next.blocked).toBe(1);
   });
 
@@ -91,11 +93,11 @@ describe('Replies of two participants to one saga', () => {
     expect(written.every((w) => w.leased.length === 0)).toBe(true);
     relay.start();
     try {
-      const deadline = Date.now() + 60_000;
-      while (transport.published.filter((p) => p.envelope.sagaId === sagaId).length < 5) {
-        if (Date.now() > deadline) throw new Error('The five replies were not published within 60 s.');
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
+      await eventually(
+        async () => (transport.published.filter((p) => p.envelope.sagaId === sagaId).length >= 5 ? true : undefined),
+        60_000,
+        'the five replies to be published',
+      );
     } finally {
       await relay.stop();
     }

@@ -125,11 +125,11 @@ export class OutboxRepository {
    * were written (the order its consumer sees: on Kafka, the saga's
    * partition keeps it; across topics, and between two senders, there is no
    * order to keep): a row is claimed only if every older unpublished row of
-   * its saga, sender and topic is claimed with it. An
-   * older row leased by another relay (being published, or backing
-   * off after a failure) holds the saga's later rows back, and so does one
-   * that another claim has just locked (its UPDATE has not committed, so it
-   * still reads as unpublished). That is exact for any number of concurrent
+   * its saga, sender and topic is claimed with it. An older row leased by
+   * another relay (being published, or backing off after a failure) holds
+   * the saga's later rows back, and so does one that another claim has
+   * just locked (its UPDATE has not committed, so it still reads as
+   * unpublished). That is exact for any number of concurrent
    * claimers without making them take turns; SKIP LOCKED keeps a claim from
    * waiting on rows another one is taking or marking published. Uses the
    * partial indexes on unpublished rows: (id) for the oldest first, (saga_id,
