@@ -12,8 +12,10 @@ import { TEST_DATABASE_URL, TestSchema } from './support/test-database';
 
 /**
  * Folded transactions (docs/architecture.md, "Round trips of a step"): BEGIN
- * sent with the first statement, COMMIT with the last, parameters written
- * in as literals. Against the machine's PostgreSQL and against PGlite.
+ * sent with the first statement, COMMIT with the last; on PostgreSQL in one
+ * pipeline of the extended protocol, with statements kept prepared, on
+ * PGlite as one simple query with the parameters written in as literals.
+ * Against the machine's PostgreSQL and against PGlite.
  */
 
 const tricky: Array<[string, unknown, string]> = [
@@ -63,7 +65,7 @@ describe.each([
   const probes = async () => ((await dataSource.query(`SELECT n FROM fold_probe ORDER BY n`)) as Array<{ n: number }>).map((row) => row.n);
   const insert = (tx: EntityManager, n: number, last = false) => sql(tx, `INSERT INTO fold_probe (n, note) VALUES ($1, $2)`, [n, `probe ${n}`], { last });
 
-  it.each(tricky)('reads %s written in as a literal as the same value as a parameter', async (_, value, type) => {
+  it.each(tricky)('reads %s sent in a fold as the same value as a parameter of its own statement', async (_, value, type) => {
     const query = `SELECT $1::${type} AS v, pg_typeof($1::${type})::text AS t`;
     const bound = await sql(dataSource.manager, query, [value]);
     const [first, last] = await inTransaction(
@@ -180,6 +182,7 @@ describe.each([
     );
     const statements = sent.filter((text) => !/^SELECT 1$/.test(text));
     // However the three replies were batched, each transaction sent two statements: BEGIN + lock, then writes + COMMIT.
+    expect(statements.length).toBeGreaterThanOrEqual(2);
     expect(statements.length % 2).toBe(0);
     for (let i = 0; i < statements.length; i += 2) {
       expect(statements[i]).toMatch(/^START TRANSACTION;\n/);
@@ -189,6 +192,115 @@ describe.each([
     }
     const { n } = (await dataSource.query(`SELECT count(*)::int AS n FROM baton_saga_history WHERE kind = 'message' AND saga_id = ANY($1::uuid[])`, [sagaIds]))[0];
     expect(n).toBe(3);
+  });
+});
+
+describe('A folded transaction on PostgreSQL, with a statement kept prepared', () => {
+  let schema: TestSchema;
+  const text = `INSERT INTO prepared_probe (n) VALUES ($1)`;
+
+  beforeAll(async () => {
+    schema = await TestSchema.create('prepared');
+  });
+
+  afterAll(() => schema.drop());
+
+  /** A data source of one connection, so every transaction runs in the one server session pg_prepared_statements shows. */
+  async function oneConnection(options: { preparedStatements?: boolean } = {}): Promise<DataSource> {
+    const dataSource = await createBatonDataSource({ url: TEST_DATABASE_URL, schema: schema.name, poolSize: 1, ...options });
+    await dataSource.query(`CREATE TABLE IF NOT EXISTS prepared_probe (n integer PRIMARY KEY)`);
+    await dataSource.query(`DELETE FROM prepared_probe`);
+    return dataSource;
+  }
+
+  const insert = (dataSource: DataSource, n: number) =>
+    inTransaction(dataSource.manager, (tx) => sql(tx, text, [n], { last: true, prepared: true }), { fold: true });
+
+  /** The session's prepared statement of `text`, if there is one. */
+  async function preparedProbe(dataSource: DataSource) {
+    const rows: Array<{ name: string; prepare_time: Date; generic_plans: string; custom_plans: string }> = await dataSource.query(
+      `SELECT name, prepare_time, generic_plans, custom_plans FROM pg_prepared_statements WHERE statement = $1`,
+      [text],
+    );
+    expect(rows.length).toBeLessThanOrEqual(1);
+    return rows[0] && { name: rows[0].name, preparedAt: rows[0].prepare_time.getTime(), runs: Number(rows[0].generic_plans) + Number(rows[0].custom_plans) };
+  }
+
+  it('parses it once, plans it once for all parameters, and parses it again after 32 runs, then 64', async () => {
+    const dataSource = await oneConnection();
+    try {
+      await insert(dataSource, 1);
+      const first = await preparedProbe(dataSource);
+      expect(first).toEqual({ name: expect.stringMatching(/^baton_[0-9a-f]{24}$/), preparedAt: expect.any(Number), runs: 1 });
+      for (let n = 2; n <= 32; n++) await insert(dataSource, n);
+      const before = await preparedProbe(dataSource);
+      expect(before).toEqual({ ...first, runs: 32 });
+      const { generic_plans } = (await dataSource.query(`SELECT generic_plans FROM pg_prepared_statements WHERE statement = $1`, [text]))[0];
+      expect(Number(generic_plans)).toBeGreaterThan(0);
+
+      await insert(dataSource, 33);
+      const again = await preparedProbe(dataSource);
+      expect(again).toEqual({ name: first!.name, preparedAt: expect.any(Number), runs: 1 });
+      expect(again!.preparedAt).toBeGreaterThan(before!.preparedAt);
+      for (let n = 34; n <= 33 + 63; n++) await insert(dataSource, n);
+      expect(await preparedProbe(dataSource)).toEqual({ ...again, runs: 64 });
+      await insert(dataSource, 100);
+      expect((await preparedProbe(dataSource))!.runs).toBe(1);
+      expect((await dataSource.query(`SELECT count(*)::int AS n FROM prepared_probe`))[0].n).toBe(97);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('runs it again on the connection after a transaction with it failed (it may or may not have been parsed): closed and parsed anew', async () => {
+    const dataSource = await oneConnection();
+    try {
+      await dataSource.query(`INSERT INTO prepared_probe (n) VALUES (1)`);
+      // The Parse succeeds and the insert fails: the statement exists on the server, the pipeline cannot tell.
+      await expect(insert(dataSource, 1)).rejects.toThrow(/duplicate key/);
+      const parsed = await preparedProbe(dataSource);
+      expect(parsed).toEqual(expect.objectContaining({ runs: 1 }));
+      // So the next run closes it and parses it again (a second Parse of the name alone would fail).
+      await insert(dataSource, 2);
+      const reparsed = await preparedProbe(dataSource);
+      expect(reparsed).toEqual({ name: parsed!.name, preparedAt: expect.any(Number), runs: 1 });
+      expect(reparsed!.preparedAt).toBeGreaterThan(parsed!.preparedAt);
+      // A run that fails without a Parse leaves the statement as it was.
+      await expect(insert(dataSource, 2)).rejects.toThrow(/duplicate key/);
+      await insert(dataSource, 3);
+      expect(await preparedProbe(dataSource)).toEqual({ ...reparsed, runs: 3 });
+      expect((await dataSource.query(`SELECT n FROM prepared_probe ORDER BY n`)).map((row: { n: number }) => row.n)).toEqual([1, 2, 3]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('answers a value pg cannot send with its error, and leaves the connection usable', async () => {
+    const dataSource = await oneConnection();
+    try {
+      const circular: Record<string, unknown> = {};
+      circular.self = circular;
+      await expect(inTransaction(dataSource.manager, (tx) => sql(tx, `SELECT $1::jsonb AS v`, [circular], { last: true, prepared: true }), { fold: true })).rejects.toThrow(
+        /circular/i,
+      );
+      await insert(dataSource, 4);
+      expect((await dataSource.query(`SELECT n FROM prepared_probe`)).map((row: { n: number }) => row.n)).toEqual([4]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('prepares nothing with preparedStatements: false (a pooler that does not keep them)', async () => {
+    const dataSource = await oneConnection({ preparedStatements: false });
+    try {
+      await insert(dataSource, 1);
+      await insert(dataSource, 2);
+      expect(await preparedProbe(dataSource)).toBeUndefined();
+      expect((await dataSource.query(`SELECT count(*)::int AS n FROM pg_prepared_statements`))[0].n).toBe(0);
+      expect((await dataSource.query(`SELECT count(*)::int AS n FROM prepared_probe`))[0].n).toBe(2);
+    } finally {
+      await dataSource.destroy();
+    }
   });
 });
 
@@ -205,6 +317,9 @@ async function countStatements(dataSource: DataSource, work: () => Promise<unkno
       const query = client.query;
       client.query = function (this: unknown, ...args: unknown[]) {
         if (typeof args[0] === 'string') sent.push(args[0]);
+        // pg's: a pipeline (pipeline.ts) sends its statements in one round trip, written here as one simple query would carry them.
+        const statements = (args[0] as { statements?: Array<{ text: string }> } | undefined)?.statements;
+        if (statements) sent.push(statements.map((statement) => statement.text).join(';\n'));
         return query.apply(this, args);
       };
       callback(null, client, (releaseError?: Error) => {

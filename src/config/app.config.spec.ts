@@ -9,6 +9,7 @@ describe('The host configuration', () => {
       databaseUrl: undefined,
       databaseSchema: undefined,
       databasePoolSize: 10,
+      databasePreparedStatements: true,
       pgliteDataDir: '.data/pglite',
       bodyLimit: '256kb',
       participants: 'in-process',

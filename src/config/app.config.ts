@@ -26,6 +26,11 @@ export const hostVariables = {
     "Schema for Baton's tables; unset = the connection's default (public)",
   ),
   databasePoolSize: variable('DATABASE_POOL_SIZE', integer(1, 1000).default(10), 'Connections (PostgreSQL only)'),
+  databasePreparedStatements: variable(
+    'DATABASE_PREPARED_STATEMENTS',
+    flag().default(true),
+    "Keep the step's statements prepared on each connection (PostgreSQL only); false behind PgBouncer before 1.21 in transaction mode",
+  ),
   pgliteDataDir: variable('PGLITE_DATA_DIR', z.string().min(1).default('.data/pglite'), 'Where embedded PGlite keeps its files'),
   bodyLimit: variable(
     'BODY_LIMIT',

@@ -8,6 +8,7 @@ export function databaseOptions(config: AppConfig, migrations: NonNullable<Datab
     url: config.databaseUrl,
     schema: config.databaseSchema,
     poolSize: config.databasePoolSize,
+    preparedStatements: config.databasePreparedStatements,
     dataDir: config.pgliteDataDir,
     startTimeoutMs: config.startupTimeoutMs,
     logger: new Logger('Database'),

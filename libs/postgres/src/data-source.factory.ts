@@ -8,6 +8,7 @@ import { OutboxMessageEntity } from './entities/outbox-message.entity';
 import { SagaHistoryEntity } from './entities/saga-history.entity';
 import { SagaTimerEntity } from './entities/saga-timer.entity';
 import { SagaEntity } from './entities/saga.entity';
+import { doNotPrepareStatements } from './folded-transaction';
 import { BatonSchema1763800000001 } from './migrations/0001-baton-schema.migration';
 import { DeadLetterStatus1763800000002 } from './migrations/0002-dead-letter-status.migration';
 import { SagaRuntime1763800000003 } from './migrations/0003-saga-runtime.migration';
@@ -54,6 +55,16 @@ export interface DatabaseOptions {
   schema?: string;
   /** Connections in the pool (PostgreSQL only; PGlite has one session). @default 10 */
   poolSize?: number;
+  /**
+   * Keep the step's statements prepared on each connection (PostgreSQL
+   * only), so the server parses and plans them once instead of at every
+   * step (docs/architecture.md, "Round trips of a step"). Turn it off
+   * behind a connection pooler that does not keep protocol-level prepared
+   * statements across transactions: PgBouncer before 1.21, or without
+   * `max_prepared_statements`, in transaction mode.
+   * @default true
+   */
+  preparedStatements?: boolean;
   /** Entities of other libs or of the app (the example participants). @default none */
   entities?: MixedList<any>;
   /** Migrations of other libs or of the app (the participant tables, the example participants); createBatonDataSource runs them after Baton's own. @default none */
@@ -134,6 +145,7 @@ export async function createDataSource(options: DatabaseOptions = {}): Promise<D
         },
       })
     : new DataSource({ ...common, driver: pgliteDriver(await openPGlite(options.dataDir ?? '.data/pglite')) });
+  if (options.preparedStatements === false) doNotPrepareStatements(dataSource);
   if (options.url) {
     // A failed connect leaves no connection open (and TypeORM destroys what a later failure began): trying again is safe.
     const startUp = new StartUpWait({

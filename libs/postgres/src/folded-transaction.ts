@@ -1,4 +1,5 @@
-import type { EntityManager, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { isPgClient, Pipeline } from './pipeline';
 
 /**
  * A transaction whose BEGIN travels with its first statement and whose
@@ -25,7 +26,13 @@ class Fold {
   /** A statement carried the COMMIT: the transaction has ended. */
   private committed = false;
 
-  constructor(private readonly runner: QueryRunner) {
+  constructor(
+    private readonly runner: QueryRunner,
+    /** The connection is `pg`'s (PGlite's takes simple queries only). */
+    private readonly pg: boolean,
+    /** Statements `run` is asked to keep prepared are (DatabaseOptions.preparedStatements). */
+    private readonly preparing: boolean,
+  ) {
     const query = runner.query.bind(runner) as (text: string, parameters?: unknown[], structured?: boolean) => Promise<unknown>;
     // This runner was made for this one transaction: its BEGIN and COMMIT are held or skipped here.
     runner.query = (async (text: string, parameters?: unknown[], structured?: boolean) => {
@@ -47,22 +54,43 @@ class Fold {
     }) as QueryRunner['query'];
   }
 
-  /** Whether a statement (the last one when `last`) travels with the held BEGIN or with the COMMIT: `run` sends it; the others go the runner's own way. */
+  /**
+   * Whether `run` sends a statement (the last one when `last`): on `pg`,
+   * every `sql()` statement of the transaction; on PGlite, the one that
+   * travels with the held BEGIN or with the COMMIT. The others go the
+   * runner's own way.
+   */
   carries(last: boolean): boolean {
-    return this.beginHeld || last;
+    return this.pg || this.beginHeld || last;
   }
 
-  /** Runs `text` with BEGIN before it if it is still held, and COMMIT after it when `last`; answers its rows. */
-  async run(text: string, parameters: readonly unknown[], last: boolean): Promise<{ rows: unknown[]; rowCount: number }> {
+  /**
+   * Runs `text` with BEGIN before it if it is still held, and COMMIT after it
+   * when `last`; answers its rows. On `pg`, `prepared` keeps it prepared on
+   * the connection (see Pipeline; unless the data source says not to).
+   */
+  async run(text: string, parameters: readonly unknown[], last: boolean, prepared = false): Promise<{ rows: unknown[]; rowCount: number }> {
     this.refuseAfterLast(text);
     const begin = this.beginHeld;
     this.beginHeld = false;
-    const statement = inlineParameters(text, parameters);
-    const client = (await this.runner.connect()) as { query(text: string): Promise<PgResult | PgResult[]> };
-    const results = await client.query(`${begin ? 'START TRANSACTION;\n' : ''}${statement}${last ? ';\nCOMMIT' : ''}`);
+    const client = await this.runner.connect();
+    let result: { rows: unknown[]; rowCount: number | null } | undefined;
+    if (isPgClient(client)) {
+      const results = await Pipeline.run(client, [
+        ...(begin ? [{ text: 'START TRANSACTION' }] : []),
+        { text, values: parameters, prepared: prepared && this.preparing },
+        ...(last ? [{ text: 'COMMIT' }] : []),
+      ]);
+      result = results[begin ? 1 : 0];
+    } else {
+      const statement = inlineParameters(text, parameters);
+      const results = await (client as { query(text: string): Promise<PgResult | PgResult[]> }).query(
+        `${begin ? 'START TRANSACTION;\n' : ''}${statement}${last ? ';\nCOMMIT' : ''}`,
+      );
+      const all = Array.isArray(results) ? results : [results];
+      result = all[begin ? 1 : 0];
+    }
     if (last) this.committed = true;
-    const all = Array.isArray(results) ? results : [results];
-    const result = all[begin ? 1 : 0];
     return { rows: result?.rows ?? [], rowCount: result?.rowCount ?? 0 };
   }
 
@@ -83,6 +111,15 @@ interface PgResult {
 
 const folds = new WeakMap<QueryRunner, Fold>();
 
+/** Data sources whose statements are never kept prepared (DatabaseOptions.preparedStatements). */
+const unprepared = new WeakSet<DataSource>();
+
+/** Keeps `dataSource`'s folded statements from being prepared on its connections (see DatabaseOptions.preparedStatements). */
+export function doNotPrepareStatements(dataSource: DataSource): void {
+  unprepared.add(dataSource);
+}
+
+
 /** The fold of the transaction `manager` runs in, if it is a folded one. */
 export function foldOf(manager: EntityManager): Pick<Fold, 'carries' | 'run'> | undefined {
   return manager.queryRunner ? folds.get(manager.queryRunner) : undefined;
@@ -96,7 +133,8 @@ export function foldOf(manager: EntityManager): Pick<Fold, 'carries' | 'run'> | 
  */
 export async function foldedTransaction<T>(manager: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   const runner = manager.connection.createQueryRunner();
-  folds.set(runner, new Fold(runner));
+  const pg = !(manager.connection.options as { driver?: unknown }).driver;
+  folds.set(runner, new Fold(runner, pg, pg && !unprepared.has(manager.connection)));
   try {
     return await runner.manager.transaction(work);
   } finally {

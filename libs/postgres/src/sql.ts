@@ -13,18 +13,23 @@ export interface SqlResult<Row> {
  * (TypeORM's plain `query` changes shape for UPDATE and DELETE). In a folded
  * transaction (`inTransaction(..., { fold: true })`) the first statement
  * carries its BEGIN, and the one run with `{ last: true }` its COMMIT;
- * elsewhere `last` changes nothing.
+ * elsewhere `last` changes nothing. `prepared`: in a folded transaction on
+ * PostgreSQL, the statement is kept prepared on its connection and planned
+ * once for all parameters (see pipeline.ts): only for a statement whose
+ * plan on empty tables already reads them through their indexes
+ * (test/prepared-plans.e2e-spec.ts checks each), since that plan is kept
+ * as the tables grow.
  */
 export async function sql<Row = Record<string, any>>(
   manager: EntityManager,
   text: string,
   params: unknown[] = [],
-  options: { last?: boolean } = {},
+  options: { last?: boolean; prepared?: boolean } = {},
 ): Promise<SqlResult<Row>> {
   const last = options.last ?? false;
   const fold = foldOf(manager);
   if (fold?.carries(last)) {
-    const { rows, rowCount } = await fold.run(text, params, last);
+    const { rows, rowCount } = await fold.run(text, params, last, options.prepared);
     return { rows: rows as Row[], rowCount };
   }
   const runner = manager.queryRunner;

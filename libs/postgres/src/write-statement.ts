@@ -46,7 +46,7 @@ export class WriteStatement {
    */
   async run<Row extends Record<string, unknown>>(tx: EntityManager, options: { last?: boolean } = {}): Promise<Row> {
     const { text, values } = this.query;
-    const { rows } = await sql<Row>(tx, text, values, options);
+    const { rows } = await sql<Row>(tx, text, values, { ...options, prepared: true });
     return rows[0];
   }
 }

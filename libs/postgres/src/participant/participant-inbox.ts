@@ -57,6 +57,7 @@ export class ParticipantInbox {
           })),
         ),
       ],
+      { prepared: true },
     );
     return new Set(rows.map((row) => row.message_id));
   }

@@ -116,6 +116,7 @@ export class SagaRepository {
           })),
         ),
       ],
+      { prepared: true },
     );
     return new Set(created.map((row) => row.id));
   }
@@ -149,6 +150,7 @@ export class SagaRepository {
         ORDER BY s.id
           FOR UPDATE`,
       [ids],
+      { prepared: true },
     );
     return new Map(rows.map((row) => [row.id, row]));
   }
@@ -175,6 +177,7 @@ export class SagaRepository {
         ORDER BY s.id
           FOR UPDATE OF s`,
       [sagaIds, messageIds],
+      { prepared: true },
     );
     const seen = new Set<string>(rows[0]?.seen ?? []);
     const sagas = new Map<string, LockedSaga>();

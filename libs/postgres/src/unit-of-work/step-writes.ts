@@ -113,6 +113,7 @@ export class StepWrites {
     if (sagas.length) {
       // Primary key lookups; the version check makes a lost update impossible even without the row lock.
       // A saga that had ended keeps its end time when a late reply is recorded on it.
+      const expected = statement.param(sagas.length);
       statement
         .with(
           'saga_rows',
@@ -126,8 +127,8 @@ export class StepWrites {
         )
         .select(
           // Checked in the statement, which may carry the COMMIT (see sql()): a mismatch must stop it.
-          `baton_assert((SELECT count(*) FROM saga_rows) = ${sagas.length},
-             'Saga rows changed under a locked step: ' || ${sagas.length} - (SELECT count(*) FROM saga_rows) || ' of ${sagas.length} were not at their expected version.') AS sagas_checked`,
+          `baton_assert((SELECT count(*) FROM saga_rows) = ${expected}::integer,
+             'Saga rows changed under a locked step: ' || ${expected}::integer - (SELECT count(*) FROM saga_rows) || ' of ' || ${expected}::integer || ' were not at their expected version.') AS sagas_checked`,
         );
     }
     if (this.history.length) {
@@ -169,11 +170,12 @@ export class StepWrites {
     if (cancelled.length) {
       // On the unique (saga_id, timer_key) index, one lookup per timer. The LIMIT (the number of
       // timers) tells the planner how few there are: it guesses 100 rows for jsonb_to_recordset,
-      // and for 100 it hashed them and read all of baton_timer, dead rows included.
+      // and for 100 it hashed them and read all of baton_timer, dead rows included. A parameter,
+      // so that the text is the same for any number (the statement is kept prepared).
       statement.with(
         'timers_cancelled',
         `DELETE FROM baton_timer AS t
-          USING (SELECT * FROM jsonb_to_recordset(${json(cancelled)}::jsonb) AS v(saga_id uuid, timer_key text) LIMIT ${cancelled.length}) AS v
+          USING (SELECT * FROM jsonb_to_recordset(${json(cancelled)}::jsonb) AS v(saga_id uuid, timer_key text) LIMIT ${statement.param(cancelled.length)}) AS v
           WHERE t.saga_id = v.saga_id AND t.timer_key = v.timer_key`,
       );
     }
