@@ -275,6 +275,24 @@ describe('A folded transaction on PostgreSQL, with a statement kept prepared', (
     }
   });
 
+  it('parses its statements again after the session lost them (DEALLOCATE ALL, DISCARD ALL): one transaction fails, the next ones run', async () => {
+    const dataSource = await oneConnection();
+    try {
+      await insert(dataSource, 1);
+      for (const reset of ['DEALLOCATE ALL', 'DISCARD ALL']) {
+        await dataSource.query(reset);
+        expect(await preparedProbe(dataSource)).toBeUndefined();
+        await expect(insert(dataSource, 2)).rejects.toThrow(/prepared statement .* does not exist/);
+        await insert(dataSource, 2);
+        await insert(dataSource, 3);
+        expect(await preparedProbe(dataSource)).toEqual(expect.objectContaining({ runs: 2 }));
+        await dataSource.query(`DELETE FROM prepared_probe WHERE n > 1`);
+      }
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
   it('answers a value pg cannot send with its error, and leaves the connection usable', async () => {
     const dataSource = await oneConnection();
     try {
@@ -317,9 +335,8 @@ async function countStatements(dataSource: DataSource, work: () => Promise<unkno
       const query = client.query;
       client.query = function (this: unknown, ...args: unknown[]) {
         if (typeof args[0] === 'string') sent.push(args[0]);
-        // pg's: a pipeline (pipeline.ts) sends its statements in one round trip, written here as one simple query would carry them.
-        const statements = (args[0] as { statements?: Array<{ text: string }> } | undefined)?.statements;
-        if (statements) sent.push(statements.map((statement) => statement.text).join(';\n'));
+        // pg's: a pipeline (pipeline.ts) sends its statements in one round trip; its text joins them as one simple query would.
+        if ((args[0] as { constructor?: { name?: string } } | undefined)?.constructor?.name === 'Pipeline') sent.push((args[0] as { text: string }).text);
         return query.apply(this, args);
       };
       callback(null, client, (releaseError?: Error) => {

@@ -82,9 +82,21 @@ it('keeps prepared only statements whose plan for all parameters reads every tab
       return rows[0].n === started.length || undefined;
     }, 60_000, 'every order saga to end');
 
-    // Every kind of step wrote through a prepared statement: starts, replies and timers, commands, compensations.
     const texts = [...prepared];
-    for (const kind of [/^INSERT INTO baton_saga\b/, /^WITH seen AS/, /^WITH saga_rows AS/, /^INSERT INTO participant_inbox/, /INSERT INTO participant_outbox/, /^WITH fence AS/]) {
+    // Every kind of step wrote or read through a prepared statement: starts, replies and timers, commands and
+    // compensations, and so did the relays' marks.
+    const kinds = [
+      /^INSERT INTO baton_saga\b/,
+      /^WITH seen AS/,
+      /^WITH saga_rows AS/,
+      /^INSERT INTO participant_inbox/,
+      /INSERT INTO participant_outbox/,
+      /^WITH fence AS/,
+      /^UPDATE baton_outbox AS o SET published_at/,
+      /^UPDATE participant_outbox AS o SET published_at/,
+      /^SELECT id FROM baton_timer/,
+    ];
+    for (const kind of kinds) {
       expect({ kind: String(kind), found: texts.some((text) => kind.test(text)) }).toEqual({ kind: String(kind), found: true });
     }
 

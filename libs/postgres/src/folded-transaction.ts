@@ -5,13 +5,15 @@ import { isPgClient, Pipeline } from './pipeline';
  * A transaction whose BEGIN travels with its first statement and whose
  * COMMIT travels with its last (docs/architecture.md, "Round trips of a
  * step"): two round trips fewer than BEGIN, statements, COMMIT each on
- * their own. `pg` cannot pipeline, and a statement with parameters cannot
- * share a message with another, so the folded statements go as one simple
- * query (`START TRANSACTION; <statement>` and `<statement>; COMMIT`) with
- * their parameters written in as quoted literals (`inlineParameters`).
- * Postgres runs the statements of a simple query in order and skips the
- * rest after an error, so a failed last statement never commits: the
- * transaction is rolled back as any other.
+ * their own. On PostgreSQL every `sql()` statement of the transaction goes
+ * as a Pipeline (pipeline.ts), BEGIN and COMMIT with the first and last in
+ * the same round trip, the statements asked to be kept prepared prepared.
+ * PGlite takes no pipeline, so there the folded statements go as one
+ * simple query (`START TRANSACTION; <statement>` and `<statement>; COMMIT`)
+ * with their parameters written in as quoted literals (`inlineParameters`).
+ * Postgres runs the statements of either in order and skips the rest after
+ * an error, so a failed last statement never commits: the transaction is
+ * rolled back as any other.
  *
  * Only statements run through `sql()` fold; anything else on the same query
  * runner (TypeORM's repositories, a handler's own queries) sends the held
@@ -114,11 +116,20 @@ const folds = new WeakMap<QueryRunner, Fold>();
 /** Data sources whose statements are never kept prepared (DatabaseOptions.preparedStatements). */
 const unprepared = new WeakSet<DataSource>();
 
-/** Keeps `dataSource`'s folded statements from being prepared on its connections (see DatabaseOptions.preparedStatements). */
+/** Keeps `dataSource`'s statements from being prepared on its connections (see DatabaseOptions.preparedStatements). */
 export function doNotPrepareStatements(dataSource: DataSource): void {
   unprepared.add(dataSource);
 }
 
+/** Whether `dataSource` keeps the statements asked to be prepared (`sql()`'s `prepared`) prepared: on PostgreSQL, unless told not to. */
+export function preparesStatements(dataSource: DataSource): boolean {
+  return isPostgres(dataSource) && !unprepared.has(dataSource);
+}
+
+/** A `pg` data source (PGlite's has a driver of its own). */
+function isPostgres(dataSource: DataSource): boolean {
+  return !(dataSource.options as { driver?: unknown }).driver;
+}
 
 /** The fold of the transaction `manager` runs in, if it is a folded one. */
 export function foldOf(manager: EntityManager): Pick<Fold, 'carries' | 'run'> | undefined {
@@ -133,8 +144,7 @@ export function foldOf(manager: EntityManager): Pick<Fold, 'carries' | 'run'> | 
  */
 export async function foldedTransaction<T>(manager: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   const runner = manager.connection.createQueryRunner();
-  const pg = !(manager.connection.options as { driver?: unknown }).driver;
-  folds.set(runner, new Fold(runner, pg, pg && !unprepared.has(manager.connection)));
+  folds.set(runner, new Fold(runner, isPostgres(manager.connection), preparesStatements(manager.connection)));
   try {
     return await runner.manager.transaction(work);
   } finally {

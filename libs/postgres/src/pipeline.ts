@@ -106,7 +106,9 @@ function nameOf(text: string): string {
  *
  * After an error the pipeline cannot tell which of its Parse messages ran,
  * so the next use of each of their names closes it first (closing an
- * unknown name is no error).
+ * unknown name is no error). If the session lost its prepared statements
+ * (DISCARD ALL, DEALLOCATE), the one pipeline that finds out fails, and
+ * the next ones parse them again.
  */
 export class Pipeline {
   callback?: (error: Error | null, results?: PipelineResult[]) => void;
@@ -122,6 +124,11 @@ export class Pipeline {
     private readonly pg: { Result: new () => PgResult; prepareValue: (value: unknown) => unknown },
   ) {
     this.results = statements.map(() => new pg.Result());
+  }
+
+  /** Its statements' texts, as one simple query would carry them: what `pg`'s instrumentation shows on its span. */
+  get text(): string {
+    return this.statements.map((statement) => statement.text).join(';\n');
   }
 
   /** Runs `statements` on `client` in one round trip; answers each one's rows. */
@@ -222,9 +229,12 @@ export class Pipeline {
   }
 
   private fail(error: Error): void {
-    if (this.connection) {
-      const state = connections.get(this.connection);
-      for (const name of this.parsed) state?.unsure.add(name);
+    const state = this.connection && connections.get(this.connection);
+    if (state) {
+      for (const name of this.parsed) state.unsure.add(name);
+      // "Prepared statement does not exist": something deallocated the session's statements (DISCARD ALL,
+      // DEALLOCATE ALL, a pooler that gave this connection another session): parse each again when next used.
+      if ((error as { code?: unknown }).code === '26000') state.prepared.clear();
     }
     this.callback?.(error);
     this.callback = undefined;

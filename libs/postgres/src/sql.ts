@@ -1,6 +1,7 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, QueryRunner } from 'typeorm';
 import { DependencyUnavailableError } from '@baton/core';
-import { foldOf, foldedTransaction } from './folded-transaction';
+import { foldOf, foldedTransaction, preparesStatements } from './folded-transaction';
+import { isPgClient, Pipeline } from './pipeline';
 
 export interface SqlResult<Row> {
   rows: Row[];
@@ -13,12 +14,13 @@ export interface SqlResult<Row> {
  * (TypeORM's plain `query` changes shape for UPDATE and DELETE). In a folded
  * transaction (`inTransaction(..., { fold: true })`) the first statement
  * carries its BEGIN, and the one run with `{ last: true }` its COMMIT;
- * elsewhere `last` changes nothing. `prepared`: in a folded transaction on
- * PostgreSQL, the statement is kept prepared on its connection and planned
- * once for all parameters (see pipeline.ts): only for a statement whose
- * plan on empty tables already reads them through their indexes
- * (test/prepared-plans.e2e-spec.ts checks each), since that plan is kept
- * as the tables grow.
+ * elsewhere `last` changes nothing. `prepared`: on PostgreSQL, the
+ * statement is kept prepared on its connection and planned once for all
+ * parameters, again as its tables grow (see pipeline.ts). Only
+ * for a statement whose plan for all parameters reads every table through
+ * an index once the tables hold a realistic number of rows
+ * (test/prepared-plans.e2e-spec.ts checks each one the host and its
+ * participants keep prepared).
  */
 export async function sql<Row = Record<string, any>>(
   manager: EntityManager,
@@ -32,18 +34,28 @@ export async function sql<Row = Record<string, any>>(
     const { rows, rowCount } = await fold.run(text, params, last, options.prepared);
     return { rows: rows as Row[], rowCount };
   }
+  const prepared = !!options.prepared && preparesStatements(manager.connection);
   const runner = manager.queryRunner;
-  if (runner) {
-    const result = await runner.query(text, params, true);
-    return { rows: (result.records ?? []) as Row[], rowCount: result.affected ?? 0 };
-  }
+  if (runner) return run<Row>(runner, text, params, prepared);
   const own = manager.connection.createQueryRunner();
   try {
-    const result = await own.query(text, params, true);
-    return { rows: (result.records ?? []) as Row[], rowCount: result.affected ?? 0 };
+    return await run<Row>(own, text, params, prepared);
   } finally {
     await own.release();
   }
+}
+
+/** `text` on `runner`'s connection: kept prepared there when `prepared` (see pipeline.ts), otherwise as TypeORM runs it. */
+async function run<Row>(runner: QueryRunner, text: string, params: unknown[], prepared: boolean): Promise<SqlResult<Row>> {
+  if (prepared) {
+    const client = await runner.connect();
+    if (isPgClient(client)) {
+      const [result] = await Pipeline.run(client, [{ text, values: params, prepared }]);
+      return { rows: result.rows as Row[], rowCount: result.rowCount };
+    }
+  }
+  const result = await runner.query(text, params, true);
+  return { rows: (result.records ?? []) as Row[], rowCount: result.affected ?? 0 };
 }
 
 const RETRYABLE = new Set(['40001', '40P01']); // serialization failure, deadlock detected

@@ -173,11 +173,13 @@ export class OutboxRepository {
   /** Marks rows published, each at the moment the broker (or in-process consumer) accepted it. */
   async markPublished(ids: readonly string[], at: readonly Date[]): Promise<void> {
     if (!ids.length) return;
-    await this.dataSource.query(
+    await sql(
+      this.dataSource.manager,
       `UPDATE ${this.table} AS o SET published_at = v.at, locked_until = NULL, last_error = NULL
          FROM unnest($1::bigint[], $2::timestamptz[]) AS v(id, at)
         WHERE o.id = v.id`,
       [ids, at],
+      { prepared: true },
     );
   }
 

@@ -55,6 +55,7 @@ export class SagaTimerRepository {
       tx,
       `SELECT id FROM baton_timer WHERE id = ANY($1::bigint[]) AND due_at <= clock_timestamp()`,
       [ids],
+      { prepared: true },
     );
     return new Set(rows.map((row) => row.id));
   }
