@@ -308,6 +308,19 @@ describe('A folded transaction on PostgreSQL, with a statement kept prepared', (
     }
   });
 
+  it('refuses a COPY before sending anything (what follows it in a pipeline would arrive during the copy), and leaves the connection usable', async () => {
+    const dataSource = await oneConnection();
+    try {
+      await expect(inTransaction(dataSource.manager, (tx) => sql(tx, `COPY prepared_probe FROM STDIN`, [], { last: true }), { fold: true })).rejects.toThrow(
+        /A pipeline cannot run COPY/,
+      );
+      await insert(dataSource, 5);
+      expect((await dataSource.query(`SELECT n FROM prepared_probe`)).map((row: { n: number }) => row.n)).toEqual([5]);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
   it('prepares nothing with preparedStatements: false (a pooler that does not keep them)', async () => {
     const dataSource = await oneConnection({ preparedStatements: false });
     try {

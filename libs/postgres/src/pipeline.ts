@@ -29,6 +29,7 @@ interface PgConnection {
   execute(message: { portal: string; rows: number }): void;
   close(message: { type: 'S'; name: string }): void;
   sync(): void;
+  sendCopyFail(message: string): void;
 }
 
 /** `pg`'s Result: how it turns the protocol's rows into objects with its type parsers. */
@@ -70,6 +71,9 @@ interface Prepared {
 
 /** Per connection: the statements prepared on it, and the names a failed pipeline may or may not have parsed. */
 const connections = new WeakMap<PgConnection, { prepared: Map<string, Prepared>; unsure: Set<string> }>();
+
+/** A statement that starts a COPY, which needs a round trip of its own. */
+const COPY = /^\s*copy\b/i;
 
 const names = new Map<string, string>();
 
@@ -145,7 +149,9 @@ export class Pipeline {
     let state = connections.get(connection);
     if (!state) connections.set(connection, (state = { prepared: new Map(), unsure: new Set() }));
     const { prepared, unsure } = state;
-    // Everything that can throw (a value that cannot be sent) before the first byte is written.
+    // Everything that can fail (a value that cannot be sent, a COPY) before the first byte is written.
+    const copy = this.statements.find(({ text }) => COPY.test(text));
+    if (copy) return new Error(`A pipeline cannot run COPY (the statements after it would arrive during the copy): ${copy.text.slice(0, 80)}`);
     let bound: Array<{ text: string; name: string; parse: boolean; close: boolean; values: unknown[] }>;
     try {
       bound = this.statements.map(({ text, values = [] }) => ({ text, name: '', parse: true, close: false, values: values.map((value) => this.pg.prepareValue(value)) }));
@@ -211,8 +217,9 @@ export class Pipeline {
     this.fail(new Error('Pipeline: a portal was suspended, which an execute without a row limit never does.'));
   }
 
-  handleCopyInResponse(): void {
-    this.fail(new Error('Pipeline: COPY is not supported.'));
+  /** A COPY FROM STDIN that `submit` did not see coming: refused, as `pg`'s own queries refuse one without a stream (the server then ends the session: the statements after it arrived during the copy). */
+  handleCopyInResponse(connection: PgConnection): void {
+    connection.sendCopyFail('A pipeline sends no COPY data');
   }
 
   handleCopyData(): void {}
