@@ -87,11 +87,6 @@ export type BatonDataSourceOptions = DatabaseOptions;
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]*$/;
 
-export type DatabaseKind = 'postgres' | 'pglite';
-
-export function databaseKind(dataSource: DataSource): DatabaseKind {
-  return (dataSource.options as { driver?: unknown }).driver ? 'pglite' : 'postgres';
-}
 
 /**
  * Opens the orchestrator's database (Baton's tables plus `options`' own) and

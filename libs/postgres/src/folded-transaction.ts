@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { databaseKind } from './database-kind';
 import { isPgClient, Pipeline } from './pipeline';
 
 /**
@@ -123,12 +124,7 @@ export function doNotPrepareStatements(dataSource: DataSource): void {
 
 /** Whether `dataSource` keeps the statements asked to be prepared (`sql()`'s `prepared`) prepared: on PostgreSQL, unless told not to. */
 export function preparesStatements(dataSource: DataSource): boolean {
-  return isPostgres(dataSource) && !unprepared.has(dataSource);
-}
-
-/** A `pg` data source (PGlite's has a driver of its own). */
-function isPostgres(dataSource: DataSource): boolean {
-  return !(dataSource.options as { driver?: unknown }).driver;
+  return databaseKind(dataSource) === 'postgres' && !unprepared.has(dataSource);
 }
 
 /** The fold of the transaction `manager` runs in, if it is a folded one. */
@@ -144,7 +140,7 @@ export function foldOf(manager: EntityManager): Pick<Fold, 'carries' | 'run'> | 
  */
 export async function foldedTransaction<T>(manager: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
   const runner = manager.connection.createQueryRunner();
-  folds.set(runner, new Fold(runner, isPostgres(manager.connection), preparesStatements(manager.connection)));
+  folds.set(runner, new Fold(runner, databaseKind(manager.connection) === 'postgres', preparesStatements(manager.connection)));
   try {
     return await runner.manager.transaction(work);
   } finally {

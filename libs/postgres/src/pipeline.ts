@@ -69,8 +69,13 @@ interface Prepared {
   replanAt: number;
 }
 
+interface ConnectionState {
+  prepared: Map<string, Prepared>;
+  unsure: Set<string>;
+}
+
 /** Per connection: the statements prepared on it, and the names a failed pipeline may or may not have parsed. */
-const connections = new WeakMap<PgConnection, { prepared: Map<string, Prepared>; unsure: Set<string> }>();
+const connections = new WeakMap<PgConnection, ConnectionState>();
 
 /** A statement that starts a COPY, which needs a round trip of its own. */
 const COPY = /^\s*copy\b/i;
@@ -122,12 +127,13 @@ export class Pipeline {
   private parsed: string[] = [];
   private connection?: PgConnection;
 
+  private readonly pg = pgInternals();
+
   constructor(
     /** What it sends, in order. */
     readonly statements: readonly PipelineStatement[],
-    private readonly pg: { Result: new () => PgResult; prepareValue: (value: unknown) => unknown },
   ) {
-    this.results = statements.map(() => new pg.Result());
+    this.results = statements.map(() => new this.pg.Result());
   }
 
   /** Its statements' texts, as one simple query would carry them: what `pg`'s instrumentation shows on its span. */
@@ -137,7 +143,7 @@ export class Pipeline {
 
   /** Runs `statements` on `client` in one round trip; answers each one's rows. */
   static run(client: PgClient, statements: readonly PipelineStatement[]): Promise<PipelineResult[]> {
-    const pipeline = new Pipeline(statements, pgInternals());
+    const pipeline = new Pipeline(statements);
     return new Promise((resolve, reject) => {
       pipeline.callback = (error, results) => (error ? reject(error) : resolve(results!));
       client.query(pipeline);
@@ -148,31 +154,16 @@ export class Pipeline {
   submit(connection: PgConnection): Error | null {
     let state = connections.get(connection);
     if (!state) connections.set(connection, (state = { prepared: new Map(), unsure: new Set() }));
-    const { prepared, unsure } = state;
     // Everything that can fail (a value that cannot be sent, a COPY) before the first byte is written.
     const copy = this.statements.find(({ text }) => COPY.test(text));
     if (copy) return new Error(`A pipeline cannot run COPY (the statements after it would arrive during the copy): ${copy.text.slice(0, 80)}`);
-    let bound: Array<{ text: string; name: string; parse: boolean; close: boolean; values: unknown[] }>;
+    let values: unknown[][];
     try {
-      bound = this.statements.map(({ text, values = [] }) => ({ text, name: '', parse: true, close: false, values: values.map((value) => this.pg.prepareValue(value)) }));
+      values = this.statements.map((statement) => (statement.values ?? []).map((value) => this.pg.prepareValue(value)));
     } catch (error) {
       return error as Error;
     }
-    for (const [i, { prepared: keep }] of this.statements.entries()) {
-      if (!keep) continue;
-      const name = nameOf(bound[i].text);
-      const known = prepared.get(name);
-      if (!known && prepared.size >= MOST_PREPARED) continue;
-      const replan = !known || unsure.has(name) || known.runs >= known.replanAt;
-      bound[i] = { ...bound[i], name, parse: replan, close: !!known || unsure.has(name) ? replan : false };
-      if (replan) {
-        this.parsed.push(name);
-        unsure.delete(name);
-        prepared.set(name, { runs: 1, replanAt: known ? Math.min(known.replanAt * 2, LATEST_REPLAN) : FIRST_REPLAN });
-      } else {
-        known.runs++;
-      }
-    }
+    const bound = this.statements.map(({ text, prepared: keep }, i) => ({ text, ...this.preparation(text, !!keep, state), values: values[i] }));
     connection.stream.cork?.();
     try {
       for (const statement of bound) {
@@ -188,6 +179,28 @@ export class Pipeline {
     }
     this.connection = connection;
     return null;
+  }
+
+  /**
+   * Under which name `text` runs on the connection whose `state` this is, and
+   * whether it is closed and parsed first: '' (unnamed, parsed every time)
+   * unless `keep`, and then parsed when new, after a failure that may have
+   * parsed it, or when it is due to be planned again.
+   */
+  private preparation(text: string, keep: boolean, { prepared, unsure }: ConnectionState): { name: string; parse: boolean; close: boolean } {
+    if (!keep) return { name: '', parse: true, close: false };
+    const name = nameOf(text);
+    const known = prepared.get(name);
+    if (!known && prepared.size >= MOST_PREPARED) return { name: '', parse: true, close: false };
+    const doubtful = unsure.has(name);
+    if (known && !doubtful && known.runs < known.replanAt) {
+      known.runs++;
+      return { name, parse: false, close: false };
+    }
+    this.parsed.push(name);
+    unsure.delete(name);
+    prepared.set(name, { runs: 1, replanAt: known ? Math.min(known.replanAt * 2, LATEST_REPLAN) : FIRST_REPLAN });
+    return { name, parse: true, close: !!known || doubtful };
   }
 
   handleRowDescription(message: { fields: unknown }): void {
