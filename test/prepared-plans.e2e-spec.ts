@@ -84,7 +84,7 @@ it('keeps prepared only statements whose plan for all parameters reads every tab
 
     const texts = [...prepared];
     // Every kind of step wrote or read through a prepared statement: starts, replies and timers, commands and
-    // compensations, and so did the relays' marks.
+    // compensations, and so did the relays' marks and the timer poller.
     const kinds = [
       /^INSERT INTO baton_saga\b/,
       /^WITH seen AS/,
@@ -95,6 +95,8 @@ it('keeps prepared only statements whose plan for all parameters reads every tab
       /^UPDATE baton_outbox AS o SET published_at/,
       /^UPDATE participant_outbox AS o SET published_at/,
       /^SELECT id FROM baton_timer/,
+      /^UPDATE baton_timer AS t/,
+      /^SELECT EXTRACT\(EPOCH FROM \(LEAST/,
     ];
     for (const kind of kinds) {
       expect({ kind: String(kind), found: texts.some((text) => kind.test(text)) }).toEqual({ kind: String(kind), found: true });
