@@ -45,6 +45,28 @@ export async function sql<Row = Record<string, any>>(
   }
 }
 
+/**
+ * `text` in a transaction of its own with bitmap scans off, for a statement
+ * that reads a partial index whose rows leave it (unpublished outbox rows,
+ * unended sagas) and runs again and again: the relays' claims, the gauges.
+ * Every row that left since the table was last vacuumed leaves a dead entry
+ * there. A bitmap scan reads each one's table row at every run and marks
+ * none; a plain index scan marks those dead to every transaction as it
+ * passes them, and every later scan skips them without reading the table
+ * (docs/architecture.md, "Round trips of a step";
+ * test/dead-index-entries.e2e-spec.ts).
+ */
+export function sqlMarkingDeadEntries<Row = Record<string, any>>(manager: EntityManager, text: string, params: unknown[] = []): Promise<SqlResult<Row>> {
+  return inTransaction(
+    manager,
+    async (tx) => {
+      await sql(tx, `SET LOCAL enable_bitmapscan = off`);
+      return sql<Row>(tx, text, params, { last: true });
+    },
+    { fold: true },
+  );
+}
+
 /** `text` on `runner`'s connection: kept prepared there when `prepared` (see pipeline.ts), otherwise as TypeORM runs it. */
 async function run<Row>(runner: QueryRunner, text: string, params: unknown[], prepared: boolean): Promise<SqlResult<Row>> {
   if (prepared) {

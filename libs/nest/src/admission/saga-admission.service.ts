@@ -1,3 +1,4 @@
+import { SagaRepository } from '@baton/postgres';
 import type { DataSource } from 'typeorm';
 import { InFlightGauge, type InFlightReservation } from './in-flight-gauge';
 import type { SagaAdmissionOptions } from './saga-admission.options';
@@ -27,13 +28,10 @@ export class SagaAdmission {
     this.gauge = new InFlightGauge(countInFlight, this.refreshMs);
   }
 
-  /** Admission over Baton's database: counts `baton_saga` rows that have not ended. */
+  /** Admission over Baton's database: counts `baton_saga` rows that have not ended (SagaRepository.countUnended). */
   static forDataSource(dataSource: DataSource, options?: SagaAdmissionOptions): SagaAdmission {
-    return new SagaAdmission(async () => {
-      // Served by the partial index baton_saga_in_flight (migration 0002): only unended sagas are in it.
-      const rows: Array<{ n: string }> = await dataSource.query(`SELECT count(*) AS n FROM baton_saga WHERE ended_at IS NULL`);
-      return Number(rows[0].n);
-    }, options);
+    const sagas = new SagaRepository(dataSource);
+    return new SagaAdmission(() => sagas.countUnended(), options);
   }
 
   /** Admits a start, reserving its in-flight slot, or says which bound refused it and when to retry. */

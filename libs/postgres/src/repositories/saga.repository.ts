@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { SagaRecord, SagaStatus } from '@baton/core';
 import { SagaEntity } from '../entities/saga.entity';
-import { sql } from '../sql';
+import { sql, sqlMarkingDeadEntries } from '../sql';
 
 export interface NewSagaRow {
   id: string;
@@ -185,10 +185,23 @@ export class SagaRepository {
     return { sagas, seen };
   }
 
+  /*
+   * The counts of unended sagas read only unended rows, through the partial
+   * index baton_saga_in_flight (migration 0002). A step's update of a saga
+   * that does not stay on its page, and the end of every saga, leave a dead
+   * entry there, so they run with bitmap scans off (sqlMarkingDeadEntries).
+   */
+
+  /** Sagas that have not ended (admission's bound on sagas in flight). */
+  async countUnended(): Promise<number> {
+    const { rows } = await sqlMarkingDeadEntries<{ n: string }>(this.dataSource.manager, `SELECT count(*) AS n FROM baton_saga WHERE ended_at IS NULL`);
+    return Number(rows[0].n);
+  }
+
   /** Sagas that have not ended, counted by name and status. */
   async countInFlight(): Promise<Array<{ name: string; status: string; count: number }>> {
-    // Only unended rows are read, through the partial index baton_saga_in_flight (migration 0002).
-    const rows: Array<{ name: string; status: string; count: string }> = await this.dataSource.query(
+    const { rows } = await sqlMarkingDeadEntries<{ name: string; status: string; count: string }>(
+      this.dataSource.manager,
       `SELECT name, status, count(*) AS count FROM baton_saga WHERE ended_at IS NULL GROUP BY name, status`,
     );
     return rows.map((row) => ({ name: row.name, status: row.status, count: Number(row.count) }));
@@ -199,8 +212,8 @@ export class SagaRepository {
    * first, at most `limit` groups: where sagas in flight are waiting.
    */
   async countInFlightByState(limit: number): Promise<Array<{ name: string; status: string; stateValue: unknown; count: number }>> {
-    // The partial index baton_saga_in_flight again: only unended rows are read (migration 0002).
-    const rows: Array<{ name: string; status: string; stateValue: unknown; count: string }> = await this.dataSource.query(
+    const { rows } = await sqlMarkingDeadEntries<{ name: string; status: string; stateValue: unknown; count: string }>(
+      this.dataSource.manager,
       `SELECT name, status, state_value AS "stateValue", count(*) AS count FROM baton_saga WHERE ended_at IS NULL
         GROUP BY name, status, state_value ORDER BY count(*) DESC, name, status LIMIT $1`,
       [limit],
