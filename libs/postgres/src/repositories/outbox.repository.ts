@@ -138,7 +138,6 @@ export class OutboxRepository {
    * `nextLeaseEndsInMs`: when the earliest lease of an unpublished row runs
    * out (a relay died, a failed publish backs off), if any does.
    *
-   *
    * Every row published since the table was last vacuumed leaves a dead
    * entry in the index of unpublished rows, so the claim runs with bitmap
    * scans off (sqlMarkingDeadEntries): in the benchmark a bitmap scan read
