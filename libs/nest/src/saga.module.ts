@@ -167,8 +167,9 @@ function createApiKeyGuard(options: SagaModuleOptions, reflector: Reflector, key
     },
     {
       provide: SagaAdmission,
-      useFactory: (o: SagaModuleOptions, dataSource: DataSource) => SagaAdmission.forDataSource(dataSource, o.admission),
-      inject: [SAGA_MODULE_OPTIONS, BATON_DATA_SOURCE],
+      // Admission over Baton's database: the sagas not ended yet.
+      useFactory: (o: SagaModuleOptions, sagas: SagaRepository) => new SagaAdmission(() => sagas.countUnended(), o.admission),
+      inject: [SAGA_MODULE_OPTIONS, SagaRepository],
     },
     { provide: KEYS_IN_FORCE, useFactory: (o: SagaModuleOptions) => keysInForce(o.auth), inject: OPTIONS },
     { provide: APP_GUARD, useFactory: createApiKeyGuard, inject: [SAGA_MODULE_OPTIONS, Reflector, KEYS_IN_FORCE] },

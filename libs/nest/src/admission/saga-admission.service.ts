@@ -1,5 +1,3 @@
-import { SagaRepository } from '@baton/postgres';
-import type { DataSource } from 'typeorm';
 import { InFlightGauge, type InFlightReservation } from './in-flight-gauge';
 import type { SagaAdmissionOptions } from './saga-admission.options';
 import { TokenBucket } from './token-bucket';
@@ -26,12 +24,6 @@ export class SagaAdmission {
     this.refreshMs = options.inFlightRefreshMs ?? 500;
     this.bucket = new TokenBucket(this.maxStartsPerSecond);
     this.gauge = new InFlightGauge(countInFlight, this.refreshMs);
-  }
-
-  /** Admission over Baton's database: counts `baton_saga` rows that have not ended (SagaRepository.countUnended). */
-  static forDataSource(dataSource: DataSource, options?: SagaAdmissionOptions): SagaAdmission {
-    const sagas = new SagaRepository(dataSource);
-    return new SagaAdmission(() => sagas.countUnended(), options);
   }
 
   /** Admits a start, reserving its in-flight slot, or says which bound refused it and when to retry. */

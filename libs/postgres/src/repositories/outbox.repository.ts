@@ -147,16 +147,7 @@ export class OutboxRepository {
   async claim(limit: number, leaseMs: number): Promise<{ rows: OutboxRow[]; blocked: number; nextLeaseEndsInMs?: number }> {
     const { rows } = await sqlMarkingDeadEntries<{ candidates: number; claimed: OutboxRow[] | null; next_lease_end_ms: number | null }>(
       this.dataSource.manager,
-      this.claimText,
-      [limit, leaseMs],
-    );
-    const claimed = (rows[0].claimed ?? []).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-    const next = rows[0].next_lease_end_ms;
-    return { rows: claimed, blocked: rows[0].candidates - claimed.length, ...(next == null ? {} : { nextLeaseEndsInMs: Math.max(1, Math.ceil(next)) }) };
-  }
-
-  private get claimText(): string {
-    return `WITH candidate AS (
+      `WITH candidate AS (
          SELECT id, saga_id, topic, sender FROM ${this.table}
           WHERE published_at IS NULL AND (locked_until IS NULL OR locked_until < now())
           ORDER BY id
@@ -177,7 +168,12 @@ export class OutboxRepository {
          RETURNING o.id::text AS id, o.topic, o.saga_id AS "sagaId", o.sender, o.envelope, o.attempts)
        SELECT (SELECT count(*) FROM candidate)::int AS candidates, (SELECT json_agg(claimed) FROM claimed) AS claimed,
               (SELECT EXTRACT(EPOCH FROM min(locked_until) - now()) * 1000 FROM ${this.table}
-                WHERE published_at IS NULL AND locked_until >= now())::float8 AS next_lease_end_ms`;
+                WHERE published_at IS NULL AND locked_until >= now())::float8 AS next_lease_end_ms`,
+      [limit, leaseMs],
+    );
+    const claimed = (rows[0].claimed ?? []).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+    const next = rows[0].next_lease_end_ms;
+    return { rows: claimed, blocked: rows[0].candidates - claimed.length, ...(next == null ? {} : { nextLeaseEndsInMs: Math.max(1, Math.ceil(next)) }) };
   }
 
   /** Marks rows published, each at the moment the broker (or in-process consumer) accepted it. */

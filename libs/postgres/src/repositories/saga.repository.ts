@@ -185,14 +185,13 @@ export class SagaRepository {
     return { sagas, seen };
   }
 
-  /*
-   * The counts of unended sagas read only unended rows, through the partial
-   * index baton_saga_in_flight (migration 0002). A step's update of a saga
-   * that does not stay on its page, and the end of every saga, leave a dead
+  /**
+   * Sagas that have not ended (admission's bound on sagas in flight). This
+   * and the counts below read only unended rows, through the partial index
+   * baton_saga_in_flight (migration 0002). A step's update of a saga that
+   * does not stay on its page, and the end of every saga, leave a dead
    * entry there, so they run with bitmap scans off (sqlMarkingDeadEntries).
    */
-
-  /** Sagas that have not ended (admission's bound on sagas in flight). */
   async countUnended(): Promise<number> {
     const { rows } = await sqlMarkingDeadEntries<{ n: string }>(this.dataSource.manager, `SELECT count(*) AS n FROM baton_saga WHERE ended_at IS NULL`);
     return Number(rows[0].n);
