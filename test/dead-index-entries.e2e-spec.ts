@@ -1,4 +1,4 @@
-import { OutboxRepository, SagaRepository } from '@baton/postgres';
+import { OutboxRepository, SagaRepository, inSnapshot } from '@baton/postgres';
 import type { DataSource } from 'typeorm';
 import { fillOutbox, fillSagas, migratedSchema } from './support/dead-entries';
 import { eventually } from './support/orders';
@@ -85,6 +85,12 @@ describe.each(['baton_outbox', 'participant_outbox'] as const)('The unpublished 
     const outbox = new OutboxRepository(dataSource, table);
     await expectDeadEntriesMarked(unpublished, await bitmapScan(unpublished), async () => (await outbox.backlog()).count, STILL_IN);
   }, 120_000);
+
+  it("are counted in the gauges' snapshot, a transaction of the caller's, which marks the published rows' entries as it passes them", async () => {
+    const outbox = new OutboxRepository(dataSource, table);
+    const count = () => inSnapshot(dataSource.manager, async (tx) => (await outbox.backlog(tx)).count);
+    await expectDeadEntriesMarked(unpublished, await bitmapScan(unpublished), count, STILL_IN);
+  }, 120_000);
 });
 
 describe('The unended sagas', () => {
@@ -103,6 +109,12 @@ describe('The unended sagas', () => {
   it("are counted by name and status for the gauges, which mark the ended sagas' entries as they pass them", async () => {
     const sagas = new SagaRepository(dataSource);
     await expectDeadEntriesMarked(unended, await bitmapScan(unended), () => sagas.countInFlight(), [{ name: 'order', status: 'running', count: STILL_IN }]);
+  }, 120_000);
+
+  it("are counted in the gauges' snapshot, a transaction of the caller's, which marks the ended sagas' entries as it passes them", async () => {
+    const sagas = new SagaRepository(dataSource);
+    const count = () => inSnapshot(dataSource.manager, (tx) => sagas.countInFlight(tx));
+    await expectDeadEntriesMarked(unended, await bitmapScan(unended), count, [{ name: 'order', status: 'running', count: STILL_IN }]);
   }, 120_000);
 
   it("are counted by state for the overview, which marks the ended sagas' entries as it passes them", async () => {

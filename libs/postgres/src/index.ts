@@ -18,7 +18,7 @@ export { OutboxMessageEntity } from './entities/outbox-message.entity';
 export { SagaHistoryEntity } from './entities/saga-history.entity';
 export { SagaTimerEntity } from './entities/saga-timer.entity';
 export { SagaEntity } from './entities/saga.entity';
-export { databaseUnavailable, isDatabaseUnavailable } from './sql';
+export { databaseUnavailable, inSnapshot, isDatabaseUnavailable } from './sql';
 
 // What the host (@baton/nest) needs: the step unit of work, the repositories it reads, the workers.
 export {

@@ -46,17 +46,23 @@ export async function sql<Row = Record<string, any>>(
 }
 
 /**
- * `text` in a transaction of its own with bitmap scans off, for a statement
- * that reads a partial index whose rows leave it (unpublished outbox rows,
- * unended sagas) and runs again and again: the relays' claims, the gauges.
- * Every row that left since the table was last vacuumed leaves a dead entry
- * there. A bitmap scan reads each one's table row at every run and marks
- * none; a plain index scan marks those dead to every transaction as it
- * passes them, and every later scan skips them without reading the table
+ * `text` with bitmap scans off, for a statement that reads a partial index
+ * whose rows leave it (unpublished outbox rows, unended sagas) and runs
+ * again and again: the relays' claims, the gauges. Every row that left
+ * since the table was last vacuumed leaves a dead entry there. A bitmap
+ * scan reads each one's table row at every run and marks none; a plain
+ * index scan marks those dead to every transaction as it passes them, and
+ * every later scan skips them without reading the table
  * (docs/architecture.md, "Round trips of a step";
- * test/dead-index-entries.e2e-spec.ts).
+ * test/dead-index-entries.e2e-spec.ts). It runs in a transaction of its
+ * own, or in the one `manager` is in (see inSnapshot): there, bitmap scans
+ * stay off until that transaction ends.
  */
-export function sqlMarkingDeadEntries<Row = Record<string, any>>(manager: EntityManager, text: string, params: unknown[] = []): Promise<SqlResult<Row>> {
+export async function sqlMarkingDeadEntries<Row = Record<string, any>>(manager: EntityManager, text: string, params: unknown[] = []): Promise<SqlResult<Row>> {
+  if (manager.queryRunner?.isTransactionActive) {
+    await sql(manager, `SET LOCAL enable_bitmapscan = off`);
+    return sql<Row>(manager, text, params);
+  }
   return inTransaction(
     manager,
     async (tx) => {
@@ -180,4 +186,17 @@ export async function inTransaction<T>(
       if (attempt >= attempts || !conflict) throw databaseUnavailable(error) ?? error;
     }
   }
+}
+
+/**
+ * Runs `work` in one read-only transaction at REPEATABLE READ: each of its
+ * statements sees the database as it was at the first one, so counts read
+ * one after another agree (a saga that started and the commands it sent are
+ * counted both or neither).
+ */
+export function inSnapshot<T>(manager: EntityManager, work: (tx: EntityManager) => Promise<T>): Promise<T> {
+  return inTransaction(manager, async (tx) => {
+    await sql(tx, `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+    return work(tx);
+  });
 }

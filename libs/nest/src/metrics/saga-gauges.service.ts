@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { SagaRegistry, type PartitionLag, type SagaStatus, type Transport, errorMessage } from '@baton/core';
-import { DeadLetterRepository, OutboxRepository, SagaRepository, SagaTimerRepository } from '@baton/postgres';
+import { DeadLetterRepository, OutboxRepository, SagaRepository, SagaTimerRepository, inSnapshot } from '@baton/postgres';
 import { BATON_DATA_SOURCE, BATON_METRICS_REGISTRY, BATON_TRANSPORT } from '../baton.tokens';
 import { withTimeout } from '../health/with-timeout';
 import { ScrapeCache } from './scrape-cache';
@@ -24,6 +24,11 @@ export interface DatabaseReading {
   deadLettersOpen: number;
 }
 
+/** A reading with the sagas in flight grouped by name, status and state value, biggest group first. */
+export interface DatabaseReadingByState extends DatabaseReading {
+  inFlightByState: Array<{ name: string; status: string; stateValue: unknown; count: number }>;
+}
+
 /**
  * Gauges read when Prometheus scrapes: sagas in flight, the outbox backlog,
  * due timers and open dead letters from the database (a few counts over
@@ -37,6 +42,7 @@ export class SagaGauges {
   private readonly logger = new Logger('Metrics');
   private readonly database: ScrapeCache<DatabaseReading | undefined>;
   private readonly lag: ScrapeCache<PartitionLag[] | undefined>;
+  private readonly readNow: (groupsLimit: number) => Promise<DatabaseReadingByState>;
 
   constructor(
     @Inject(BATON_METRICS_REGISTRY) metrics: Registry,
@@ -48,19 +54,17 @@ export class SagaGauges {
     deadLetters: DeadLetterRepository,
   ) {
     const outbox = new OutboxRepository(dataSource, 'baton_outbox');
-    this.database = new ScrapeCache(
-      () =>
-        this.orUndefined('database', async () => {
-          const [inFlight, backlog, due, deadLettersOpen] = await Promise.all([
-            sagaRows.countInFlight(),
-            outbox.backlog(),
-            timers.countDue(OVERDUE_AFTER_MS),
-            deadLetters.countOpen(),
-          ]);
-          return { inFlight, backlog, timers: due, deadLettersOpen };
-        }),
-      CACHE_MS,
-    );
+    // One snapshot, so that the counts agree: a saga that started and the
+    // commands it sent are counted both or neither.
+    this.readNow = (groupsLimit) =>
+      inSnapshot(dataSource.manager, async (tx) => ({
+        inFlight: await sagaRows.countInFlight(tx),
+        backlog: await outbox.backlog(tx),
+        timers: await timers.countDue(OVERDUE_AFTER_MS, tx),
+        deadLettersOpen: await deadLetters.countOpen(tx),
+        inFlightByState: groupsLimit ? await sagaRows.countInFlightByState(groupsLimit, tx) : [],
+      }));
+    this.database = new ScrapeCache(() => this.orUndefined('database', () => this.readNow(0)), CACHE_MS);
     this.lag = new ScrapeCache(
       () =>
         transport.consumerLag
@@ -134,6 +138,15 @@ export class SagaGauges {
    */
   databaseReading(): Promise<DatabaseReading | undefined> {
     return this.database.get();
+  }
+
+  /**
+   * A reading made now, not cached, with at most `groupsLimit` groups of
+   * sagas in flight by state, all from the same snapshot. Undefined when the
+   * database could not be read (logged).
+   */
+  databaseReadingByState(groupsLimit: number): Promise<DatabaseReadingByState | undefined> {
+    return this.orUndefined('database', () => this.readNow(groupsLimit));
   }
 
   private async orUndefined<T>(source: string, read: () => Promise<T>): Promise<T | undefined> {

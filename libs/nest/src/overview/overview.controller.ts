@@ -1,7 +1,5 @@
-import { Controller, Get, Logger } from '@nestjs/common';
+import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { errorMessage } from '@baton/core';
-import { SagaRepository } from '@baton/postgres';
 import { Reader } from '../auth/access.decorator';
 import { PROBLEM_BASE, ProblemException } from '../http/problem.exception';
 import { SagaGauges } from '../metrics/saga-gauges.service';
@@ -15,8 +13,9 @@ const IN_FLIGHT = ['running', 'compensating', 'stuck'] as const;
 
 /**
  * GET /overview: the health of the sagas at a glance, for a console's small
- * charts. `current` is read now from the database (the gauges' reading,
- * at most a second old, and where the sagas in flight wait); `series` is
+ * charts. `current` is read now from the database in one snapshot (the
+ * gauges' counts and where the sagas in flight wait, which agree with each
+ * other); `series` is
  * the sampler's last 15 minutes: this host's step rates, the database's
  * gauges.
  */
@@ -25,11 +24,8 @@ const IN_FLIGHT = ['running', 'compensating', 'stuck'] as const;
 @ApiSecurity('api-key')
 @Controller('overview')
 export class OverviewController {
-  private readonly logger = new Logger('Overview');
-
   constructor(
     private readonly gauges: SagaGauges,
-    private readonly sagas: SagaRepository,
     private readonly sampler: OverviewSampler,
   ) {}
 
@@ -45,8 +41,8 @@ export class OverviewController {
   @ApiResponse({ status: 200, description: '{ at, sampleIntervalMs, current: { inFlight, inFlightByState, deadLettersOpen, outbox, timers }, series }' })
   @ApiResponse({ status: 503, description: 'The database could not be read; application/problem+json' })
   async overview(): Promise<OverviewView> {
-    const [reading, groups] = await Promise.all([this.gauges.databaseReading(), this.inFlightByState()]);
-    if (!reading || !groups) {
+    const reading = await this.gauges.databaseReadingByState(MAX_GROUPS);
+    if (!reading) {
       throw new ProblemException({
         type: PROBLEM_BASE + 'overview-unavailable',
         title: 'Overview unavailable',
@@ -63,21 +59,12 @@ export class OverviewController {
       sampleIntervalMs: this.sampler.sampleIntervalMs,
       current: {
         inFlight,
-        inFlightByState: groups.map(({ name, status, stateValue, count }) => ({ name, status, states: statePaths(stateValue), count })),
+        inFlightByState: reading.inFlightByState.map(({ name, status, stateValue, count }) => ({ name, status, states: statePaths(stateValue), count })),
         deadLettersOpen: reading.deadLettersOpen,
         outbox: { backlog: reading.backlog.count, oldestAgeMs: reading.backlog.oldestAgeMs },
         timers: { due: reading.timers.due, overdue: reading.timers.overdue },
       },
       series: this.sampler.series(),
     };
-  }
-
-  private async inFlightByState() {
-    try {
-      return await this.sagas.countInFlightByState(MAX_GROUPS);
-    } catch (error) {
-      this.logger.warn(`Sagas in flight by state could not be read: ${errorMessage(error)}`);
-      return undefined;
-    }
   }
 }

@@ -132,10 +132,10 @@ export class DeadLetterRepository {
     return Number(rows[0].n);
   }
 
-  /** How many dead letters nobody has replayed or discarded yet: the DLQ depth. */
-  async countOpen(): Promise<number> {
+  /** How many dead letters nobody has replayed or discarded yet: the DLQ depth (in `manager`'s transaction if it is in one). */
+  async countOpen(manager: EntityManager = this.dataSource.manager): Promise<number> {
     // Index-only scan of baton_dead_letter_status_id.
-    const { rows } = await sql<{ n: string }>(this.dataSource.manager, `SELECT count(*) AS n FROM ${this.table} WHERE status = 'open'`);
+    const { rows } = await sql<{ n: string }>(manager, `SELECT count(*) AS n FROM ${this.table} WHERE status = 'open'`);
     return Number(rows[0].n);
   }
 

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import type { MessageEnvelope } from '@baton/core';
 import { sql, sqlMarkingDeadEntries } from '../sql';
 import type { WriteStatement } from '../write-statement';
@@ -208,10 +208,13 @@ export class OutboxRepository {
     );
   }
 
-  /** The unpublished rows, counted on their partial index (with bitmap scans off: see sqlMarkingDeadEntries). */
-  async backlog(): Promise<OutboxBacklog> {
+  /**
+   * The unpublished rows, counted on their partial index (with bitmap scans
+   * off: see sqlMarkingDeadEntries), in `manager`'s transaction if it is in one.
+   */
+  async backlog(manager: EntityManager = this.dataSource.manager): Promise<OutboxBacklog> {
     const { rows } = await sqlMarkingDeadEntries<{ count: string; age: string | null }>(
-      this.dataSource.manager,
+      manager,
       `SELECT count(*) AS count, EXTRACT(EPOCH FROM (now() - min(created_at))) * 1000 AS age
          FROM ${this.table} WHERE published_at IS NULL`,
     );

@@ -90,10 +90,14 @@ export class SagaTimerRepository {
     return this.dataSource.getRepository(SagaTimerEntity).find({ where: { sagaId }, order: { dueAt: 'ASC' } });
   }
 
-  /** Timers due now, and those of them due for longer than `overdueAfterMs` (the poller is behind or stopped). */
-  async countDue(overdueAfterMs: number): Promise<{ due: number; overdue: number }> {
+  /**
+   * Timers due now, and those of them due for longer than `overdueAfterMs`
+   * (the poller is behind or stopped); in `manager`'s transaction if it is in one.
+   */
+  async countDue(overdueAfterMs: number, manager: EntityManager = this.dataSource.manager): Promise<{ due: number; overdue: number }> {
     // A range scan of baton_timer_due: only rows already due are read.
-    const rows: Array<{ due: string; overdue: string }> = await this.dataSource.query(
+    const { rows } = await sql<{ due: string; overdue: string }>(
+      manager,
       `SELECT count(*) AS due,
               count(*) FILTER (WHERE due_at <= now() - make_interval(secs => $1::double precision / 1000)) AS overdue
          FROM baton_timer WHERE due_at <= now()`,

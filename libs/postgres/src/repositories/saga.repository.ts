@@ -197,10 +197,10 @@ export class SagaRepository {
     return Number(rows[0].n);
   }
 
-  /** Sagas that have not ended, counted by name and status. */
-  async countInFlight(): Promise<Array<{ name: string; status: string; count: number }>> {
+  /** Sagas that have not ended, counted by name and status (in `manager`'s transaction if it is in one). */
+  async countInFlight(manager: EntityManager = this.dataSource.manager): Promise<Array<{ name: string; status: string; count: number }>> {
     const { rows } = await sqlMarkingDeadEntries<{ name: string; status: string; count: string }>(
-      this.dataSource.manager,
+      manager,
       `SELECT name, status, count(*) AS count FROM baton_saga WHERE ended_at IS NULL GROUP BY name, status`,
     );
     return rows.map((row) => ({ name: row.name, status: row.status, count: Number(row.count) }));
@@ -210,9 +210,12 @@ export class SagaRepository {
    * Unended sagas counted by name, status and state value, biggest group
    * first, at most `limit` groups: where sagas in flight are waiting.
    */
-  async countInFlightByState(limit: number): Promise<Array<{ name: string; status: string; stateValue: unknown; count: number }>> {
+  async countInFlightByState(
+    limit: number,
+    manager: EntityManager = this.dataSource.manager,
+  ): Promise<Array<{ name: string; status: string; stateValue: unknown; count: number }>> {
     const { rows } = await sqlMarkingDeadEntries<{ name: string; status: string; stateValue: unknown; count: string }>(
-      this.dataSource.manager,
+      manager,
       `SELECT name, status, state_value AS "stateValue", count(*) AS count FROM baton_saga WHERE ended_at IS NULL
         GROUP BY name, status, state_value ORDER BY count(*) DESC, name, status LIMIT $1`,
       [limit],
